@@ -108,5 +108,7 @@ class Article:
     """WARC file holding the raw response this record was extracted from."""
     warc_offset: int | None = None
     """Offset of that record inside ``warc_file``."""
+    extractor_version: str = ""
+    """Version of the extractor that produced the fields (``newscrawl.extract``)."""
     mentions: list[Mention] = field(default_factory=list)
     """Watched artists the article mentions (filled by the tag step)."""

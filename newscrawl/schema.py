@@ -1,0 +1,228 @@
+"""The archive's schema, as ``sqlite_utils.Migrations`` steps.
+
+Each step runs in its own transaction together with its record in
+``_sqlite_migrations``, so a crash mid-migration leaves the previous schema intact and
+re-running applies only what is pending. Add new steps at the end; never edit one
+that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("newscrawl")
+
+ARTICLE_COLUMNS = {
+    "id": int,
+    "canonical_url": str,
+    "url": str,
+    "source_id": str,
+    "title": str,
+    "description": str,
+    "authors": str,  # JSON list of names
+    "published_at": str,
+    "modified_at": str,
+    "published_month": str,  # YYYY-MM of published_at, for facets
+    "section": str,
+    "tags": str,  # JSON list
+    "language": str,
+    "image_url": str,
+    "body": str,
+    "word_count": int,
+    "is_paywalled": int,  # 1 / 0 / NULL
+    "content_hash": str,
+    "provenance": str,  # JSON object
+    "artists": str,  # JSON list of canonical names, denormalised for array facets
+    "discovery": str,  # JSON object: how the URL was found
+    "first_seen_at": str,
+    "fetched_at": str,
+    "changed_at": str,
+    "revision_count": int,
+    "warc_file": str,
+    "warc_offset": int,
+    "extractor_version": str,
+    "run_id": int,  # the crawl run that last wrote the row
+}
+
+
+@migrations()
+def m001_core_tables(db: Database) -> None:
+    db["sources"].create(
+        {
+            "id": str,
+            "name": str,
+            "homepage": str,
+            "allowed_domains": str,
+            "config": str,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db["artists"].create(
+        {
+            "id": str,
+            "name": str,
+            "aliases": str,
+            "wikidata": str,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "spider": str,
+            "args": str,
+            "settings": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "discovered": int,
+            "requested": int,
+            "pages_fetched": int,
+            "pages_skipped": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_unchanged": int,
+            "dropped": int,
+            "stats": str,
+            "host": str,
+            "pid": int,
+            "newscrawl_version": str,
+        },
+        pk="id",
+    )
+    db["articles"].create(
+        ARTICLE_COLUMNS,
+        pk="id",
+        not_null={"canonical_url", "url", "source_id"},
+        defaults={"revision_count": 0},
+        foreign_keys=[("source_id", "sources", "id"), ("run_id", "crawl_runs", "id")],
+    )
+    db["articles"].create_index(["canonical_url"], unique=True)
+    db["articles"].create_index(["url"])
+    db["articles"].create_index(["source_id", "published_at"])
+    db["articles"].create_index(["published_at"])
+    db["articles"].create_index(["published_month"])
+    db["articles"].create_index(["content_hash"])
+    db["mentions"].create(
+        {
+            "article_id": int,
+            "artist_id": str,
+            "count": int,
+            "in_title": int,
+            "first_offset": int,
+            "snippets": str,
+            "salience": float,
+        },
+        pk=("article_id", "artist_id"),
+        foreign_keys=[("article_id", "articles", "id"), ("artist_id", "artists", "id")],
+    )
+    db["mentions"].create_index(["artist_id", "salience"])
+    db["revisions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "revision": int,
+            "seen_from": str,
+            "seen_until": str,
+            "changed_fields": str,
+            "title": str,
+            "description": str,
+            "authors": str,
+            "published_at": str,
+            "modified_at": str,
+            "body": str,
+            "word_count": int,
+            "content_hash": str,
+            "warc_file": str,
+            "warc_offset": int,
+            "run_id": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("run_id", "crawl_runs", "id")],
+    )
+    db["revisions"].create_index(["article_id", "revision"], unique=True)
+    db["drops"].create(
+        {
+            "id": int,
+            "url": str,
+            "source_id": str,
+            "stage": str,
+            "reason": str,
+            "detail": str,
+            "status": int,
+            "run_id": int,
+            "first_run_id": int,
+            "seen_count": int,
+            "first_seen_at": str,
+            "last_seen_at": str,
+        },
+        pk="id",
+        not_null={"url", "stage", "reason"},
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+    db["drops"].create_index(["url"], unique=True)
+    db["drops"].create_index(["run_id", "reason"])
+    db["drops"].create_index(["source_id", "reason"])
+    db["run_sources"].create(
+        {
+            "run_id": int,
+            "source_id": str,
+            "discovered": int,
+            "requested": int,
+            "fetched": int,
+            "skipped": int,
+            "archived": int,
+            "dropped": int,
+        },
+        pk=("run_id", "source_id"),
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+
+
+@migrations()
+def m002_full_text_search(db: Database) -> None:
+    # Porter stemming so "duets" finds "duet"; triggers keep the index current on
+    # every insert, update and delete of an article.
+    db["articles"].enable_fts(
+        ["title", "description", "body"], create_triggers=True, tokenize="porter"
+    )
+
+
+@migrations()
+def m003_views(db: Database) -> None:
+    db.create_view(
+        "co_mentions",
+        """
+        select
+          a.article_id,
+          a.artist_id as artist_a,
+          b.artist_id as artist_b,
+          a.salience as salience_a,
+          b.salience as salience_b,
+          min(a.salience, b.salience) as joint_salience
+        from mentions a
+        join mentions b on a.article_id = b.article_id and a.artist_id < b.artist_id
+        """,
+    )
+    db.create_view(
+        "coverage_by_month",
+        """
+        select
+          m.artist_id,
+          ar.published_month as month,
+          ar.source_id,
+          count(*) as articles,
+          round(avg(m.salience), 3) as mean_salience
+        from mentions m
+        join articles ar on ar.id = m.article_id
+        where ar.published_month is not null
+        group by m.artist_id, ar.published_month, ar.source_id
+        """,
+    )
+
+
+def apply(db: Database) -> None:
+    """Bring ``db`` up to the latest schema (idempotent)."""
+    migrations.apply(db)

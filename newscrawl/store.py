@@ -1,0 +1,465 @@
+"""The archive: one SQLite file, written in batches, read by Datasette while it grows.
+
+``Archive`` is the only writer of the tables described in docs/schema.md. Every write
+goes through :meth:`Archive.write_batch`, one transaction per batch, so a crash leaves
+either the whole batch or none of it. Articles are keyed by ``canonical_url``: storing
+the same article again updates it in place, and a changed ``content_hash`` first copies
+the previous version to ``revisions``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+
+from newscrawl import __version__, schema
+from newscrawl.errors import NewscrawlError
+from newscrawl.items import Article, Mention
+
+# Fields compared to decide what changed between two versions of an article.
+REVISION_FIELDS = ("title", "description", "authors", "published_at", "modified_at", "body")
+
+
+def utcnow() -> str:
+    """Now, as ISO 8601 UTC with seconds precision."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Drop:
+    """A URL that was found but not archived, and why (one ``drops`` row)."""
+
+    url: str
+    stage: str
+    """Where it left the funnel: discover, fetch, extract, tag, dedupe, store."""
+    reason: str
+    """Short code: robots, offsite, off_pattern, budget, depth, http_status, fetch_error,
+    not_html, too_large, not_article, extraction_failed, no_artist, duplicate, before_since,
+    removed."""
+    source_id: str | None = None
+    detail: str | None = None
+    status: int | None = None
+
+
+@dataclass
+class StoreOutcome:
+    """What :meth:`Archive.write_batch` did with one article."""
+
+    article_id: int
+    action: str
+    """new, updated (content changed; previous version kept in revisions) or unchanged."""
+    changed_fields: tuple[str, ...] = ()
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict))
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class Archive:
+    """A newscrawl archive database.
+
+    Opening it applies pending migrations, switches to WAL (so Datasette can read while
+    a crawl writes) and sets a busy timeout so brief lock contention waits, not fails.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, busy_timeout_ms: int = 30_000) -> None:
+        self.path = Path(path)
+        if not self.path.parent.exists():
+            raise NewscrawlError(f"{self.path}: folder {self.path.parent} does not exist")
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self.db = Database(conn)
+            if self.db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.db.enable_wal()
+            # NORMAL is durable across application crashes in WAL mode; only an OS crash
+            # can lose the last transactions, never corrupt the file.
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            schema.apply(self.db)
+        except sqlite3.DatabaseError as error:
+            raise NewscrawlError(f"{self.path}: cannot open archive: {error}") from None
+
+    def close(self) -> None:
+        """Checkpoint the WAL and close the connection."""
+        # A reader may hold the WAL; it is then checkpointed next time.
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reference data -------------------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Any]) -> None:
+        """Upsert the configured sources (objects with id, name, homepage, allowed_domains)."""
+        now = utcnow()
+        rows = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "homepage": s.homepage,
+                "allowed_domains": _json(list(s.allowed_domains)),
+                "config": _json(s.to_dict()) if hasattr(s, "to_dict") else None,
+                "updated_at": now,
+            }
+            for s in sources
+        ]
+        with self.db.atomic():
+            self.db["sources"].upsert_all(rows, pk="id")
+
+    def sync_artists(self, artists: Iterable[Any]) -> None:
+        """Upsert the watched artists (objects with id, name, aliases, wikidata)."""
+        now = utcnow()
+        rows = [
+            {
+                "id": a.id,
+                "name": a.name,
+                "aliases": _json(list(getattr(a, "aliases", []) or [])),
+                "wikidata": getattr(a, "wikidata", None),
+                "updated_at": now,
+            }
+            for a in artists
+        ]
+        with self.db.atomic():
+            self.db["artists"].upsert_all(rows, pk="id")
+
+    # -- crawl runs -----------------------------------------------------------------
+
+    def start_run(
+        self, *, spider: str, args: dict | None = None, settings: dict | None = None
+    ) -> int:
+        """Record the start of a crawl; returns the new ``crawl_runs.id``."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "insert into crawl_runs (spider, args, settings, started_at, host, pid,"
+                " newscrawl_version) values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    spider,
+                    _json(args or {}),
+                    _json(settings or {}),
+                    utcnow(),
+                    socket.gethostname(),
+                    os.getpid(),
+                    __version__,
+                ],
+            )
+        return cursor.lastrowid
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        finish_reason: str,
+        counts: dict[str, int],
+        per_source: dict[str, dict[str, int]] | None = None,
+        stats: dict | None = None,
+    ) -> None:
+        """Record how a crawl ended, its funnel counts, and the counts per source."""
+        columns = (
+            "discovered",
+            "requested",
+            "pages_fetched",
+            "pages_skipped",
+            "articles_new",
+            "articles_updated",
+            "articles_unchanged",
+            "dropped",
+        )
+        values = {c: int(counts.get(c, 0)) for c in columns}
+        with self.db.atomic():
+            self.db["crawl_runs"].update(
+                run_id,
+                {
+                    "finished_at": utcnow(),
+                    "finish_reason": finish_reason,
+                    "stats": _json(stats or {}),
+                    **values,
+                },
+            )
+            rows = [
+                {"run_id": run_id, "source_id": source_id, **source_counts}
+                for source_id, source_counts in sorted((per_source or {}).items())
+            ]
+            if rows:
+                self.db["run_sources"].upsert_all(rows, pk=("run_id", "source_id"))
+
+    # -- lookups --------------------------------------------------------------------
+
+    def archived_page(self, url: str) -> dict | None:
+        """The archived article fetched from ``url`` (or whose canonical URL it is)."""
+        rows = self.db.execute(
+            "select id, canonical_url, url, fetched_at, published_at, modified_at,"
+            " content_hash from articles where canonical_url = ? or url = ? limit 1",
+            [url, url],
+        ).fetchall()
+        if not rows:
+            return None
+        keys = ("id", "canonical_url", "url", "fetched_at", "published_at", "modified_at")
+        return dict(zip(keys + ("content_hash",), rows[0], strict=True))
+
+    def dropped_page(self, url: str) -> dict | None:
+        """The ``drops`` row for ``url``, if any."""
+        rows = list(self.db.query("select * from drops where url = ?", [url]))
+        return rows[0] if rows else None
+
+    def article_with_hash(self, content_hash: str) -> dict | None:
+        """An archived article with exactly this content (for cross-URL duplicates)."""
+        rows = list(
+            self.db.query(
+                "select id, canonical_url, url, source_id from articles"
+                " where content_hash = ? order by id limit 1",
+                [content_hash],
+            )
+        )
+        return rows[0] if rows else None
+
+    # -- writes ---------------------------------------------------------------------
+
+    def write_batch(
+        self,
+        articles: Sequence[Article],
+        drops: Sequence[Drop] = (),
+        *,
+        run_id: int | None,
+        active_artist_ids: Iterable[str] | None = None,
+    ) -> list[StoreOutcome]:
+        """Store ``articles`` and ``drops`` in one transaction.
+
+        ``active_artist_ids`` are the artists the tagger looked for: an article's existing
+        mentions of other artists are kept, so a crawl limited with ``-a artists=...``
+        does not erase what a full crawl found.
+        """
+        active = set(active_artist_ids) if active_artist_ids is not None else None
+        now = utcnow()
+        outcomes: list[StoreOutcome] = []
+        with self.db.atomic():
+            for article in articles:
+                outcomes.append(self._write_article(article, run_id=run_id, active=active, now=now))
+            archived_urls = {a.url for a in articles} | {a.canonical_url for a in articles}
+            for drop in drops:
+                if drop.url in archived_urls:
+                    continue
+                self._write_drop(drop, run_id=run_id, now=now)
+        return outcomes
+
+    def _write_article(
+        self, article: Article, *, run_id: int | None, active: set[str] | None, now: str
+    ) -> StoreOutcome:
+        conn = self.db.conn
+        row = self._article_row(article, run_id=run_id)
+        existing = conn.execute(
+            "select id, url, content_hash, title, description, authors, published_at,"
+            " modified_at, body, word_count, first_seen_at, changed_at, revision_count,"
+            " warc_file, warc_offset, run_id from articles where canonical_url = ?",
+            [article.canonical_url],
+        ).fetchone()
+        if existing is None:
+            row.update(first_seen_at=row["fetched_at"] or now, changed_at=row["fetched_at"] or now)
+            row["revision_count"] = 0
+            columns = ", ".join(row)
+            placeholders = ", ".join("?" for _ in row)
+            cursor = conn.execute(
+                f"insert into articles ({columns}) values ({placeholders})", list(row.values())
+            )
+            article_id = cursor.lastrowid
+            outcome = StoreOutcome(article_id, "new")
+        else:
+            (article_id, old_url, old_hash, *old_values) = existing
+            old = dict(
+                zip(
+                    (
+                        "title",
+                        "description",
+                        "authors",
+                        "published_at",
+                        "modified_at",
+                        "body",
+                        "word_count",
+                        "first_seen_at",
+                        "changed_at",
+                        "revision_count",
+                        "warc_file",
+                        "warc_offset",
+                        "run_id",
+                    ),
+                    old_values,
+                    strict=True,
+                )
+            )
+            # The publisher's own copy wins over a syndicated copy of the same story.
+            if _host(old_url) == _host(article.canonical_url) and _host(article.url) != _host(
+                article.canonical_url
+            ):
+                row["url"] = old_url
+                row["source_id"] = self._source_of(article_id)
+            changed = ()
+            if old_hash != article.content_hash:
+                changed = tuple(f for f in REVISION_FIELDS if (old[f] or None) != (row[f] or None))
+                self._keep_revision(
+                    article_id, old, old_hash, changed, seen_until=row["fetched_at"] or now
+                )
+                row["changed_at"] = row["fetched_at"] or now
+                row["revision_count"] = (old["revision_count"] or 0) + 1
+            assignments = ", ".join(f"{c} = ?" for c in row)
+            conn.execute(
+                f"update articles set {assignments} where id = ?", [*row.values(), article_id]
+            )
+            action = "updated" if old_hash != article.content_hash else "unchanged"
+            outcome = StoreOutcome(article_id, action, changed)
+        self._write_mentions(article_id, article.mentions, active=active)
+        conn.execute("delete from drops where url in (?, ?)", [article.url, article.canonical_url])
+        return outcome
+
+    def _source_of(self, article_id: int) -> str:
+        return self.db.conn.execute(
+            "select source_id from articles where id = ?", [article_id]
+        ).fetchone()[0]
+
+    def _keep_revision(
+        self,
+        article_id: int,
+        old: dict,
+        old_hash: str,
+        changed: tuple[str, ...],
+        *,
+        seen_until: str,
+    ) -> None:
+        revision = (old["revision_count"] or 0) + 1
+        self.db.conn.execute(
+            "insert into revisions (article_id, revision, seen_from, seen_until, changed_fields,"
+            " title, description, authors, published_at, modified_at, body, word_count,"
+            " content_hash, warc_file, warc_offset, run_id)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                article_id,
+                revision,
+                old["changed_at"] or old["first_seen_at"],
+                seen_until,
+                _json(list(changed)),
+                old["title"],
+                old["description"],
+                old["authors"],
+                old["published_at"],
+                old["modified_at"],
+                old["body"],
+                old["word_count"],
+                old_hash,
+                old["warc_file"],
+                old["warc_offset"],
+                old["run_id"],
+            ],
+        )
+
+    def _write_mentions(
+        self, article_id: int, mentions: Sequence[Mention], *, active: set[str] | None
+    ) -> None:
+        conn = self.db.conn
+        if active is None:
+            conn.execute("delete from mentions where article_id = ?", [article_id])
+        elif active:
+            marks = ", ".join("?" for _ in active)
+            conn.execute(
+                f"delete from mentions where article_id = ? and artist_id in ({marks})",
+                [article_id, *sorted(active)],
+            )
+        conn.executemany(
+            "insert or replace into mentions (article_id, artist_id, count, in_title,"
+            " first_offset, snippets, salience) values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    article_id,
+                    m.artist_id,
+                    m.count,
+                    int(bool(m.in_title)),
+                    m.first_offset,
+                    _json(list(m.snippets)),
+                    round(float(m.salience), 4),
+                )
+                for m in mentions
+            ],
+        )
+        conn.execute(
+            "update articles set artists = (select json_group_array(name) from"
+            " (select ar.name from mentions m join artists ar on ar.id = m.artist_id"
+            " where m.article_id = ? order by m.salience desc, ar.name)) where id = ?",
+            [article_id, article_id],
+        )
+
+    def _write_drop(self, drop: Drop, *, run_id: int | None, now: str) -> None:
+        self.db.conn.execute(
+            "insert into drops (url, source_id, stage, reason, detail, status, run_id,"
+            " first_run_id, seen_count, first_seen_at, last_seen_at)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+            " on conflict(url) do update set source_id = coalesce(excluded.source_id, source_id),"
+            " stage = excluded.stage, reason = excluded.reason, detail = excluded.detail,"
+            " status = excluded.status, last_seen_at = excluded.last_seen_at,"
+            " seen_count = seen_count + (run_id is not excluded.run_id),"
+            " run_id = excluded.run_id",
+            [
+                drop.url,
+                drop.source_id,
+                drop.stage,
+                drop.reason,
+                (drop.detail or "")[:500] or None,
+                drop.status,
+                run_id,
+                run_id,
+                now,
+                now,
+            ],
+        )
+
+    @staticmethod
+    def _article_row(article: Article, *, run_id: int | None) -> dict[str, Any]:
+        published = article.published_at or None
+        return {
+            "canonical_url": article.canonical_url,
+            "url": article.url,
+            "source_id": article.source_id,
+            "title": article.title,
+            "description": article.description,
+            "authors": _json(list(article.authors)),
+            "published_at": published,
+            "modified_at": article.modified_at or None,
+            "published_month": published[:7] if published and len(published) >= 7 else None,
+            "section": article.section,
+            "tags": _json(list(article.tags)),
+            "language": article.language,
+            "image_url": article.image_url,
+            "body": article.body,
+            "word_count": article.word_count,
+            "is_paywalled": None if article.is_paywalled is None else int(article.is_paywalled),
+            "content_hash": article.content_hash,
+            "provenance": _json(article.provenance),
+            "discovery": _json(article.discovery),
+            "fetched_at": article.fetched_at or utcnow(),
+            "warc_file": article.warc_file,
+            "warc_offset": article.warc_offset,
+            "extractor_version": article.extractor_version or None,
+            "run_id": run_id,
+        }
