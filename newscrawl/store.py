@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
 from newscrawl import __version__, schema
 from newscrawl.errors import NewscrawlError
 from newscrawl.items import Article, Mention
+from newscrawl.urls import hostname
 
 # Fields compared to decide what changed between two versions of an article.
 REVISION_FIELDS = ("title", "description", "authors", "published_at", "modified_at", "body")
@@ -66,13 +66,6 @@ def _json(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict))
-
-
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 class Archive:
@@ -312,9 +305,9 @@ class Archive:
                 )
             )
             # The publisher's own copy wins over a syndicated copy of the same story.
-            if _host(old_url) == _host(article.canonical_url) and _host(article.url) != _host(
-                article.canonical_url
-            ):
+            if hostname(old_url) == hostname(article.canonical_url) and hostname(
+                article.url
+            ) != hostname(article.canonical_url):
                 row["url"] = old_url
                 row["source_id"] = self._source_of(article_id)
             changed = ()

@@ -1,0 +1,274 @@
+"""Discovery channels: pure parsers that turn sitemaps, feeds and listing pages into
+candidate article URLs with the evidence each channel gives about them.
+
+Each parser takes bytes (or a parsed page) and the URL it came from and returns plain
+data, so it is tested without a crawler. The spider decides what to request.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.etree
+import lxml.html
+
+from newscrawl.urls import canonicalize_url
+
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
+
+
+@dataclass
+class Candidate:
+    """A URL a channel points at, with what the channel says about it."""
+
+    url: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SitemapResult:
+    """A parsed sitemap: child sitemaps (for an index) and URL entries."""
+
+    kind: str  # "index", "urlset" or "invalid"
+    sitemaps: list[Candidate] = field(default_factory=list)
+    urls: list[Candidate] = field(default_factory=list)
+
+
+def _local(tag: Any) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _text(element: Any) -> str:
+    return (element.text or "").strip() if element is not None else ""
+
+
+def maybe_gunzip(body: bytes, *, limit: int = MAX_SITEMAP_BYTES) -> bytes:
+    """Decompress ``body`` when it is gzip data (a ``.xml.gz`` sitemap), bounded by ``limit``."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"gzipped sitemap larger than {limit} bytes when decompressed")
+    return data
+
+
+def _xml_root(body: bytes) -> Any:
+    parser = lxml.etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False
+    )
+    try:
+        return lxml.etree.fromstring(body, parser=parser)
+    except lxml.etree.XMLSyntaxError:
+        return None
+
+
+def parse_sitemap(body: bytes, base_url: str) -> SitemapResult:
+    """Parse a sitemap index or urlset, including Google News and gzipped sitemaps.
+
+    URL entries carry ``lastmod`` and, for news sitemaps, ``published`` (from
+    ``news:publication_date``), ``title`` and ``keywords`` as evidence.
+    """
+    root = _xml_root(maybe_gunzip(body))
+    if root is None:
+        return SitemapResult("invalid")
+    kind = _local(root.tag)
+    if kind == "sitemapindex":
+        result = SitemapResult("index")
+        for node in root:
+            if _local(node.tag) != "sitemap":
+                continue
+            loc = lastmod = ""
+            for child in node:
+                name = _local(child.tag)
+                if name == "loc":
+                    loc = _text(child)
+                elif name == "lastmod":
+                    lastmod = _text(child)
+            if loc:
+                evidence = {"lastmod": lastmod} if lastmod else {}
+                result.sitemaps.append(Candidate(urljoin(base_url, loc), evidence))
+        return result
+    if kind != "urlset":
+        return SitemapResult("invalid")
+    result = SitemapResult("urlset")
+    for node in root:
+        if _local(node.tag) != "url":
+            continue
+        loc = ""
+        evidence: dict[str, Any] = {}
+        for child in node:
+            name = _local(child.tag)
+            if name == "loc":
+                loc = _text(child)
+            elif name == "lastmod" and _text(child):
+                evidence["lastmod"] = _text(child)
+            elif name == "news":
+                evidence["channel"] = "news-sitemap"
+                for item in child.iter():
+                    item_name = _local(item.tag)
+                    if item_name == "publication_date" and _text(item):
+                        evidence["published"] = _text(item)
+                    elif item_name == "title" and _text(item):
+                        evidence["title"] = _text(item)
+                    elif item_name == "keywords" and _text(item):
+                        evidence["keywords"] = [
+                            k.strip() for k in _text(item).split(",") if k.strip()
+                        ]
+                    elif item_name == "name" and _text(item):
+                        evidence["publication"] = _text(item)
+        if loc:
+            evidence.setdefault("channel", "sitemap")
+            result.urls.append(Candidate(urljoin(base_url, loc), evidence))
+    return result
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
+    """Parse an RSS 2.0 / RSS 1.0 or Atom feed into candidates with ``published``,
+    ``updated``, ``title``, ``categories`` and ``author`` as evidence."""
+    root = _xml_root(maybe_gunzip(body))
+    if root is None:
+        return []
+    kind = _local(root.tag)
+    candidates: list[Candidate] = []
+    if kind == "feed":  # Atom
+        for entry in root:
+            if _local(entry.tag) != "entry":
+                continue
+            link = ""
+            evidence: dict[str, Any] = {"channel": "atom"}
+            categories: list[str] = []
+            authors: list[str] = []
+            for child in entry:
+                name = _local(child.tag)
+                if name == "link" and child.get("href"):
+                    if child.get("rel", "alternate") == "alternate" and not link:
+                        link = child.get("href").strip()
+                elif name == "published" and _text(child):
+                    evidence["published"] = _text(child)
+                elif name == "updated" and _text(child):
+                    evidence["updated"] = _text(child)
+                elif name == "title" and _text(child):
+                    evidence["title"] = _text(child)
+                elif name == "category":
+                    term = (child.get("term") or child.get("label") or "").strip()
+                    if term:
+                        categories.append(term)
+                elif name == "author":
+                    for sub in child:
+                        if _local(sub.tag) == "name" and _text(sub):
+                            authors.append(_text(sub))
+            if categories:
+                evidence["categories"] = categories
+            if authors:
+                evidence["author"] = authors
+            if link:
+                candidates.append(Candidate(urljoin(base_url, link), evidence))
+        return candidates
+    # RSS 2.0 (<rss><channel><item>) and RSS 1.0 (<rdf:RDF><item>)
+    for item in root.iter():
+        if _local(item.tag) != "item":
+            continue
+        link = guid = ""
+        permalink = False
+        evidence = {"channel": "rss"}
+        categories = []
+        authors = []
+        for child in item:
+            name = _local(child.tag)
+            if name == "link" and _text(child):
+                link = _text(child)
+            elif name == "guid":
+                guid = _text(child)
+                permalink = child.get("isPermaLink", "true").lower() == "true"
+            elif name in ("pubdate", "date") and _text(child):
+                evidence["published"] = _text(child)
+            elif name == "updated" and _text(child):
+                evidence["updated"] = _text(child)
+            elif name == "title" and _text(child):
+                evidence["title"] = _text(child)
+            elif name in ("category", "subject") and _text(child):
+                categories.append(_text(child))
+            elif name in ("creator", "author") and _text(child):
+                authors.append(_text(child))
+        if not link and permalink and guid.startswith(("http://", "https://")):
+            link = guid
+        if categories:
+            evidence["categories"] = categories
+        if authors:
+            evidence["author"] = authors
+        if link:
+            candidates.append(Candidate(urljoin(base_url, link), evidence))
+    return candidates
+
+
+_NEXT_TEXT = re.compile(
+    r"^\s*(next|next page|older|older (posts|entries|stories|articles)|more (stories|articles|news)|"
+    r"load more|›|»|→|next\s*[»›→>]+|[»›→]+)\s*$",
+    re.IGNORECASE,
+)
+_PAGE_NUMBER = re.compile(r"(?:/page/|[?&](?:page|p|pg)=)(\d+)", re.IGNORECASE)
+
+
+def _page_number(url: str) -> int | None:
+    match = _PAGE_NUMBER.search(url)
+    return int(match.group(1)) if match else None
+
+
+@dataclass
+class ListingResult:
+    """Links found on a listing page."""
+
+    links: list[str] = field(default_factory=list)
+    next_pages: list[str] = field(default_factory=list)
+
+
+def parse_listing(
+    body: bytes | str, base_url: str, *, encoding: str | None = None
+) -> ListingResult:
+    """All links on a listing page (canonicalised, in page order, without repeats), and
+    the links to its next page: ``rel=next``, a link whose text says "next"/"older"/"»",
+    or a link to page N+1 of a ``/page/N/`` or ``?page=N`` series."""
+    result = ListingResult()
+    try:
+        if isinstance(body, bytes):
+            parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
+            doc = lxml.html.document_fromstring(body, parser=parser, base_url=base_url)
+        else:
+            doc = lxml.html.document_fromstring(body, base_url=base_url)
+    except (lxml.etree.ParserError, ValueError):
+        return result
+    base = doc.xpath("string(//base/@href)").strip()
+    base_url = urljoin(base_url, base) if base else base_url
+    current = _page_number(base_url) or 1
+    seen: set[str] = set()
+    nexts: list[str] = []
+    for element in doc.xpath("//link[@rel][@href] | //a[@href]"):
+        href = (element.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        url = canonicalize_url(urljoin(base_url, href))
+        if not url.startswith(("http://", "https://")):
+            continue
+        rel = (element.get("rel") or "").lower().split()
+        text = element.text_content() if element.tag == "a" else ""
+        classes = (element.get("class") or "").lower()
+        if (
+            "next" in rel
+            or (text and _NEXT_TEXT.match(text))
+            or re.search(r"\bnext\b", classes)
+            or (_page_number(url) == current + 1)
+        ) and url not in nexts:
+            nexts.append(url)
+        if element.tag == "a" and url not in seen:
+            seen.add(url)
+            result.links.append(url)
+    result.next_pages = nexts
+    return result

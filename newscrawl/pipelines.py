@@ -1,0 +1,269 @@
+"""Item pipelines, one class per step: raw archive → extract → tag → dedupe → store.
+
+A page that cannot become an archived article is rejected with :class:`PageDropped`,
+which names the stage and a short reason code; the ledger extension turns every
+rejection into a ``drops`` row, so nothing fetched disappears silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem, NotConfigured
+
+from newscrawl.items import Article, Page
+from newscrawl.session import CrawlSession
+from newscrawl.urls import canonicalize_url, hostname
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class PageDropped(DropItem):
+    """A page or article rejected by a pipeline step, with the ledger's stage and reason."""
+
+    def __init__(self, *, stage: str, reason: str, url: str, detail: str = "") -> None:
+        message = f"{stage}/{reason}: {url}" + (f" ({detail})" if detail else "")
+        super().__init__(message, log_level="DEBUG")
+        self.stage = stage
+        self.reason = reason
+        self.url = url
+        self.detail = detail
+
+
+class WarcPipeline:
+    """Write every fetched article response to the run's WARC series, and point the
+    page at its record, so the archive can be rebuilt without recrawling."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        from newscrawl.warc import WarcSeries, warc_dir_for
+
+        settings = crawler.settings
+        if not settings.getbool("NEWSCRAWL_WARC_ENABLED", True):
+            raise NotConfigured("NEWSCRAWL_WARC_ENABLED is off")
+        self.crawler = crawler
+        directory = warc_dir_for(settings)
+        self.series = WarcSeries(
+            directory,
+            prefix=settings.get("NEWSCRAWL_WARC_PREFIX") or "newscrawl",
+            max_size=settings.getint("NEWSCRAWL_WARC_MAX_SIZE", 1_000_000_000),
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        session = CrawlSession.of(self.crawler)
+        session.open()
+        self.series.run_id = session.run_id
+
+    def close_spider(self) -> None:
+        self.series.close()
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Page) or item.warc_file:
+            return item
+        item.warc_file, item.warc_offset = self.series.write_response(item)
+        self.crawler.stats.inc_value("newscrawl/warc_records")
+        return item
+
+
+def _extract_in_worker(body: bytes, url: str, headers: dict, evidence: dict) -> dict:
+    # Runs in a worker process; imported there so the parent never pays twice.
+    from newscrawl.extract import ExtractError, extract_article
+
+    try:
+        return {"fields": extract_article(body, url, headers=headers, evidence=evidence)}
+    except ExtractError as error:
+        return {"error": error.reason, "detail": str(error)}
+
+
+class ExtractPipeline:
+    """Turn a :class:`Page` into an :class:`Article` with the layered extractor.
+
+    Extraction is the CPU cost of a crawl, so it runs in a pool of worker processes
+    (``NEWSCRAWL_EXTRACT_WORKERS``, default: one per core; 0 runs it in-process) and
+    the reactor stays free to download.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.min_words = settings.getint("NEWSCRAWL_MIN_WORDS", 40)
+        workers = settings.get("NEWSCRAWL_EXTRACT_WORKERS")
+        self.workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
+        self.executor: Executor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        if self.workers > 0:
+            # forkserver: workers never inherit the reactor, sockets or the database.
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver"))
+
+    def close_spider(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    async def _extract(self, page: Page) -> dict:
+        args = (page.body, page.url, dict(page.headers), dict(page.discovery))
+        if self.executor is None:
+            return _extract_in_worker(*args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, _extract_in_worker, *args)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Page):
+            return item
+        from newscrawl.extract import EXTRACTOR_VERSION
+
+        result = await self._extract(item)
+        if "error" in result:
+            raise PageDropped(
+                stage="extract", reason=result["error"], url=item.url, detail=result["detail"]
+            )
+        fields = result["fields"]
+        if not fields.get("title") or (
+            fields.get("word_count", 0) < self.min_words and not fields.get("is_paywalled")
+        ):
+            raise PageDropped(
+                stage="extract",
+                reason="not_article",
+                url=item.url,
+                detail=f"title={bool(fields.get('title'))}, {fields.get('word_count', 0)} words",
+            )
+        known = {f for f in Article.__dataclass_fields__ if f not in ("mentions",)}
+        values = {k: v for k, v in fields.items() if k in known}
+        values["url"] = item.url
+        values["canonical_url"] = canonicalize_url(fields.get("canonical_url") or item.url)
+        article = Article(
+            **values,
+            source_id=item.source_id,
+            fetched_at=item.fetched_at,
+            discovery=item.discovery,
+            warc_file=item.warc_file,
+            warc_offset=item.warc_offset,
+            extractor_version=EXTRACTOR_VERSION,
+        )
+        self.crawler.stats.inc_value("newscrawl/extracted")
+        return article
+
+
+class TagPipeline:
+    """Find the watched artists an article mentions; articles about nobody on the
+    watchlist are dropped (``tag/no_artist``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.matcher = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TagPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.matcher = self.crawler.spider.watchlist.matcher()
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        item.mentions = self.matcher.tag(item.title, item.description, item.body)
+        if not item.mentions:
+            raise PageDropped(stage="tag", reason="no_artist", url=item.url)
+        self.crawler.stats.inc_value("newscrawl/tagged")
+        return item
+
+
+class DedupePipeline:
+    """One article per canonical URL, and one copy of a syndicated story.
+
+    Within a run, a second page with an already-seen canonical URL or identical content
+    is a duplicate. Against the archive, a copy of a story hosted elsewhere (its
+    canonical URL points at another publisher, whose copy we already have) is a
+    duplicate; a refetch of the same article passes on to be updated.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.seen_canonical: dict[str, str] = {}
+        self.seen_hash: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        first = self.seen_canonical.get(item.canonical_url)
+        if first is not None:
+            raise PageDropped(
+                stage="dedupe",
+                reason="duplicate",
+                url=item.url,
+                detail=f"same canonical URL as {first}",
+            )
+        first = self.seen_hash.get(item.content_hash)
+        if first is not None:
+            raise PageDropped(
+                stage="dedupe", reason="duplicate", url=item.url, detail=f"same content as {first}"
+            )
+        archive = CrawlSession.of(self.crawler).open()
+        existing = archive.archived_page(item.canonical_url)
+        if existing is not None:
+            original_host = hostname(item.canonical_url)
+            if hostname(item.url) != original_host and hostname(existing["url"]) == original_host:
+                raise PageDropped(
+                    stage="dedupe",
+                    reason="duplicate",
+                    url=item.url,
+                    detail=f"syndicated copy of {existing['url']}",
+                )
+        else:
+            same = archive.article_with_hash(item.content_hash)
+            if same is not None and same["canonical_url"] != item.canonical_url:
+                raise PageDropped(
+                    stage="dedupe",
+                    reason="duplicate",
+                    url=item.url,
+                    detail=f"same content as {same['url']}",
+                )
+        self.seen_canonical[item.canonical_url] = item.url
+        self.seen_hash[item.content_hash] = item.url
+        return item
+
+
+class StorePipeline:
+    """Write articles to the archive in batched transactions (``NEWSCRAWL_BATCH_SIZE``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        CrawlSession.of(self.crawler).open()
+
+    def close_spider(self) -> None:
+        CrawlSession.of(self.crawler).flush()
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Article):
+            CrawlSession.of(self.crawler).add_article(item)
+        else:
+            logger.warning("StorePipeline got an unexpected item: %r", ItemAdapter(item).get("url"))
+        return item

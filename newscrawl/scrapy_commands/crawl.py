@@ -1,0 +1,29 @@
+"""``scrapy crawl`` with one-line errors for bad configuration.
+
+A malformed sources.yml or artists.yml, or a bad ``-a`` argument, is an operator's
+mistake, not a bug: it is printed as one line naming file, entry and field, with exit
+code 1, instead of a traceback from inside the crawler.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+
+from newscrawl.errors import NewscrawlError
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: Any) -> None:
+        if args and args[0] == "news":
+            from newscrawl.spiders.news import NewsSpider
+
+            try:
+                NewsSpider(**opts.spargs).configure(self.settings)
+            except NewscrawlError as error:
+                print(f"Error: {error}", file=sys.stderr)
+                self.exitcode = 1
+                return
+        super().run(args, opts)

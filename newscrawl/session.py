@@ -1,0 +1,170 @@
+"""Per-crawl state shared by the spider, the pipelines and the ledger extension.
+
+One :class:`CrawlSession` exists per crawler. It owns the archive connection, the
+``crawl_runs`` row of this crawl, the write buffers (articles and drops are written
+together in batches, one transaction each) and the funnel counters per source. It is
+opened by whichever component needs it first and closed by the ledger extension when
+the spider closes, after the pipelines have flushed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newscrawl.store import Archive, Drop
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from newscrawl.items import Article
+
+logger = logging.getLogger(__name__)
+
+# Funnel counters kept per source and summed into the crawl_runs row.
+FUNNEL = ("discovered", "requested", "fetched", "skipped", "archived", "dropped")
+# Arguments worth recording with a run (the rest of the settings are defaults).
+RECORDED_SETTINGS = (
+    "NEWSCRAWL_DB",
+    "NEWSCRAWL_SOURCES",
+    "NEWSCRAWL_ARTISTS",
+    "NEWSCRAWL_WARC_DIR",
+    "NEWSCRAWL_REFRESH_AGES",
+    "NEWSCRAWL_REDIS_URL",
+    "JOBDIR",
+    "USER_AGENT",
+)
+
+
+class CrawlSession:
+    """The archive writer and run ledger of one crawl."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.db_path = Path(settings.get("NEWSCRAWL_DB") or "archive/archive.db")
+        self.batch_size = settings.getint("NEWSCRAWL_BATCH_SIZE", 100)
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+        self.active_artist_ids: list[str] | None = None
+        self._articles: list[Article] = []
+        self._drops: list[Drop] = []
+        self.funnel: dict[str, Counter] = defaultdict(Counter)
+        self.outcomes: Counter = Counter()
+        self.closed = False
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlSession:
+        """The session of ``crawler``, created on first use."""
+        session = getattr(crawler, "_newscrawl_session", None)
+        if session is None:
+            session = cls(crawler)
+            crawler._newscrawl_session = session
+        return session
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def open(self) -> Archive:
+        """Open the archive and start the run row (once; later calls return the archive)."""
+        if self.archive is not None:
+            return self.archive
+        spider = self.crawler.spider
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.archive = Archive(self.db_path)
+        sources = getattr(spider, "all_sources", None) or getattr(spider, "sources", [])
+        watchlist = getattr(spider, "watchlist", None)
+        self.archive.sync_sources(sources)
+        if watchlist is not None:
+            self.archive.sync_artists(watchlist.artists)
+            self.active_artist_ids = [a.id for a in watchlist.artists]
+        settings = self.crawler.settings
+        recorded = {name: settings.get(name) for name in RECORDED_SETTINGS if settings.get(name)}
+        self.run_id = self.archive.start_run(
+            spider=getattr(spider, "name", "?"),
+            args=getattr(spider, "run_args", {}),
+            settings=recorded,
+        )
+        self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
+        logger.info("Archive %s, crawl run %s", self.db_path, self.run_id)
+        return self.archive
+
+    def close(self, reason: str) -> None:
+        """Flush what is buffered and record how the run ended."""
+        if self.closed or self.archive is None:
+            return
+        self.flush()
+        stats = self.crawler.stats.get_stats()
+        totals = Counter()
+        for counts in self.funnel.values():
+            totals.update(counts)
+        counts = {
+            "discovered": totals["discovered"],
+            "requested": totals["requested"],
+            "pages_fetched": totals["fetched"],
+            "pages_skipped": totals["skipped"],
+            "articles_new": self.outcomes["new"],
+            "articles_updated": self.outcomes["updated"],
+            "articles_unchanged": self.outcomes["unchanged"],
+            "dropped": totals["dropped"],
+        }
+        per_source = {
+            source_id: {name: counts_[name] for name in FUNNEL}
+            for source_id, counts_ in self.funnel.items()
+        }
+        self.archive.finish_run(
+            self.run_id,
+            finish_reason=reason,
+            counts=counts,
+            per_source=per_source,
+            stats={k: v for k, v in stats.items() if isinstance(v, int | float | str)},
+        )
+        self.archive.close()
+        self.closed = True
+
+    # -- counting -------------------------------------------------------------------
+
+    def count(self, source_id: str | None, name: str, value: int = 1) -> None:
+        """Add to a funnel counter of ``source_id`` and to the crawl stats."""
+        self.funnel[source_id or "-"][name] += value
+        self.crawler.stats.inc_value(f"newscrawl/{name}", value)
+
+    # -- writes ---------------------------------------------------------------------
+
+    def add_article(self, article: Article) -> None:
+        """Buffer an article for the next batch."""
+        self.open()
+        self._articles.append(article)
+        if len(self._articles) + len(self._drops) >= self.batch_size:
+            self.flush()
+
+    def drop(self, drop: Drop) -> None:
+        """Record that a URL was not archived, and why."""
+        self.open()
+        self.count(drop.source_id, "dropped")
+        self.crawler.stats.inc_value(f"newscrawl/drops/{drop.reason}")
+        self._drops.append(drop)
+        if len(self._articles) + len(self._drops) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write buffered articles and drops in one transaction."""
+        if self.archive is None or not (self._articles or self._drops):
+            return
+        articles, drops = self._articles, self._drops
+        self._articles, self._drops = [], []
+        outcomes = self.archive.write_batch(
+            articles, drops, run_id=self.run_id, active_artist_ids=self.active_artist_ids
+        )
+        for article, outcome in zip(articles, outcomes, strict=True):
+            self.outcomes[outcome.action] += 1
+            self.count(article.source_id, "archived")
+            self.crawler.stats.inc_value(f"newscrawl/articles_{outcome.action}")
+
+    def summary(self) -> dict[str, Any]:
+        """Counts of this run so far (for progress lines)."""
+        totals = Counter()
+        for counts in self.funnel.values():
+            totals.update(counts)
+        return {**dict(totals), **{f"articles_{k}": v for k, v in self.outcomes.items()}}

@@ -1,0 +1,400 @@
+"""The ``news`` spider: discover article URLs on every configured publisher and fetch them.
+
+Discovery channels (sitemaps, news sitemaps, RSS/Atom feeds, listing pages with
+pagination, artist tag/search pages) are parsed by :mod:`newscrawl.discovery`; this
+spider only decides what to request and records what it will not fetch in the
+coverage ledger. Fetched pages leave as :class:`~newscrawl.items.Page` items for the
+pipelines.
+
+Arguments (``-a name=value``): ``sources`` (ids, comma-separated), ``artists`` (names),
+``since`` (YYYY-MM-DD: skip entries a channel dates earlier), ``urls`` (fetch these
+article URLs directly; each must belong to a configured source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import quote_plus
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from newscrawl.artists import load_watchlist
+from newscrawl.discovery import parse_feed, parse_listing, parse_sitemap
+from newscrawl.errors import ConfigError
+from newscrawl.items import Page
+from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
+from newscrawl.session import CrawlSession
+from newscrawl.sources import Source, load_sources, select_sources
+from newscrawl.store import Drop
+from newscrawl.urls import canonicalize_url, domain_allowed
+
+
+def packaged_config(name: str) -> str:
+    """Path of a config file shipped in ``newscrawl/data/``."""
+    return str(resources.files("newscrawl") / "data" / name)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawl entertainment-news publishers for articles about watched artists."""
+
+    name = "news"
+
+    def __init__(
+        self,
+        *args: Any,
+        sources: str | None = None,
+        artists: str | None = None,
+        since: str | None = None,
+        urls: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.run_args = {
+            k: v
+            for k, v in {
+                "sources": sources,
+                "artists": artists,
+                "since": since,
+                "urls": urls,
+            }.items()
+            if v
+        }
+        self.source_ids = _split(sources)
+        self.artist_names = _split(artists)
+        self.direct_urls = _split(urls)
+        self.since: datetime | None = None
+        if since:
+            try:
+                self.since = datetime.combine(
+                    date.fromisoformat(since), datetime.min.time(), tzinfo=UTC
+                )
+            except ValueError:
+                raise ConfigError(
+                    f"expected a date YYYY-MM-DD, got {since!r}", path="-a", field="since"
+                ) from None
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Give each source its own download slot with its politeness overrides."""
+        super().update_settings(settings)
+        path = settings.get("NEWSCRAWL_SOURCES") or packaged_config("sources.yml")
+        try:
+            sources = load_sources(path)
+        except ConfigError:
+            return  # reported by configure() with file, entry and field
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for source in sources:
+            slot = {}
+            if source.download_delay is not None:
+                slot["delay"] = source.download_delay
+            if source.concurrency is not None:
+                slot["concurrency"] = source.concurrency
+            if slot:
+                slots.setdefault(source.id, slot)
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler.settings)
+        return spider
+
+    def configure(self, settings: Any) -> None:
+        """Load sources and watchlist (a bad file is a ConfigError naming file, entry, field)."""
+        sources_path = settings.get("NEWSCRAWL_SOURCES") or packaged_config("sources.yml")
+        artists_path = settings.get("NEWSCRAWL_ARTISTS") or packaged_config("artists.yml")
+        self.all_sources: list[Source] = load_sources(sources_path)
+        self.sources = select_sources(self.all_sources, self.source_ids, path=str(sources_path))
+        watchlist = load_watchlist(artists_path)
+        self.watchlist = watchlist.select(self.artist_names) if self.artist_names else watchlist
+        self.refresh = RefreshPolicy(
+            parse_ladder(settings.get("NEWSCRAWL_REFRESH_AGES", "1h,1d,7d"))
+        )
+        self.incremental = settings.getbool("NEWSCRAWL_INCREMENTAL", True)
+        self.by_id = {s.id: s for s in self.all_sources}
+        # URL → merged evidence of every channel that listed it (popped when fetched).
+        self.candidates: dict[str, dict[str, Any]] = {}
+        # URLs already decided on in this crawl (requested, skipped or dropped).
+        self.decided: set[str] = set()
+        self.budget_used: dict[str, int] = {}
+        for url in self.direct_urls:
+            if self.source_for(url) is None:
+                raise ConfigError(
+                    f"{url} is not on any configured source's allowed_domains",
+                    path="-a",
+                    field="urls",
+                )
+
+    # -- helpers --------------------------------------------------------------------
+
+    @property
+    def session(self) -> CrawlSession:
+        return CrawlSession.of(self.crawler)
+
+    def source_for(self, url: str) -> Source | None:
+        for source in self.all_sources:
+            if domain_allowed(url, source.allowed_domains):
+                return source
+        return None
+
+    def _drop(
+        self,
+        url: str,
+        source: Source | None,
+        stage: str,
+        reason: str,
+        detail: str = "",
+        status: int | None = None,
+    ) -> None:
+        self.session.drop(
+            Drop(
+                url=url,
+                stage=stage,
+                reason=reason,
+                source_id=source.id if source else None,
+                detail=detail or None,
+                status=status,
+            )
+        )
+
+    def _channel_request(
+        self, url: str, source: Source, callback: Any, channel: str, **meta: Any
+    ) -> Request:
+        return Request(
+            url,
+            callback=callback,
+            errback=self.channel_failed,
+            meta={"source_id": source.id, "channel": channel, "download_slot": source.id, **meta},
+        )
+
+    def _older_than_since(self, evidence: dict[str, Any]) -> bool:
+        if self.since is None:
+            return False
+        for key in ("published", "updated", "lastmod"):
+            moment = parse_time(evidence.get(key))
+            if moment is not None:
+                return moment < self.since
+        return False
+
+    def article_request(
+        self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
+    ) -> Iterator[Request]:
+        """Yield a request for a candidate article URL, or record why it is not fetched."""
+        url = canonicalize_url(url)
+        if url in self.candidates:
+            merged = self.candidates[url]
+            channels = merged.setdefault("channels", [])
+            if evidence.get("channel") and evidence["channel"] not in channels:
+                channels.append(evidence["channel"])
+            for key, value in evidence.items():
+                merged.setdefault(key, value)
+            return
+        if url in self.decided:
+            return
+        self.decided.add(url)
+        if not domain_allowed(url, source.allowed_domains):
+            if report_off_pattern:
+                self._drop(
+                    url,
+                    source,
+                    "discover",
+                    "offsite",
+                    f"not on {', '.join(source.allowed_domains)}",
+                )
+            return
+        if not source.is_article_url(url):
+            if report_off_pattern:
+                self._drop(
+                    url, source, "discover", "off_pattern", f"does not match {source.article_url}"
+                )
+            return
+        self.session.count(source.id, "discovered")
+        if self._older_than_since(evidence):
+            self._drop(
+                url,
+                source,
+                "discover",
+                "before_since",
+                f"channel dates it before {self.since.date()}",
+            )
+            return
+        archive = self.session.open()
+        if self.incremental:
+            decision = self.refresh.decide(
+                archive.archived_page(url), evidence, dropped=archive.dropped_page(url)
+            )
+            if not decision.fetch:
+                self.session.count(source.id, "skipped")
+                return
+        used = self.budget_used.get(source.id, 0)
+        if used >= source.max_pages:
+            self._drop(url, source, "discover", "budget", f"max_pages {source.max_pages} reached")
+            return
+        self.budget_used[source.id] = used + 1
+        self.candidates[url] = {**evidence, "channels": [evidence.get("channel", "url")]}
+        self.session.count(source.id, "requested")
+        yield Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={
+                **self._slot_meta(source),
+                "newscrawl_article": True,
+                "handle_httpstatus_all": True,
+            },
+        )
+
+    # -- start ----------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.session.open()
+        for url in self.direct_urls:
+            source = self.source_for(url)
+            for request in self.article_request(
+                source, url, {"channel": "url"}, report_off_pattern=True
+            ):
+                yield request
+        for source in self.sources:
+            for url in source.sitemaps:
+                yield self._channel_request(url, source, self.parse_sitemap, "sitemap")
+            for url in source.feeds:
+                yield self._channel_request(url, source, self.parse_feed, "feed")
+            for url in source.listings:
+                yield self._channel_request(
+                    url, source, self.parse_listing, "listing", listing_page=1
+                )
+            for template in source.artist_pages:
+                for artist in self.watchlist.artists:
+                    url = template.replace("{slug}", artist.id).replace(
+                        "{query}", quote_plus(artist.name)
+                    )
+                    yield self._channel_request(
+                        url,
+                        source,
+                        self.parse_listing,
+                        "artist-page",
+                        listing_page=1,
+                        artist=artist.id,
+                    )
+
+    # -- channels -------------------------------------------------------------------
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        source = self.by_id[response.meta["source_id"]]
+        try:
+            result = parse_sitemap(response.body, response.url)
+        except ValueError as error:
+            self.logger.warning("Sitemap %s unreadable: %s", response.url, error)
+            return
+        if result.kind == "invalid":
+            self.logger.warning("Not a sitemap: %s", response.url)
+            self.crawler.stats.inc_value("newscrawl/channel_errors")
+            return
+        for child in result.sitemaps:
+            if self._older_than_since(child.evidence):
+                continue
+            if domain_allowed(child.url, source.allowed_domains):
+                yield self._channel_request(child.url, source, self.parse_sitemap, "sitemap")
+        for entry in result.urls:
+            evidence = {**entry.evidence, "via": response.url}
+            yield from self.article_request(source, entry.url, evidence, report_off_pattern=True)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        source = self.by_id[response.meta["source_id"]]
+        entries = parse_feed(response.body, response.url)
+        if not entries:
+            self.logger.warning("Feed %s has no entries", response.url)
+        for entry in entries:
+            evidence = {**entry.evidence, "via": response.url}
+            yield from self.article_request(source, entry.url, evidence, report_off_pattern=True)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        source = self.by_id[response.meta["source_id"]]
+        channel = response.meta["channel"]
+        page_number = response.meta.get("listing_page", 1)
+        if not hasattr(response, "text"):
+            return
+        result = parse_listing(response.body, response.url, encoding=response.encoding)
+        new_articles = 0
+        for url in result.links:
+            if not source.is_article_url(url):
+                continue
+            evidence = {"channel": channel, "via": response.url}
+            for request in self.article_request(source, url, evidence, report_off_pattern=False):
+                new_articles += 1
+                yield request
+        # Follow pagination while pages keep yielding articles we had not seen.
+        if new_articles and page_number < source.max_listing_pages:
+            for url in result.next_pages[:1]:
+                if domain_allowed(url, source.allowed_domains):
+                    yield self._channel_request(
+                        url, source, self.parse_listing, channel, listing_page=page_number + 1
+                    )
+
+    def channel_failed(self, failure: Failure) -> None:
+        request = failure.request
+        self.crawler.stats.inc_value("newscrawl/channel_errors")
+        self.logger.warning("Discovery page %s failed: %s", request.url, failure.getErrorMessage())
+
+    # -- articles -------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Page]:
+        source = self.by_id[response.meta["source_id"]]
+        request_url = response.request.url
+        evidence = self.candidates.pop(request_url, {})
+        self.session.count(source.id, "fetched")
+        if response.status >= 400 or response.status < 200 or response.status == 204:
+            self._drop(
+                request_url,
+                source,
+                "fetch",
+                "http_status",
+                f"HTTP {response.status}",
+                status=response.status,
+            )
+            return
+        if not domain_allowed(response.url, source.allowed_domains):
+            self._drop(request_url, source, "fetch", "offsite", f"redirected to {response.url}")
+            return
+        headers = {
+            key.decode("latin-1"): values[-1].decode("latin-1")
+            for key, values in response.headers.items()
+            if values
+        }
+        yield Page(
+            url=canonicalize_url(response.url),
+            source_id=source.id,
+            status=response.status,
+            body=response.body,
+            headers=headers,
+            request_url=request_url,
+            fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+            discovery=evidence,
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request
+        source = self.by_id.get(request.meta.get("source_id"))
+        self.candidates.pop(request.url, None)
+        if failure.check(IgnoreRequest):
+            message = failure.getErrorMessage()
+            reason = "robots" if "robots" in message.lower() else "ignored"
+            self._drop(request.url, source, "fetch", reason, message)
+            return
+        self._drop(
+            request.url,
+            source,
+            "fetch",
+            "fetch_error",
+            f"{failure.type.__name__}: {failure.getErrorMessage()}",
+        )

@@ -1,0 +1,140 @@
+"""URL canonicalisation and domain checks.
+
+Discovered URLs are canonicalised before de-duplication so that the same article
+reached through a feed, a sitemap and a listing with tracking parameters is one
+request; after fetching, the page's own ``rel=canonical`` wins (see the extract step).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters that identify a campaign, a click or a session, never a page.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "cmpid",
+        "ocid",
+        "smid",
+        "sr_share",
+        "ito",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "share",
+        "ref_src",
+        "ref_url",
+        "sessionid",
+        "session_id",
+        "sid",
+        "phpsessid",
+        "jsessionid",
+        "aspsessionid",
+        "cfid",
+        "cftoken",
+        "trk",
+        "xtor",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "at_", "__hs")
+# ;jsessionid=... style path parameters.
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_tracking_param(name: str) -> bool:
+    """True for query parameters that never change which page is served."""
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonicalize_url(url: str) -> str:
+    """Return a canonical form of ``url`` for de-duplication.
+
+    Lower-cases scheme and host, drops default ports, fragments, tracking and session
+    parameters, sorts the remaining query parameters, normalises percent-escapes and
+    gives an empty path as ``/``. Returns the input unchanged (stripped) if it is not
+    an http(s) URL that can be parsed.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS or not parts.hostname:
+            return url
+        host = parts.hostname.lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return url
+    netloc = host if ":" not in host else f"[{host}]"
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    # Re-quote with a fixed safe set so %7E and ~ (and friends) compare equal.
+    path = quote(unquote(path), safe="/:@!$&'()*+,;=-._~%")
+    query_pairs = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_param(k)
+    ]
+    query = urlencode(sorted(query_pairs), doseq=True)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def hostname(url: str) -> str:
+    """The lower-cased host of ``url`` ('' when it has none or cannot be parsed)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def host_and_port(url: str) -> tuple[str, int | None]:
+    """The lower-cased host and explicit non-default port of ``url``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port == DEFAULT_PORTS.get(parts.scheme.lower()):
+        port = None
+    return host, port
+
+
+def domain_allowed(url: str, allowed_domains: list[str] | tuple[str, ...]) -> bool:
+    """True when ``url`` is on one of ``allowed_domains`` or a subdomain of one.
+
+    An entry may carry a port (``127.0.0.1:8101``) for local sites; it then matches
+    only that port. An entry without a port matches any port.
+    """
+    try:
+        host, port = host_and_port(url)
+    except ValueError:
+        return False
+    if not host:
+        return False
+    for entry in allowed_domains:
+        entry_host, _, entry_port = entry.lower().partition(":")
+        if entry_port and str(port or "") != entry_port:
+            continue
+        if host == entry_host or host.endswith("." + entry_host):
+            return True
+    return False

@@ -1,0 +1,168 @@
+"""The raw archive: every fetched article response in gzipped WARC files.
+
+One series of files per crawl run (``<prefix>-<UTC timestamp>-run<id>-<pid>-00000.warc.gz``, so names sort by time;
+rotated at ``max_size``), each record individually gzipped so a reader can seek
+straight to an article's record from ``articles.warc_file`` / ``warc_offset``. Reading
+back yields :class:`~newscrawl.items.Page` items, which ``newscrawl reextract`` sends
+through the same extract → tag → dedupe → store steps as a crawl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newscrawl import __version__
+from newscrawl.items import Page
+
+# HTTP reason phrases are not kept by Scrapy; a generic one keeps the record valid.
+_REASONS = {200: "OK", 301: "Moved Permanently", 404: "Not Found", 500: "Internal Server Error"}
+# Headers describing the transfer, not the stored (already decoded) body.
+_TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+def warc_dir_for(settings: Any) -> Path:
+    """The WARC directory: ``NEWSCRAWL_WARC_DIR``, else ``warc/`` next to the archive DB."""
+    configured = settings.get("NEWSCRAWL_WARC_DIR")
+    if configured:
+        return Path(configured)
+    db = Path(settings.get("NEWSCRAWL_DB") or "archive/archive.db")
+    return db.parent / "warc"
+
+
+class WarcSeries:
+    """Writes response records to a rotating series of ``.warc.gz`` files."""
+
+    def __init__(
+        self, directory: str | os.PathLike, *, prefix: str = "newscrawl", max_size: int = 10**9
+    ) -> None:
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.run_id: int | None = None
+        self._stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self._index = 0
+        self._file = None
+        self._writer: WARCWriter | None = None
+        self._name = ""
+
+    def _open_next(self) -> None:
+        self.close()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        run = f"run{self.run_id}" if self.run_id is not None else "run"
+        self._name = f"{self.prefix}-{self._stamp}-{run}-{os.getpid()}-{self._index:05d}.warc.gz"
+        self._index += 1
+        self._file = open(self.directory / self._name, "ab")  # noqa: SIM115 - kept open across records
+        self._writer = WARCWriter(self._file, gzip=True)
+        info = self._writer.create_warcinfo_record(
+            self._name,
+            {
+                "software": f"newscrawl/{__version__}",
+                "format": "WARC File Format 1.1",
+                "run": str(self.run_id),
+            },
+        )
+        self._writer.write_record(info)
+
+    def write_response(self, page: Page) -> tuple[str, int]:
+        """Append ``page`` as a response record; returns (file name, record offset)."""
+        if self._writer is None or self._file.tell() >= self.max_size:
+            self._open_next()
+        headers = [(k, v) for k, v in page.headers.items() if k.lower() not in _TRANSFER_HEADERS]
+        headers.append(("Content-Length", str(len(page.body))))
+        status = f"{page.status} {_REASONS.get(page.status, 'Status')}"
+        http_headers = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+        warc_headers = {
+            "WARC-Date": _warc_date(page.fetched_at),
+            "WARC-NewsCrawl-Source": page.source_id,
+            "WARC-NewsCrawl-Discovery": json.dumps(
+                page.discovery, ensure_ascii=True, sort_keys=True
+            ),
+        }
+        if page.request_url and page.request_url != page.url:
+            warc_headers["WARC-NewsCrawl-Request-URL"] = page.request_url
+        record = self._writer.create_warc_record(
+            page.url,
+            "response",
+            payload=BytesIO(page.body),
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+        offset = self._file.tell()
+        self._writer.write_record(record)
+        self._file.flush()
+        return self._name, offset
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+        self._writer = None
+
+
+def _warc_date(fetched_at: str) -> str:
+    if fetched_at:
+        try:
+            moment = datetime.fromisoformat(fetched_at)
+            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            pass
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _page_from_record(record: Any, name: str, offset: int) -> Page:
+    headers = record.rec_headers
+    http = record.http_headers
+    status = int(http.get_statuscode() or 0) if http else 200
+    discovery = {}
+    raw = headers.get_header("WARC-NewsCrawl-Discovery")
+    if raw:
+        try:
+            discovery = json.loads(raw)
+        except ValueError:
+            discovery = {}
+    date = headers.get_header("WARC-Date") or ""
+    fetched_at = date.replace("Z", "+00:00") if date else ""
+    return Page(
+        url=headers.get_header("WARC-Target-URI"),
+        source_id=headers.get_header("WARC-NewsCrawl-Source") or "",
+        status=status,
+        body=record.content_stream().read(),
+        headers={k: v for k, v in (http.headers if http else [])},
+        request_url=headers.get_header("WARC-NewsCrawl-Request-URL") or "",
+        fetched_at=fetched_at,
+        discovery=discovery,
+        warc_file=name,
+        warc_offset=offset,
+    )
+
+
+def read_pages(directory: str | os.PathLike) -> Iterator[Page]:
+    """Every response record under ``directory``, oldest file first, as pages."""
+    directory = Path(directory)
+    for path in sorted(directory.glob("*.warc.gz")):
+        with open(path, "rb") as stream:
+            iterator = ArchiveIterator(stream)
+            for record in iterator:
+                if record.rec_type != "response":
+                    continue
+                offset = iterator.get_record_offset()
+                yield _page_from_record(record, path.name, offset)
+
+
+def read_page(directory: str | os.PathLike, name: str, offset: int) -> Page:
+    """The page stored at ``offset`` in WARC file ``name``."""
+    path = Path(directory) / name
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        return _page_from_record(record, name, offset)
