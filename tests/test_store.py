@@ -1,0 +1,250 @@
+"""The archive store: migrations, idempotent upserts, revisions, drops, FTS, atomic batches."""
+
+import json
+import sqlite3
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+from newscrawl import schema
+from newscrawl.items import Article, Mention
+from newscrawl.store import Archive, Drop
+
+
+@dataclass
+class Src:
+    id: str
+    name: str = "Src"
+    homepage: str = "https://a.example/"
+    allowed_domains: list = field(default_factory=lambda: ["a.example"])
+
+
+@dataclass
+class Art:
+    id: str
+    name: str
+    aliases: list = field(default_factory=list)
+    wikidata: str | None = None
+
+
+BRITNEY = Mention(
+    "Britney Spears", "britney-spears", 3, True, 0, ["Britney Spears and Lady Gaga"], 0.9
+)
+GAGA = Mention("Lady Gaga", "lady-gaga", 2, True, 20, ["with Lady Gaga"], 0.7)
+
+
+def article(**overrides):
+    base = Article(
+        url="https://a.example/2026/03/duet/",
+        canonical_url="https://a.example/2026/03/duet/",
+        source_id="a",
+        title="Britney Spears Prepping Duet With Lady Gaga",
+        body="Britney Spears and Lady Gaga will reportedly begin work on their duet very soon.",
+        authors=["Jane Doe"],
+        published_at="2026-03-02T08:30:00+00:00",
+        content_hash="hash-1",
+        fetched_at="2026-03-02T09:00:00+00:00",
+        mentions=[BRITNEY, GAGA],
+    )
+    return replace(base, **overrides)
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive(tmp_path / "a.db") as store:
+        store.sync_sources(
+            [Src("a"), Src("b", homepage="https://b.example/", allowed_domains=["b.example"])]
+        )
+        store.sync_artists([Art("britney-spears", "Britney Spears"), Art("lady-gaga", "Lady Gaga")])
+        yield store
+
+
+def count(store, table):
+    return store.db.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def test_migrations_are_idempotent_and_wal(tmp_path):
+    path = tmp_path / "m.db"
+    Archive(path).close()
+    store = Archive(path)
+    applied = [m.name for m in schema.migrations.applied(store.db)]
+    assert applied == ["m001_core_tables", "m002_full_text_search", "m003_views"]
+    assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert {"co_mentions", "coverage_by_month"} <= set(store.db.view_names())
+    assert "articles_fts" in store.db.table_names()
+    store.close()
+
+
+def test_same_article_twice_is_one_row(archive):
+    run = archive.start_run(spider="news")
+    first = archive.write_batch([article()], run_id=run)
+    second = archive.write_batch([article(fetched_at="2026-03-03T09:00:00+00:00")], run_id=run)
+    assert [o.action for o in first + second] == ["new", "unchanged"]
+    assert count(archive, "articles") == 1
+    assert count(archive, "mentions") == 2
+    assert count(archive, "revisions") == 0
+    row = next(archive.db.query("select artists, fetched_at, first_seen_at from articles"))
+    assert json.loads(row["artists"]) == ["Britney Spears", "Lady Gaga"]
+    assert (
+        row["first_seen_at"] == "2026-03-02T09:00:00+00:00"
+        and row["fetched_at"] == "2026-03-03T09:00:00+00:00"
+    )
+
+
+def test_changed_content_keeps_a_revision(archive):
+    archive.write_batch([article()], run_id=None)
+    edited = article(
+        title="Britney Spears and Lady Gaga Confirm Duet",
+        content_hash="hash-2",
+        fetched_at="2026-03-05T00:00:00+00:00",
+    )
+    (outcome,) = archive.write_batch([edited], run_id=None)
+    assert outcome.action == "updated" and outcome.changed_fields == ("title",)
+    rev = next(archive.db.query("select * from revisions"))
+    assert rev["title"] == "Britney Spears Prepping Duet With Lady Gaga"
+    assert rev["revision"] == 1 and rev["seen_until"] == "2026-03-05T00:00:00+00:00"
+    row = next(archive.db.query("select title, revision_count, changed_at from articles"))
+    assert row == {
+        "title": edited.title,
+        "revision_count": 1,
+        "changed_at": "2026-03-05T00:00:00+00:00",
+    }
+
+
+def test_fts_follows_updates(archive):
+    archive.write_batch([article()], run_id=None)
+    hits = archive.db.execute(
+        "select rowid from articles_fts where articles_fts match 'duets'"
+    ).fetchall()
+    assert hits == [(1,)]  # porter stemming: duets finds duet
+    archive.write_batch(
+        [article(body="A completely different text about a residency.", content_hash="h3")],
+        run_id=None,
+    )
+    assert (
+        archive.db.execute(
+            "select count(*) from articles_fts where articles_fts match 'duet'"
+        ).fetchone()[0]
+        == 1
+    )  # title still says duet
+    assert (
+        archive.db.execute(
+            "select count(*) from articles_fts where articles_fts match 'residency'"
+        ).fetchone()[0]
+        == 1
+    )
+
+
+def test_limited_artist_run_keeps_other_mentions(archive):
+    archive.write_batch([article()], run_id=None)
+    archive.write_batch(
+        [article(mentions=[replace(GAGA, salience=0.8)])],
+        run_id=None,
+        active_artist_ids=["lady-gaga"],
+    )
+    rows = {r["artist_id"]: r["salience"] for r in archive.db.query("select * from mentions")}
+    assert rows == {"britney-spears": 0.9, "lady-gaga": 0.8}
+
+
+def test_drops_upsert_and_clear_when_archived(archive):
+    r1 = archive.start_run(spider="news")
+    archive.write_batch(
+        [], [Drop("https://a.example/x/", "tag", "no_artist", source_id="a")], run_id=r1
+    )
+    archive.write_batch(
+        [], [Drop("https://a.example/x/", "tag", "no_artist", source_id="a")], run_id=r1
+    )
+    r2 = archive.start_run(spider="news")
+    archive.write_batch(
+        [], [Drop("https://a.example/x/", "tag", "no_artist", source_id="a")], run_id=r2
+    )
+    row = next(archive.db.query("select * from drops"))
+    assert count(archive, "drops") == 1
+    assert (row["first_run_id"], row["run_id"], row["seen_count"]) == (r1, r2, 2)
+    archive.write_batch(
+        [article(url="https://a.example/x/", canonical_url="https://a.example/x/")], run_id=r2
+    )
+    assert count(archive, "drops") == 0
+
+
+def test_original_copy_wins_over_syndicated(archive):
+    copy = article(
+        url="https://b.example/wire/duet", source_id="b"
+    )  # canonical points at a.example
+    archive.write_batch([copy], run_id=None)
+    archive.write_batch([article()], run_id=None)
+    row = next(archive.db.query("select url, source_id from articles"))
+    assert row == {"url": "https://a.example/2026/03/duet/", "source_id": "a"}
+    archive.write_batch([copy], run_id=None)
+    row = next(archive.db.query("select url, source_id from articles"))
+    assert row == {"url": "https://a.example/2026/03/duet/", "source_id": "a"}
+    assert count(archive, "articles") == 1
+
+
+def test_batch_is_atomic(archive):
+    good = article()
+    bad = article(
+        url="https://z.example/1", canonical_url="https://z.example/1", source_id="unknown-source"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        archive.write_batch(
+            [good, bad], [Drop("https://a.example/d", "tag", "no_artist")], run_id=None
+        )
+    assert (
+        count(archive, "articles") == 0
+        and count(archive, "drops") == 0
+        and count(archive, "mentions") == 0
+    )
+
+
+def test_run_rows(archive):
+    run = archive.start_run(spider="news", args={"sources": "a"})
+    archive.finish_run(
+        run,
+        finish_reason="finished",
+        counts={"articles_new": 3, "pages_skipped": 2},
+        per_source={"a": {"archived": 3}},
+    )
+    row = next(archive.db.query("select * from crawl_runs"))
+    assert (
+        row["finish_reason"] == "finished"
+        and row["articles_new"] == 3
+        and row["pages_skipped"] == 2
+    )
+    assert row["args"] == '{"sources": "a"}'
+    assert next(archive.db.query("select archived from run_sources")) == {"archived": 3}
+
+
+def test_views(archive):
+    archive.write_batch([article()], run_id=None)
+    pair = next(archive.db.query("select * from co_mentions"))
+    assert (pair["artist_a"], pair["artist_b"], pair["joint_salience"]) == (
+        "britney-spears",
+        "lady-gaga",
+        0.7,
+    )
+    months = list(
+        archive.db.query(
+            "select artist_id, month, articles from coverage_by_month order by artist_id"
+        )
+    )
+    assert months == [
+        {"artist_id": "britney-spears", "month": "2026-03", "articles": 1},
+        {"artist_id": "lady-gaga", "month": "2026-03", "articles": 1},
+    ]
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    from newscrawl.errors import NewscrawlError
+
+    with pytest.raises(NewscrawlError, match="does not exist"):
+        Archive(tmp_path / "nope" / "a.db")
+
+
+def test_not_a_database(tmp_path):
+    from newscrawl.errors import NewscrawlError
+
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(NewscrawlError, match="cannot open archive"):
+        Archive(path)
