@@ -6,4 +6,6 @@ here and append it to ``COMMANDS``.
 
 from __future__ import annotations
 
-COMMANDS: list = []
+from newscrawl.commands.demo import demo
+
+COMMANDS: list = [demo]

@@ -1,0 +1,129 @@
+"""``newscrawl demo``: serve the demo publishers, crawl them, summarise, serve Datasette."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from newscrawl.errors import NewscrawlError
+
+DEMO_SITES_PORT = 8101
+
+
+def _start_demo_sites(port: int, workdir: Path) -> tuple[subprocess.Popen, Path, Path]:
+    """Start ``newscrawl demo-site`` as its own process; wait until it wrote its config."""
+    sources = workdir / "sources.yml"
+    artists = workdir / "artists.yml"
+    command = [
+        sys.executable,
+        "-m",
+        "newscrawl",
+        "demo-site",
+        "--port",
+        str(port),
+        "--sources-out",
+        str(sources),
+        "--artists-out",
+        str(artists),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while not (sources.exists() and artists.exists()):
+        if process.poll() is not None:
+            message = (process.stderr.read() or "").strip().splitlines()
+            raise NewscrawlError(
+                f"the demo publishers did not start on port {port}: {message[-1] if message else 'exited'}"
+            )
+        if time.monotonic() > deadline:
+            process.kill()
+            raise NewscrawlError("the demo publishers did not start within 30 s")
+        time.sleep(0.1)
+    return process, sources, artists
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_path",
+    default="archive/demo.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Archive database to crawl into.",
+)
+@click.option("--port", default=8001, show_default=True, help="Port for Datasette.")
+@click.option(
+    "--sites-port",
+    default=DEMO_SITES_PORT,
+    show_default=True,
+    help="First port of the demo publishers (one port each).",
+)
+@click.option(
+    "--no-serve", is_flag=True, help="Stop after the crawl summary instead of serving Datasette."
+)
+def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
+    """Crawl the bundled demo publishers into an archive, then browse it.
+
+    Serves the fictional demo publishers on 127.0.0.1, crawls them with the real
+    `news` spider into --db (showing progress), prints a summary, and serves the
+    archive with Datasette on http://127.0.0.1:PORT until interrupted. Running it
+    again adds only what changed.
+
+    \b
+    Example:
+        newscrawl demo                         # then open http://127.0.0.1:8001
+        newscrawl demo --no-serve --db /tmp/demo.db
+    """
+    from newscrawl.runner import run_crawl, show_progress
+    from newscrawl.summary import print_summary
+
+    db = Path(db_path)
+    if not db.parent.exists():
+        raise NewscrawlError(f"{db}: folder {db.parent} does not exist")
+    with tempfile.TemporaryDirectory(prefix="newscrawl-demo-") as workdir:
+        sites, sources, artists = _start_demo_sites(sites_port, Path(workdir))
+        try:
+            click.echo(
+                f"Demo publishers on http://127.0.0.1:{sites_port}/ and the next ports (fictional sites).",
+                err=True,
+            )
+            click.echo(f"Crawling them into {db} ...", err=True)
+            show_progress()
+            stats = run_crawl(
+                "news",
+                settings={
+                    "NEWSCRAWL_DB": str(db),
+                    "NEWSCRAWL_SOURCES": str(sources),
+                    "NEWSCRAWL_ARTISTS": str(artists),
+                    "NEWSCRAWL_PROGRESS_INTERVAL": 2.0,
+                    "LOG_LEVEL": os.environ.get("NEWSCRAWL_LOG_LEVEL", "WARNING"),
+                },
+            )
+            print_summary(db, run_id=stats.get("newscrawl/run_id"))
+            if no_serve:
+                return
+            from newscrawl.serve import serve
+
+            click.echo(
+                f"\nServing the archive on http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True
+            )
+            serve(db, host="127.0.0.1", port=port)
+        finally:
+            _stop(sites)
