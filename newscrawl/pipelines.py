@@ -197,17 +197,24 @@ class DedupePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.seen_canonical: dict[str, str] = {}
-        self.seen_hash: dict[str, str] = {}
+        self.seen_canonical: dict[tuple[str, str], str] = {}
+        self.seen_hash: dict[tuple[str, str], str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         return cls(crawler)
 
+    @staticmethod
+    def _fetch_series(item: Article) -> str:
+        # One crawl run fetches a URL once; a replay of WARC files holds one record per
+        # fetch, so "seen in this run" means seen in the same WARC series.
+        return (item.warc_file or "").rsplit("-", 1)[0]
+
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        first = self.seen_canonical.get(item.canonical_url)
+        series = self._fetch_series(item)
+        first = self.seen_canonical.get((series, item.canonical_url))
         if first is not None:
             raise PageDropped(
                 stage="dedupe",
@@ -215,7 +222,7 @@ class DedupePipeline:
                 url=item.url,
                 detail=f"same canonical URL as {first}",
             )
-        first = self.seen_hash.get(item.content_hash)
+        first = self.seen_hash.get((series, item.content_hash))
         if first is not None:
             raise PageDropped(
                 stage="dedupe", reason="duplicate", url=item.url, detail=f"same content as {first}"
@@ -240,8 +247,8 @@ class DedupePipeline:
                     url=item.url,
                     detail=f"same content as {same['url']}",
                 )
-        self.seen_canonical[item.canonical_url] = item.url
-        self.seen_hash[item.content_hash] = item.url
+        self.seen_canonical[(series, item.canonical_url)] = item.url
+        self.seen_hash[(series, item.content_hash)] = item.url
         return item
 
 

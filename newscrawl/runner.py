@@ -41,11 +41,10 @@ def run_crawl(
     from scrapy.crawler import CrawlerProcess
 
     project = project_settings(settings)
-    if spider == "news":
-        from newscrawl.spiders.news import NewsSpider
-
-        NewsSpider(**spider_args).configure(project)
     process = CrawlerProcess(project, install_root_handler=True)
+    spider_class = process.spider_loader.load(spider)
+    if hasattr(spider_class, "configure"):
+        spider_class(**spider_args).configure(project)
     crawler = process.create_crawler(spider)
     process.crawl(crawler, **spider_args)
     process.start()

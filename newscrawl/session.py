@@ -155,7 +155,11 @@ class CrawlSession:
         articles, drops = self._articles, self._drops
         self._articles, self._drops = [], []
         outcomes = self.archive.write_batch(
-            articles, drops, run_id=self.run_id, active_artist_ids=self.active_artist_ids
+            articles,
+            drops,
+            run_id=self.run_id,
+            active_artist_ids=self.active_artist_ids,
+            replay=getattr(self.crawler.spider, "replay", False),
         )
         for article, outcome in zip(articles, outcomes, strict=True):
             self.outcomes[outcome.action] += 1

@@ -58,7 +58,9 @@ class StoreOutcome:
 
     article_id: int
     action: str
-    """new, updated (content changed; previous version kept in revisions) or unchanged."""
+    """new, updated (content changed; previous version kept in revisions), unchanged;
+    when replaying WARC records also reextracted (a held version refreshed in place)
+    or stale (older than the archived fetch; nothing written)."""
     changed_fields: tuple[str, ...] = ()
 
 
@@ -240,19 +242,26 @@ class Archive:
         *,
         run_id: int | None,
         active_artist_ids: Iterable[str] | None = None,
+        replay: bool = False,
     ) -> list[StoreOutcome]:
         """Store ``articles`` and ``drops`` in one transaction.
 
         ``active_artist_ids`` are the artists the tagger looked for: an article's existing
         mentions of other artists are kept, so a crawl limited with ``-a artists=...``
-        does not erase what a full crawl found.
+        does not erase what a full crawl found. ``replay`` is for re-extraction from
+        WARC records: a record the archive already holds (same WARC pointer) updates that
+        version in place, and a record older than the archived fetch is skipped.
         """
         active = set(active_artist_ids) if active_artist_ids is not None else None
         now = utcnow()
         outcomes: list[StoreOutcome] = []
         with self.db.atomic():
             for article in articles:
-                outcomes.append(self._write_article(article, run_id=run_id, active=active, now=now))
+                outcomes.append(
+                    self._write_article(
+                        article, run_id=run_id, active=active, now=now, replay=replay
+                    )
+                )
             archived_urls = {a.url for a in articles} | {a.canonical_url for a in articles}
             for drop in drops:
                 if drop.url in archived_urls:
@@ -260,88 +269,112 @@ class Archive:
                 self._write_drop(drop, run_id=run_id, now=now)
         return outcomes
 
+    _EXISTING = (
+        "id",
+        "url",
+        "source_id",
+        "content_hash",
+        "title",
+        "description",
+        "authors",
+        "published_at",
+        "modified_at",
+        "body",
+        "word_count",
+        "first_seen_at",
+        "changed_at",
+        "fetched_at",
+        "revision_count",
+        "warc_file",
+        "warc_offset",
+        "run_id",
+    )
+
+    def _existing(self, canonical_url: str) -> dict | None:
+        found = self.db.conn.execute(
+            f"select {', '.join(self._EXISTING)} from articles where canonical_url = ?",
+            [canonical_url],
+        ).fetchone()
+        return dict(zip(self._EXISTING, found, strict=True)) if found else None
+
     def _write_article(
-        self, article: Article, *, run_id: int | None, active: set[str] | None, now: str
+        self,
+        article: Article,
+        *,
+        run_id: int | None,
+        active: set[str] | None,
+        now: str,
+        replay: bool = False,
     ) -> StoreOutcome:
         conn = self.db.conn
         row = self._article_row(article, run_id=run_id)
-        existing = conn.execute(
-            "select id, url, content_hash, title, description, authors, published_at,"
-            " modified_at, body, word_count, first_seen_at, changed_at, revision_count,"
-            " warc_file, warc_offset, run_id from articles where canonical_url = ?",
-            [article.canonical_url],
-        ).fetchone()
-        if existing is None:
-            row.update(first_seen_at=row["fetched_at"] or now, changed_at=row["fetched_at"] or now)
-            row["revision_count"] = 0
+        old = self._existing(article.canonical_url)
+        if old is None:
+            row.update(
+                first_seen_at=row["fetched_at"], changed_at=row["fetched_at"], revision_count=0
+            )
             columns = ", ".join(row)
             placeholders = ", ".join("?" for _ in row)
             cursor = conn.execute(
                 f"insert into articles ({columns}) values ({placeholders})", list(row.values())
             )
-            article_id = cursor.lastrowid
-            outcome = StoreOutcome(article_id, "new")
+            outcome = StoreOutcome(cursor.lastrowid, "new")
+        elif replay and self._refresh_in_place(old, row):
+            outcome = StoreOutcome(old["id"], "reextracted")
+        elif replay and row["fetched_at"] < (old["fetched_at"] or ""):
+            # An older fetch than the archive holds: already part of its history.
+            return StoreOutcome(old["id"], "stale")
         else:
-            (article_id, old_url, old_hash, *old_values) = existing
-            old = dict(
-                zip(
-                    (
-                        "title",
-                        "description",
-                        "authors",
-                        "published_at",
-                        "modified_at",
-                        "body",
-                        "word_count",
-                        "first_seen_at",
-                        "changed_at",
-                        "revision_count",
-                        "warc_file",
-                        "warc_offset",
-                        "run_id",
-                    ),
-                    old_values,
-                    strict=True,
-                )
-            )
-            # The publisher's own copy wins over a syndicated copy of the same story.
-            if hostname(old_url) == hostname(article.canonical_url) and hostname(
-                article.url
-            ) != hostname(article.canonical_url):
-                row["url"] = old_url
-                row["source_id"] = self._source_of(article_id)
-            changed = ()
-            if old_hash != article.content_hash:
-                changed = tuple(f for f in REVISION_FIELDS if (old[f] or None) != (row[f] or None))
-                self._keep_revision(
-                    article_id, old, old_hash, changed, seen_until=row["fetched_at"] or now
-                )
-                row["changed_at"] = row["fetched_at"] or now
-                row["revision_count"] = (old["revision_count"] or 0) + 1
-            assignments = ", ".join(f"{c} = ?" for c in row)
-            conn.execute(
-                f"update articles set {assignments} where id = ?", [*row.values(), article_id]
-            )
-            action = "updated" if old_hash != article.content_hash else "unchanged"
-            outcome = StoreOutcome(article_id, action, changed)
-        self._write_mentions(article_id, article.mentions, active=active)
+            outcome = self._update_article(old, row, article, now=now)
+        self._write_mentions(outcome.article_id, article.mentions, active=active)
         conn.execute("delete from drops where url in (?, ?)", [article.url, article.canonical_url])
         return outcome
 
-    def _source_of(self, article_id: int) -> str:
-        return self.db.conn.execute(
-            "select source_id from articles where id = ?", [article_id]
-        ).fetchone()[0]
+    def _update_article(self, old: dict, row: dict, article: Article, *, now: str) -> StoreOutcome:
+        canonical_host = hostname(article.canonical_url)
+        # The publisher's own copy wins over a syndicated copy of the same story.
+        if hostname(old["url"]) == canonical_host and hostname(article.url) != canonical_host:
+            row["url"] = old["url"]
+            row["source_id"] = old["source_id"]
+        changed: tuple[str, ...] = ()
+        action = "unchanged"
+        if old["content_hash"] != article.content_hash:
+            action = "updated"
+            changed = tuple(f for f in REVISION_FIELDS if (old[f] or None) != (row[f] or None))
+            self._keep_revision(old, changed, seen_until=row["fetched_at"] or now)
+            row["changed_at"] = row["fetched_at"] or now
+            row["revision_count"] = (old["revision_count"] or 0) + 1
+        assignments = ", ".join(f"{c} = ?" for c in row)
+        self.db.conn.execute(
+            f"update articles set {assignments} where id = ?", [*row.values(), old["id"]]
+        )
+        return StoreOutcome(old["id"], action, changed)
 
-    def _keep_revision(
-        self,
-        article_id: int,
-        old: dict,
-        old_hash: str,
-        changed: tuple[str, ...],
-        *,
-        seen_until: str,
-    ) -> None:
+    def _refresh_in_place(self, old: dict, row: dict) -> bool:
+        """Re-extraction of a fetch the archive already holds: update that version
+        (the article row or one of its revisions) in place, without a new revision."""
+        pointer = (row["warc_file"], row["warc_offset"])
+        if row["warc_file"] is None:
+            return False
+        conn = self.db.conn
+        if pointer == (old["warc_file"], old["warc_offset"]):
+            keep = {"first_seen_at", "changed_at", "revision_count", "url", "source_id", "run_id"}
+            fields = {k: v for k, v in row.items() if k not in keep}
+            assignments = ", ".join(f"{c} = ?" for c in fields)
+            conn.execute(
+                f"update articles set {assignments} where id = ?", [*fields.values(), old["id"]]
+            )
+            return True
+        fields = {k: row[k] for k in (*REVISION_FIELDS, "word_count", "content_hash")}
+        assignments = ", ".join(f"{c} = ?" for c in fields)
+        cursor = conn.execute(
+            f"update revisions set {assignments}"
+            " where article_id = ? and warc_file = ? and warc_offset = ?",
+            [*fields.values(), old["id"], *pointer],
+        )
+        return cursor.rowcount > 0
+
+    def _keep_revision(self, old: dict, changed: tuple[str, ...], *, seen_until: str) -> None:
         revision = (old["revision_count"] or 0) + 1
         self.db.conn.execute(
             "insert into revisions (article_id, revision, seen_from, seen_until, changed_fields,"
@@ -349,7 +382,7 @@ class Archive:
             " content_hash, warc_file, warc_offset, run_id)"
             " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                article_id,
+                old["id"],
                 revision,
                 old["changed_at"] or old["first_seen_at"],
                 seen_until,
@@ -361,7 +394,7 @@ class Archive:
                 old["modified_at"],
                 old["body"],
                 old["word_count"],
-                old_hash,
+                old["content_hash"],
                 old["warc_file"],
                 old["warc_offset"],
                 old["run_id"],

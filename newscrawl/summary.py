@@ -72,3 +72,53 @@ def print_summary(db_path: str | Path, *, run_id: int | None = None) -> None:
         )
     finally:
         db.close()
+
+
+def funnel(db_path: str | Path, *, runs: int = 10) -> list[dict]:
+    """The last ``runs`` crawl runs with their per-source funnel and drops by reason."""
+    db = Database(db_path)
+    try:
+        result = []
+        for run in db.query("select * from crawl_runs order by id desc limit ?", [runs]):
+            sources = list(
+                db.query(
+                    "select source_id, discovered, requested, fetched, skipped, archived, dropped"
+                    " from run_sources where run_id = ? order by source_id",
+                    [run["id"]],
+                )
+            )
+            drops = list(
+                db.query(
+                    "select source_id, stage, reason, count(*) as pages from drops where run_id = ?"
+                    " group by source_id, stage, reason order by source_id, pages desc",
+                    [run["id"]],
+                )
+            )
+            run = {k: v for k, v in run.items() if k not in ("stats", "settings")}
+            result.append({**run, "sources": sources, "drops": drops})
+        return result
+    finally:
+        db.close()
+
+
+def print_funnel(db_path: str | Path, *, runs: int = 10) -> None:
+    """Print :func:`funnel` as tables, newest run first."""
+    for run in funnel(db_path, runs=runs):
+        click.echo(
+            f"\nRun {run['id']} ({run['spider']}, {run['started_at']} → {run['finished_at'] or 'unfinished'},"
+            f" {run['finish_reason'] or 'no finish reason: crashed or still running'})"
+        )
+        click.echo(
+            f"  new {run['articles_new'] or 0}, updated {run['articles_updated'] or 0},"
+            f" unchanged {run['articles_unchanged'] or 0}, skipped {run['pages_skipped'] or 0}"
+        )
+        _table(
+            "  Funnel per source",
+            [tuple(s.values()) for s in run["sources"]],
+            ("source", "discovered", "requested", "fetched", "skipped", "archived", "dropped"),
+        )
+        _table(
+            "  Drops (last seen in this run) by reason",
+            [tuple(d.values()) for d in run["drops"]],
+            ("source", "stage", "reason", "pages"),
+        )

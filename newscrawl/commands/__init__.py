@@ -7,5 +7,7 @@ here and append it to ``COMMANDS``.
 from __future__ import annotations
 
 from newscrawl.commands.demo import demo
+from newscrawl.commands.reextract import reextract
+from newscrawl.commands.stats import stats
 
-COMMANDS: list = [demo]
+COMMANDS: list = [demo, reextract, stats]

@@ -17,11 +17,15 @@ from newscrawl.errors import NewscrawlError
 
 class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: Any) -> None:
-        if args and args[0] == "news":
-            from newscrawl.spiders.news import NewsSpider
-
+        spider_class = None
+        if args:
             try:
-                NewsSpider(**opts.spargs).configure(self.settings)
+                spider_class = self.crawler_process.spider_loader.load(args[0])
+            except KeyError:
+                spider_class = None  # Scrapy reports the unknown spider itself
+        if spider_class is not None and hasattr(spider_class, "configure"):
+            try:
+                spider_class(**opts.spargs).configure(self.settings)
             except NewscrawlError as error:
                 print(f"Error: {error}", file=sys.stderr)
                 self.exitcode = 1
