@@ -33,6 +33,12 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.ledger.QuietLogFormatter"
 
+DOWNLOADER_MIDDLEWARES = {
+    # Same position as Scrapy's own robots.txt middleware, which it extends.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawl.middlewares.RobotsTxtCrawlDelayMiddleware": 100,
+}
+
 ITEM_PIPELINES = {
     "newscrawl.pipelines.WarcPipeline": 100,
     "newscrawl.pipelines.ExtractPipeline": 200,
@@ -57,4 +63,5 @@ NEWSCRAWL_MIN_WORDS = 40
 NEWSCRAWL_INCREMENTAL = True
 NEWSCRAWL_REFRESH_AGES = "1h,1d,7d"
 NEWSCRAWL_PROGRESS_INTERVAL = 30.0
+NEWSCRAWL_MAX_CRAWL_DELAY = 60.0
 NEWSCRAWL_REDIS_URL = ""
