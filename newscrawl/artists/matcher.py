@@ -1,0 +1,320 @@
+"""The mention matcher: one Aho–Corasick automaton over every watched phrase.
+
+Cost per article is one ``str.translate``, one automaton pass over the folded text and
+a little Python per raw hit, whatever the size of the watchlist. The counting rules are
+in the package docstring (:mod:`newscrawl.artists`) and ``docs/artists.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from newscrawl.artists.artist import Artist
+from newscrawl.artists.normalize import case_shape, fold, fold_phrase, is_word_char
+from newscrawl.artists.salience import paragraph_starts, salience
+from newscrawl.artists.snippets import pick_snippets
+from newscrawl.items import Mention
+
+STRONG, WEAK, EXCLUDE = 0, 1, 2
+TEXT_FIELDS = ("title", "description", "body")
+
+# Cheap test first: most texts have no URL or address at all.
+_URL_HINT = re.compile(
+    r"://|www\.|@|\.(?:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)\b",
+    re.IGNORECASE,
+)
+_URLISH = re.compile(
+    r"""(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>"]+
+      | [\w.+%-]+@[\w-]+(?:\.[\w-]+)+
+      | (?<![\w.@-])[\w-]+(?:\.[\w-]+)*  # a bare domain; its TLD in lower case, so
+        \.(?-i:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)
+        \b(?:/[^\s<>"]*)?                 # "Britney.Co-star" (a missing space) is text
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+CAPS_LINE_MAX_LOWER = 0.25
+"""An all-caps match of a case-sensitive phrase counts when at most this share of the
+cased letters on its line are lowercase (an all-caps headline)."""
+
+
+@dataclass(frozen=True)
+class MatchSpan:
+    """One counted mention: where it is and whose it is (for highlighting and tests)."""
+
+    field: str
+    """``title``, ``description`` or ``body``."""
+    start: int
+    """Offset of the first character of the mention in that field's original text."""
+    end: int
+    """Offset just after the mention."""
+    artist_id: str
+    """Slug of the artist the mention counts for."""
+    text: str
+    """The mention as written in the article."""
+    weak: bool
+    """True when it matched a weak alias."""
+
+
+class _Hit:
+    """A phrase occurrence in one field after boundary, URL and case checks."""
+
+    __slots__ = ("nstart", "nend", "start", "end", "claims")
+
+    def __init__(self, nstart: int, nend: int, start: int, end: int, claims: tuple) -> None:
+        self.nstart, self.nend, self.start, self.end, self.claims = nstart, nend, start, end, claims
+
+    def with_claims(self, claims: tuple) -> _Hit:
+        return (
+            self
+            if claims == self.claims
+            else _Hit(self.nstart, self.nend, self.start, self.end, claims)
+        )
+
+
+class Matcher:
+    """Tags texts with the artists of a watchlist. Build it once; it is picklable.
+
+    Pickling sends only the artists; the automaton is rebuilt on arrival (see
+    ``bench/tag.py`` for the cost).
+    """
+
+    def __init__(self, artists: Iterable[Artist]) -> None:
+        self.artists: tuple[Artist, ...] = tuple(artists)
+        self._compile()
+
+    def __getstate__(self) -> dict:
+        return {"artists": self.artists}
+
+    def __setstate__(self, state: dict) -> None:
+        self.artists = state["artists"]
+        self._compile()
+
+    def _compile(self) -> None:
+        table: dict[str, dict[tuple, None]] = {}
+        for index, artist in enumerate(self.artists):
+            shapes: dict[str, set[str]] = {}
+            for phrase in artist.case_sensitive:
+                shapes.setdefault(fold_phrase(phrase), set()).add(case_shape(phrase))
+            roles = [(p, STRONG) for p in artist.names]
+            roles += [(p, WEAK) for p in artist.weak_aliases]
+            roles += [(p, EXCLUDE) for p in artist.exclude]
+            seen: set[str] = set()
+            for phrase, kind in roles:
+                key = fold_phrase(phrase)
+                if key in seen:
+                    continue  # one role per phrase and artist; the strongest comes first
+                seen.add(key)
+                shape = frozenset(shapes[key]) if key in shapes else None
+                table.setdefault(key, {})[(index, kind, shape)] = None
+        self._automaton = None
+        if table:
+            automaton = ahocorasick.Automaton()
+            for key, claims in table.items():
+                has_case = any(shape is not None for _, _, shape in claims)
+                has_exclude = any(kind == EXCLUDE for _, kind, _ in claims)
+                word_start, word_end = is_word_char(key[0]), is_word_char(key[-1])
+                value = (len(key), word_start, word_end, tuple(claims), has_case, has_exclude)
+                automaton.add_word(key, value)
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def tag(self, title: str | None, description: str | None, body: str) -> list[Mention]:
+        """Mentions of watched artists in an article, most salient first (empty if none)."""
+        texts = {"title": title or "", "description": description or "", "body": body or ""}
+        chosen = self._analyse(texts)
+        per_artist: dict[int, list[tuple[str, _Hit, int]]] = {}
+        for field, hits in chosen.items():
+            for hit in hits:
+                for index, kind, _shape in hit.claims:
+                    per_artist.setdefault(index, []).append((field, hit, kind))
+        if not per_artist:
+            return []
+        body_text = texts["body"]
+        paragraphs = paragraph_starts(body_text)
+        total = sum(len(found) for found in per_artist.values())
+        mentions = []
+        for index, found in per_artist.items():
+            artist = self.artists[index]
+            body_offsets = [hit.start for field, hit, _ in found if field == "body"]
+            in_title = any(field == "title" for field, _, _ in found)
+            mentions.append(
+                Mention(
+                    artist=artist.name,
+                    artist_id=artist.id,
+                    count=len(found),
+                    in_title=in_title,
+                    first_offset=min(body_offsets) if body_offsets else None,
+                    snippets=pick_snippets(texts, [(f, h.start, h.end) for f, h, _ in found]),
+                    salience=salience(
+                        count=len(found),
+                        total=total,
+                        in_title=in_title,
+                        in_description=any(field == "description" for field, _, _ in found),
+                        body_offsets=body_offsets,
+                        body_length=len(body_text),
+                        paragraphs=paragraphs,
+                    ),
+                )
+            )
+        mentions.sort(key=lambda m: (-m.salience, -m.count, m.artist))
+        return mentions
+
+    def spans(self, title: str | None, description: str | None, body: str) -> list[MatchSpan]:
+        """Every counted mention with its place, in field then reading order."""
+        texts = {"title": title or "", "description": description or "", "body": body or ""}
+        out = []
+        for field, hits in self._analyse(texts).items():
+            for hit in hits:
+                for index, kind, _shape in hit.claims:
+                    out.append(
+                        MatchSpan(
+                            field=field,
+                            start=hit.start,
+                            end=hit.end,
+                            artist_id=self.artists[index].id,
+                            text=texts[field][hit.start : hit.end],
+                            weak=kind == WEAK,
+                        )
+                    )
+        return out
+
+    def _analyse(self, texts: dict[str, str]) -> dict[str, list[_Hit]]:
+        """The counted hits per field, after excludes, longest-first and the weak rule."""
+        candidates: dict[str, tuple[int, list[_Hit]]] = {}
+        for field, text in texts.items():
+            if text:
+                length, hits, excludes = self._scan(text)
+                candidates[field] = (length, _apply_excludes(hits) if excludes else hits)
+        allowed_weak: set[int] | None = None  # None: every artist's weak aliases may count
+        while True:
+            chosen: dict[str, list[_Hit]] = {}
+            strong: set[int] = set()
+            weak: set[int] = set()
+            for field, (length, hits) in candidates.items():
+                if allowed_weak is not None:
+                    hits = _only_weak_of(hits, allowed_weak)
+                chosen[field] = _longest_first(hits, length)
+                for hit in chosen[field]:
+                    for index, kind, _shape in hit.claims:
+                        (strong if kind == STRONG else weak).add(index)
+            if weak <= strong:
+                return chosen
+            # Weak aliases of an artist without a strong mention do not count; dropping
+            # them can free text for other phrases, so choose again until stable.
+            allowed_weak = strong if allowed_weak is None else allowed_weak & strong
+
+    def _scan(self, text: str) -> tuple[int, list[_Hit], bool]:
+        """Folded length, the hits that pass word, URL and case checks, any excludes."""
+        folded = fold(text)
+        hits: list[_Hit] = []
+        excludes = False
+        if self._automaton is None:
+            return len(folded.text), hits, excludes
+        norm = folded.text
+        size = len(norm)
+        urls = _url_spans(text)
+        original = folded.original
+        for last, value in self._automaton.iter(norm):
+            length, word_start, word_end, claims, has_case, has_exclude = value
+            nstart, nend = last - length + 1, last + 1
+            if word_start and nstart > 0 and is_word_char(norm[nstart - 1]):
+                continue
+            if word_end and nend < size and is_word_char(norm[nend]):
+                continue
+            start = original(nstart)
+            end = original(last) + 1
+            while end < len(text) and unicodedata.combining(text[end]):
+                end += 1
+            if urls and any(s < end and start < e for s, e in urls):
+                continue
+            if has_case:
+                claims = _case_filter(text, start, end, claims)
+                if not claims:
+                    continue
+            excludes = excludes or has_exclude
+            hits.append(_Hit(nstart, nend, start, end, claims))
+        return size, hits, excludes
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of URLs, e-mail addresses and bare domains: names inside them do not count."""
+    if not _URL_HINT.search(text):
+        return []
+    return [m.span() for m in _URLISH.finditer(text)]
+
+
+def _case_filter(text: str, start: int, end: int, claims: tuple) -> tuple:
+    """Keep the claims whose case-sensitive forms allow how the text writes the phrase."""
+    shape = case_shape(text[start:end])
+    caps = None
+    kept = []
+    for claim in claims:
+        wanted = claim[2]
+        if wanted is None or shape in wanted:
+            kept.append(claim)
+            continue
+        if shape and "l" not in shape and any("U" in form for form in wanted):
+            if caps is None:
+                caps = _in_caps_line(text, start, end)
+            if caps:
+                kept.append(claim)
+    return tuple(kept)
+
+
+def _in_caps_line(text: str, start: int, end: int) -> bool:
+    """True when the line around ``text[start:end]`` is (nearly) all capitals: a headline."""
+    line_start = text.rfind("\n", max(0, start - 300), start) + 1
+    line_end = text.find("\n", end, end + 300)
+    line = text[max(line_start, start - 300) : line_end if line_end != -1 else end + 300]
+    shape = case_shape(line)
+    return len(shape) >= 4 and shape.count("l") <= CAPS_LINE_MAX_LOWER * len(shape)
+
+
+def _apply_excludes(hits: list[_Hit]) -> list[_Hit]:
+    """Drop each artist's claims that overlap one of that artist's exclude phrases."""
+    excluded: dict[int, list[tuple[int, int]]] = {}
+    for hit in hits:
+        for index, kind, _shape in hit.claims:
+            if kind == EXCLUDE:
+                excluded.setdefault(index, []).append((hit.nstart, hit.nend))
+    kept = []
+    for hit in hits:
+        claims = tuple(
+            claim
+            for claim in hit.claims
+            if claim[1] != EXCLUDE
+            and not any(s < hit.nend and hit.nstart < e for s, e in excluded.get(claim[0], ()))
+        )
+        if claims:
+            kept.append(hit.with_claims(claims))
+    return kept
+
+
+def _only_weak_of(hits: list[_Hit], allowed: set[int]) -> list[_Hit]:
+    """The hits with weak claims kept only for the ``allowed`` artists."""
+    kept = []
+    for hit in hits:
+        claims = tuple(c for c in hit.claims if c[1] == STRONG or c[0] in allowed)
+        if claims:
+            kept.append(hit.with_claims(claims))
+    return kept
+
+
+def _longest_first(hits: list[_Hit], length: int) -> list[_Hit]:
+    """Non-overlapping hits, longest first (leftmost on ties), returned in text order."""
+    if len(hits) <= 1:
+        return hits
+    taken = bytearray(length)
+    chosen = []
+    for hit in sorted(hits, key=lambda h: (h.nstart - h.nend, h.nstart)):
+        if 1 in taken[hit.nstart : hit.nend]:
+            continue
+        taken[hit.nstart : hit.nend] = b"\x01" * (hit.nend - hit.nstart)
+        chosen.append(hit)
+    chosen.sort(key=lambda h: h.nstart)
+    return chosen

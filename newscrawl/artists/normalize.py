@@ -1,0 +1,152 @@
+"""Text folding for matching, with a map back to the original offsets.
+
+Matching runs over a *folded* copy of each text: casefolded, diacritics stripped
+(``Beyoncé`` → ``beyonce``), apostrophe-like quotes made ``'`` (``Gaga’s`` → ``gaga's``),
+dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), soft hyphens and
+zero-width characters removed, and every run of whitespace folded to one space (or to
+``\\n`` when the run holds a paragraph break, so that no name matches across paragraphs).
+
+Every original character becomes at most one folded character, so the folded text is
+made by ``str.translate`` (C speed) plus one regular-expression pass over whitespace
+runs; :class:`Folded` keeps the few places where the two texts shift apart and maps a
+folded offset back to the original with one bisection.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+
+DELETE = "\x01"
+"""Placeholder for characters that fold to nothing; removed by the whitespace pass."""
+
+_NEWLINES = "\n\u2028\u2029\x85\x0b\x0c"
+_APOSTROPHES = "'\u2018\u2019\u201a\u201b\u2032\u00b4`\u02bc\u02b9\uff07"
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d"
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"
+# Letters NFKD does not decompose but readers treat as their base letter.
+_EXTRA = {"ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ı": "i", "ħ": "h"}
+
+
+def _fold_char(char: str) -> str:
+    """Fold one character to exactly one character (or :data:`DELETE`)."""
+    if char in _NEWLINES:
+        return "\n"
+    if char.isspace():
+        return " "
+    if char in _INVISIBLE:
+        return DELETE
+    if char in _APOSTROPHES:
+        return "'"
+    if char in _DASHES:
+        return " "
+    if char in _EXTRA:
+        return _EXTRA[char]
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if not base:
+        return DELETE  # a combining mark on its own: part of the previous letter
+    folded = base.casefold()
+    if len(folded) == 1:
+        return folded
+    lower = char.lower()
+    # ß, ligatures and the like would grow the text; keep them one character long.
+    return lower if len(lower) == 1 else char
+
+
+class _FoldTable(dict):
+    """``str.translate`` table filled lazily, one code point at a time."""
+
+    def __missing__(self, code: int) -> str:
+        value = _fold_char(chr(code))
+        self[code] = value
+        return value
+
+
+_TABLE = _FoldTable({code: _fold_char(chr(code)) for code in range(128)})
+
+# Runs that change length: whitespace runs of two or more, any newline, any deletion.
+_RUN = re.compile("[ \n\x01]{2,}|[\n\x01]")
+
+
+class Folded:
+    """A folded text and the map from its offsets back to the original text."""
+
+    __slots__ = ("text", "_norm_starts", "_orig_starts")
+
+    def __init__(self, text: str, norm_starts: list[int], orig_starts: list[int]) -> None:
+        self.text = text
+        self._norm_starts = norm_starts
+        self._orig_starts = orig_starts
+
+    def original(self, index: int) -> int:
+        """Offset in the original text of the character at folded ``index``."""
+        k = bisect_right(self._norm_starts, index) - 1
+        return self._orig_starts[k] + (index - self._norm_starts[k])
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` for matching (see the module docstring)."""
+    translated = text.translate(_TABLE)
+    norm_starts = [0]
+    orig_starts = [0]
+    if not _RUN.search(translated):
+        return Folded(translated, norm_starts, orig_starts)
+    pieces: list[str] = []
+    orig = 0  # original offset of the next unconsumed character
+    norm = 0  # folded offset of the next output character
+    for run in _RUN.finditer(translated):
+        start, end = run.span()
+        pieces.append(translated[orig:start])
+        norm += start - orig
+        value = run.group()
+        if value.count("\n") >= 2:
+            replacement = "\n"
+        elif value.strip(DELETE):
+            replacement = " "
+        else:
+            replacement = ""
+        if replacement:
+            norm_starts.append(norm)
+            orig_starts.append(start)
+            pieces.append(replacement)
+            norm += 1
+        norm_starts.append(norm)
+        orig_starts.append(end)
+        orig = end
+    pieces.append(translated[orig:])
+    return Folded("".join(pieces), norm_starts, orig_starts)
+
+
+def fold_phrase(phrase: str) -> str:
+    """Fold a watchlist phrase the way texts are folded, without outer spaces."""
+    return fold(phrase).text.replace("\n", " ").strip()
+
+
+def is_word_char(char: str) -> bool:
+    """True for characters that continue a word (so a name cannot end next to them)."""
+    return char.isalnum() or char == "_"
+
+
+def case_shape(text: str) -> str:
+    """The upper/lower pattern of the cased letters in ``text`` (``"Swift"`` → ``"Ullll"``)."""
+    return "".join("U" if c.isupper() else "l" for c in text if c.isupper() or c.islower())
+
+
+_SLUG_EXTRA = {"ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", **_EXTRA}
+
+
+def slugify(name: str) -> str:
+    """Lowercase ASCII slug with hyphens: ``Beyoncé`` → ``beyonce``, ``P!nk`` → ``pink``.
+
+    ``!`` between letters reads as ``i`` and ``$`` next to a letter as ``s`` (``Ke$ha``
+    → ``kesha``, ``A$AP Rocky`` → ``asap-rocky``); apostrophes vanish (``Guns N' Roses``
+    → ``guns-n-roses``); any other run of non-alphanumerics becomes one hyphen.
+    """
+    text = name.strip()
+    text = re.sub(r"(?<=[^\W\d_])!(?=[^\W\d_])", "i", text)
+    text = re.sub(r"(?<=[^\W\d_])\$|\$(?=[^\W\d_])", "s", text)
+    text = re.sub("[" + re.escape(_APOSTROPHES) + "]", "", text)
+    text = "".join(_SLUG_EXTRA.get(c, _SLUG_EXTRA.get(c.lower(), c)) for c in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
