@@ -9,5 +9,7 @@ from __future__ import annotations
 from newscrawl.commands.demo import demo
 from newscrawl.commands.reextract import reextract
 from newscrawl.commands.stats import stats
+from newscrawl.commands.tag import tag
 
 COMMANDS: list = [demo, reextract, stats]
+COMMANDS.append(tag)
