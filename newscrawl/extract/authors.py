@@ -1,0 +1,240 @@
+"""Authors: a clean list of people's names.
+
+Layers, the first that yields a name wins: JSON-LD ``author`` (strings, Person
+objects, arrays, ``@id`` references), microdata, meta tags (``author``,
+``article:author``, Parse.ly, Sailthru, Dublin Core, citation), the visible byline
+(``rel=author``, ``.byline``, ``[class*=author]``), then the discovery evidence.
+Every raw value goes through :func:`split_names`, which turns a byline such as
+"By JANE DOE and John Roe For The Daily X | Updated 3:02 PM" into
+``["Jane Doe", "John Roe"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import lxml.html
+
+from newscrawl.extract.document import Document
+from newscrawl.extract.normalize import clean_text, fold, words
+
+META_KEYS = (
+    "author",
+    "article:author",
+    "og:article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "citation_author",
+    "byl",
+    "byline",
+)
+JOB_TITLES = words(
+    """
+    staff writer writers reporter reporters correspondent correspondents editor editors
+    contributor contributors columnist columnists journalist journalists producer producers
+    photographer photographers analyst critic intern freelancer staffer
+    """
+)
+# Words that qualify a job title ("Senior Political Editor").
+JOB_WORDS = JOB_TITLES | words(
+    """
+    senior chief deputy managing associate assistant executive bureau desk newsroom
+    freelance special political politics national international health science business
+    sports entertainment music culture technology tech news digital web online video data
+    investigative lead principal director head contributing editorial staff wire opinion
+    features feature global local general breaking
+    """
+)
+# Words that are never a person when they stand alone.
+NOT_PEOPLE = words(
+    """
+    staff admin administrator editor editors team newsroom guest anonymous unknown null
+    none undefined user author authors contributor contributors by and the wire
+    """
+)
+_PREFIX = re.compile(
+    r"^\s*(?:(?:written|words|reported|reporting|story|text|posted|published|compiled|"
+    r"edited|interview|photos?|video|analysis)\s+(?:and\s+\w+\s+)?by|by|from|par|von|por)"
+    r"\s*[:\-]?\s+",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_HANDLE = re.compile(
+    r"(?:^|\s)@\w+|\b(?:twitter|x|instagram|email|e-mail)\s*:\s*\S*", re.IGNORECASE
+)
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|net|co\.\w\w)\S*", re.IGNORECASE)
+_BREAKS = re.compile(r"\s*(?:\||•|·|—|–|\s-\s|\n|\(|\))\s*")
+_FOR = re.compile(r"\s+(?:for|of|at)\s+(?=(?:the\s+)?[A-Z0-9])", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bwith\b)\s*", re.IGNORECASE)
+_DATEISH = re.compile(r"\d|\b(?:updated|published|posted|modified|ago)\b", re.IGNORECASE)
+_SLUG = re.compile(r"^[a-z]+(?:-[a-z]+)+$")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+MAX_NAME = 60
+MAX_AUTHORS = 12
+
+
+def _title_case(name: str) -> str:
+    return _WORD.sub(lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), name)
+
+
+def clean_name(piece: str, doc: Document | None = None) -> str | None:
+    """One person's name from a fragment, or None when the fragment is not a name."""
+    piece = fold(piece).strip(" ,.;:-–—|*")
+    piece = _PREFIX.sub("", piece).strip(" ,.;:-–—|*")
+    if _SLUG.match(piece):
+        piece = piece.replace("-", " ").title()
+    tokens = piece.split()
+    if tokens and tokens[-1].lower().strip(",.") in JOB_TITLES:
+        while tokens and tokens[-1].lower().strip(",.") in JOB_WORDS:
+            tokens.pop()
+    if not tokens or len(tokens) > 6:
+        return None
+    name = " ".join(tokens)
+    lowered = name.lower()
+    if len(name) > MAX_NAME or lowered in NOT_PEOPLE or _DATEISH.search(name):
+        return None
+    if not any(ch.isalpha() for ch in name) or (len(tokens) == 1 and name.islower()):
+        return None
+    if all(w.lower().strip(",.") in JOB_WORDS for w in tokens):
+        return None
+    if doc is not None and doc.is_site_name(name, publisher=False):
+        return None
+    if name.isupper() and len(name) > 3:
+        name = _title_case(name)
+    return name
+
+
+def split_names(raw: Any, doc: Document | None = None) -> list[str]:
+    """Names in a byline or author value (see the module docstring)."""
+    text = clean_text(raw)
+    if not text or len(text) > 400:
+        return []
+    text = _EMAIL.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _HANDLE.sub(" ", text)
+    names: list[str] = []
+    for segment in _BREAKS.split(text):
+        segment = _PREFIX.sub("", segment.strip())
+        if not segment:
+            continue
+        segment = _FOR.split(segment, maxsplit=1)[0]
+        for piece in _SPLIT.split(segment):
+            name = clean_name(piece, doc)
+            if name:
+                names.append(name)
+    return names
+
+
+def dedupe(names: Iterable[str]) -> list[str]:
+    seen, out = set(), []
+    for name in names:
+        key = re.sub(r"[^\w]+", " ", name.casefold()).strip()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out[:MAX_AUTHORS]
+
+
+def _ld_values(value: Any, doc: Document, depth: int = 0) -> list[str]:
+    value = doc.jsonld.resolve(value)
+    if depth > 4 or value is None:
+        return []
+    if isinstance(value, list):
+        return [name for item in value[:50] for name in _ld_values(item, doc, depth + 1)]
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, list):
+            name = name[0] if name else None
+        if not clean_text(name):
+            given, family = clean_text(value.get("givenName")), clean_text(value.get("familyName"))
+            name = f"{given} {family}".strip()
+        return [clean_text(name)] if clean_text(name) else []
+    if isinstance(value, str):
+        return [value]
+    return []
+
+
+def _from_ld(doc: Document) -> list[str]:
+    values = _ld_values(doc.ld("author"), doc) or _ld_values(doc.ld("creator"), doc)
+    return [name for value in values for name in split_names(value, doc)]
+
+
+def _full(names: list[str]) -> list[str]:
+    """Outside JSON-LD a one-word "name" is mostly a user name ("admin", "eddie"); keep
+    only agency codes such as AP or AFP."""
+    return [n for n in names if len(n.split()) >= 2 or (n.isupper() and len(n) <= 5)]
+
+
+def _from_meta(doc: Document) -> tuple[list[str], str | None]:
+    for key in META_KEYS:
+        values = doc.meta.get(key, ())
+        names = _full([name for value in values for name in split_names(value, doc)])
+        if names:
+            return names, "meta" if not key.startswith(("article:", "og:")) else "opengraph"
+    return [], None
+
+
+_BYLINE_HINT = re.compile(r"byline|by-line|author|writer|reporter|contributor|credit", re.I)
+_NOT_BYLINE = re.compile(r"bio|avatar|image|photo|img|social|follow|more|list|box|desc|about", re.I)
+
+
+def _byline_elements(doc: Document) -> list[lxml.html.HtmlElement]:
+    found = []
+    for element in doc.tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("meta", "script", "style", "link"):
+            continue
+        hint = " ".join(element.get(a) or "" for a in ("class", "id", "rel", "data-testid"))
+        if not hint or not _BYLINE_HINT.search(hint) or _NOT_BYLINE.search(hint):
+            continue
+        found.append(element)
+        if len(found) >= 40:
+            break
+    return found
+
+
+def _from_byline(doc: Document) -> list[str]:
+    """Names in the visible byline nearest after the headline."""
+    elements = _byline_elements(doc)
+    if not elements:
+        return []
+    after = None
+    if doc.h1s:
+        h1 = doc.h1s[0][0]
+        order = {el: i for i, el in enumerate(doc.tree.iter())}
+        start = order.get(h1, 0)
+        after = [el for el in elements if order.get(el, 0) > start]
+    for element in (after or []) + elements:
+        text = element.text_content()
+        if len(fold(text)) > 200:
+            continue
+        names = _full(split_names(text, doc))
+        if names:
+            return names
+    return []
+
+
+def authors(doc: Document) -> tuple[list[str], str | None]:
+    """``(names, source)``: the first layer that names someone."""
+    names = _from_ld(doc)
+    if names:
+        return dedupe(names), "jsonld"
+    names = _full([n for value in doc.microdata.authors for n in split_names(value, doc)])
+    if names:
+        return dedupe(names), "microdata"
+    names, source = _from_meta(doc)
+    if names:
+        return dedupe(names), source
+    names = _from_byline(doc)
+    if names:
+        return dedupe(names), "byline"
+    evidence = doc.evidence.get("author")
+    if evidence:
+        values = evidence if isinstance(evidence, list) else [evidence]
+        names = _full([n for value in values for n in split_names(value, doc)])
+        if names:
+            return dedupe(names), doc.evidence_source
+    return [], None

@@ -1,0 +1,113 @@
+"""Lines that sit inside article containers but are not article text.
+
+Two kinds: whole short lines that are interface text ("Advertisement", "Read more",
+"Share this article", photo credits), and short paragraphs carrying a prompt
+(newsletter sign-ups, app downloads, affiliate disclaimers). Real sentences that
+merely mention these words are longer or lack the prompt's shape, so they are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WHOLE = re.compile(
+    r"^(?:"
+    r"advertisement|advertising|ad|ads|sponsored(?: content)?|paid (?:content|post)|"
+    r"skip (?:advertisement|ad)|(?:\w+ )?story continues below(?: advertisement)?|"
+    r"advertisement \w* ?story continues below|article content|continue reading(?: below)?|"
+    r"read more(?: ?:.{0,200})?|read (?:also|next)(?: ?:.{0,200})?|see also(?: ?:.{0,200})?|"
+    r"also read(?: ?:.{0,200})?|related(?: (?:articles?|stories|content|coverage|reading|"
+    r"links|news|posts|topics|videos?))?(?: ?:.{0,200})?|recommended(?: (?:videos?|stories|"
+    r"for you|reading))?|more (?:from|on|about|stories|news|coverage) .{0,60}|"
+    r"(?:you|we think you) (?:may|might) (?:also )?like.{0,40}|most (?:read|popular|viewed|"
+    r"shared)|trending(?: now| stories)?|popular(?: now| stories)?|top stories|"
+    r"(?:share|tweet|email|print|save)(?: (?:this|the) (?:article|story|page|post))?"
+    r"(?: (?:on|via) .{0,30})?|share on \w+|copy link|link copied|"
+    r"comments?(?: \(?\d+\)?)?|(?:all|view|show|load) comments?(?: \d+)?|leave a comment|"
+    r"(?:join|start) the (?:conversation|discussion)|"
+    r"(?:photo|image|picture|video|graphic|illustration|credit|photograph)s?"
+    r"(?: credit| courtesy)?\s*:.{0,160}|"
+    r"(?:photo|image|credit)s? by .{0,80}|"
+    r"listen(?: to)?(?: this| the)? (?:article|story).{0,40}|\d+ min(?:ute)?s? read|"
+    r"(?:sign up|subscribe|log ?in|register|sign in)(?: now| here| today)?|"
+    r"click here.{0,160}|tap here.{0,160}|swipe (?:for more|→)|"
+    r"(?:updated|published|posted|last updated)\s*:?.{0,60}\d.{0,30}|"
+    r"summary|key points|topics|tags|filed under.{0,100}|"
+    r"(?:watch|listen)(?: now)?\s*:.{0,160}|"
+    r"(?:download|get) (?:the|our) .{0,40}app.{0,80}|"
+    r"our standards\s*:.{0,120}|"
+    r"this (?:article|story|content) (?:is|was) .{0,80}(?:published|updated|produced).{0,80}"
+    r")[\s.!:;→»›|]*$",
+    re.IGNORECASE,
+)
+_PROMPT = re.compile(
+    r"\bsign(?:ing)? up\b.{0,60}\b(?:newsletters?|emails?|alerts?|updates|inbox)\b|"
+    r"\bnewsletters?\b.{0,80}\b(?:sign up|subscribe|inbox|delivered)\b|"
+    r"\b(?:subscribe|subscribing) (?:to|for|now|today)\b.{0,80}\b(?:newsletter|access|"
+    r"journalism|unlimited|digital|print)\b|"
+    r"\bmay (?:earn|receive) (?:an? )?(?:small )?(?:affiliate )?commission\b|"
+    r"\b(?:buying|purchases?) (?:through|via|from) (?:our )?links\b|"
+    r"\bindependently (?:select|selected|chosen)\b.{0,80}\b(?:products?|recommend)|"
+    r"\ball rights reserved\b|^copyright\b|^©|\bcopyright ©|"
+    r"\bdownload (?:the|our) .{0,30}\bapp\b|\bfollow us on\b|"
+    r"\bplease bookmark\b|\bturn on (?:your )?notifications\b|"
+    r"\bget (?:the latest|daily|breaking) .{0,60}\b(?:in your inbox|newsletter|emails?)\b",
+    re.IGNORECASE,
+)
+_CREDIT = re.compile(
+    r"^[\s_—–\-*]*(?:with files from|with reporting (?:from|by)|reporting by|writing by|"
+    r"editing by|edited by|additional reporting|compiled by|"
+    r"(?:the )?associated press (?:writers?|reporters?) .{0,200}contributed|"
+    r".{0,200}\bcontributed (?:to )?this (?:report|story|article)|"
+    r"this (?:story|article|report) (?:was|has been) (?:updated|corrected|originally)|"
+    r"(?:this (?:story|article) )?(?:was )?(?:first|originally) (?:published|appeared) (?:in|on|by)|"
+    r"republished (?:from|with permission)|"
+    r"_{3,}$)",
+    re.IGNORECASE,
+)
+_RECIRCULATION = re.compile(
+    r"^(?:more (?:from|on|in|about|stories|news|coverage|to read)|related|recommended|"
+    r"read (?:more|next|also)|also read|most (?:popular|read|viewed|shared)|trending|"
+    r"(?:you|we think you) (?:may|might) (?:also )?like|latest (?:news|stories|headlines)|"
+    r"top stories|popular|editor'?s? picks|what to read next|further reading|"
+    r"comments?|discussion|around the web|from our partners|sponsored)\b",
+    re.IGNORECASE,
+)
+MAX_PROMPT = 320
+
+
+def is_boilerplate(text: str) -> bool:
+    """Whether a paragraph is interface text or a prompt rather than article text."""
+    if len(text) <= 300 and _WHOLE.match(text.strip()):
+        return True
+    return len(text) <= MAX_PROMPT and bool(_PROMPT.search(text))
+
+
+def is_recirculation_heading(text: str) -> bool:
+    """A heading that introduces links to other articles ("More from The Nation")."""
+    return len(text) <= 80 and bool(_RECIRCULATION.match(text.strip()))
+
+
+_BIO = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:is|was)\s+(?:an?|the)\s+.{0,120}?\b(?:at|with|for|of|in)\b|"
+    r"^\W*(?:\w+\W+){0,3}?(?:covers|writes|reports)\b|\bfollow (?:\w+ )?on (?:twitter|x|instagram)\b",
+    re.IGNORECASE,
+)
+
+
+_PARTICLES = frozenset(("van", "der", "den", "von", "del", "della", "de", "la", "le", "bin", "ibn"))
+
+
+def is_author_bio(text: str, names: list[str]) -> bool:
+    """ "Jane Doe is a senior writer at ..." / "Steph covers politics ..." about an author."""
+    if len(text) > 600 or not names:
+        return False
+    opening = set(re.findall(r"\w+", text[:60].casefold()))
+    parts = {part.casefold() for name in names for part in name.split() if len(part) > 2}
+    parts -= _PARTICLES
+    return not opening.isdisjoint(parts) and bool(_BIO.search(text))
+
+
+def is_trailing_credit(text: str) -> bool:
+    """Contributor / editing credits that close wire stories ("Reporting by ...")."""
+    return len(text) <= 400 and bool(_CREDIT.match(text))

@@ -1,0 +1,185 @@
+"""Publication and modification dates.
+
+Layers, first plausible value wins: JSON-LD, microdata, meta tags (OpenGraph article,
+Parse.ly, Sailthru, Dublin Core, citation), ``<time datetime>`` elements, the
+discovery channel's evidence, a date in the URL path, and htmldate (slow; only when
+nothing else gave a date). Implausible dates (before 1990, in the future) are
+dropped and the next layer is tried. Structured sources that disagree with the kept
+date by more than a day are reported as ``date_conflicts``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from newscrawl.extract.document import Document
+from newscrawl.extract.normalize import When, date_from_url, parse_date
+
+PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "article:published",
+    "og:published_time",
+    "published_time",
+    "article.published",
+    "datepublished",
+    "date_published",
+    "publish-date",
+    "publish_date",
+    "publishdate",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date.created",
+    "dc.date",
+    "dcterms.issued",
+    "dcterms.created",
+    "dcterms.date",
+    "citation_publication_date",
+    "citation_online_date",
+    "citation_date",
+    "article_date_original",
+    "original-publish-date",
+    "cxenseparse:recs:publishtime",
+    "date",
+)
+MODIFIED_META = (
+    "article:modified_time",
+    "og:article:modified_time",
+    "article:modified",
+    "og:updated_time",
+    "modified_time",
+    "article.updated",
+    "datemodified",
+    "date_modified",
+    "last-modified",
+    "lastmod",
+    "dc.date.modified",
+    "dcterms.modified",
+    "sailthru.lastmodified",
+)
+CONFLICT_DAYS = 1
+_STRUCTURED = ("jsonld", "microdata", "meta", "opengraph", "time")
+
+
+def _candidates(doc: Document, *, modified: bool) -> list[tuple[When, str]]:
+    """Parsed (value, source) pairs in layer order, implausible values left out."""
+    raw: list[tuple[Any, str]] = []
+    keys = ("dateModified",) if modified else ("datePublished", "dateCreated")
+    for key in keys:
+        raw.append((doc.ld(key, pages=True), "jsonld"))
+    for key in ("datemodified",) if modified else ("datepublished", "datecreated"):
+        raw.append((doc.microdata.first(key), "microdata"))
+    for key in MODIFIED_META if modified else PUBLISHED_META:
+        for value in doc.meta.get(key, ())[:1]:
+            raw.append((value, "opengraph" if key.startswith(("og:", "article:")) else "meta"))
+    raw.extend((value, "time") for value in _time_elements(doc, modified=modified))
+    channel = doc.evidence_source
+    raw.append((doc.evidence.get("lastmod" if modified else "published"), channel))
+    if modified:
+        raw.append((doc.evidence.get("updated"), channel))
+    now = datetime.now(UTC)
+    out = []
+    for value, source in raw:
+        if isinstance(value, list):
+            value = value[0] if value else None
+        parsed = parse_date(value) if value not in (None, "") else None
+        if parsed is not None and parsed.plausible(now):
+            out.append((parsed, source))
+    return out
+
+
+def _time_elements(doc: Document, *, modified: bool) -> list[str]:
+    """``datetime`` attributes of ``<time>`` elements that mark the article's dates."""
+    marked, plain = [], []
+    words = ("modif", "updat") if modified else ("publish", "posted", "pubdate", "created")
+    for element in doc.tree.iter("time"):
+        value = element.get("datetime") or ""
+        if not value.strip():
+            continue
+        hint = " ".join(
+            (element.get(a) or "") for a in ("class", "id", "itemprop", "data-testid")
+        ).lower()
+        parent = element.getparent()
+        if parent is not None:
+            hint += " " + (parent.get("class") or "").lower()
+        if element.get("pubdate") is not None and not modified:
+            marked.insert(0, value)
+        elif any(word in hint for word in words):
+            marked.append(value)
+        elif not modified:
+            plain.append(value)
+    return marked + plain[:1]
+
+
+def _htmldate(doc: Document) -> When | None:
+    try:
+        from htmldate import find_date
+    except ImportError:  # pragma: no cover - htmldate is a dependency
+        return None
+    logging.getLogger("htmldate").setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = find_date(
+                doc.text[:2_000_000],
+                url=doc.url,
+                original_date=True,
+                extensive_search=False,
+                outputformat="%Y-%m-%dT%H:%M:%S%z",
+            )
+    except Exception:  # noqa: BLE001 - a fallback must not break extraction
+        return None
+    parsed = parse_date(found) if found else None
+    if parsed is not None and isinstance(parsed.value, datetime) and found.endswith("T00:00:00"):
+        parsed = When(parsed.value.date())
+    return parsed if parsed is not None and parsed.plausible() else None
+
+
+def published_at(doc: Document) -> tuple[str | None, str | None, list[dict[str, str]]]:
+    """``(ISO date, source, conflicts)`` for the first publication."""
+    candidates = _candidates(doc, modified=False)
+    if not candidates:
+        from_url = date_from_url(doc.url)
+        if from_url is not None and from_url.plausible():
+            return from_url.iso(), "url", []
+        found = _htmldate(doc)
+        return (found.iso(), "htmldate", []) if found else (None, None, [])
+    kept, source = candidates[0]
+    # A naive time and an aware time on the same wall clock: keep the one with the offset.
+    if not kept.aware:
+        for other, other_source in candidates[1:]:
+            if other.aware and other.value.replace(tzinfo=None) == kept.value:
+                kept, source = other, other_source
+                break
+    conflicts = []
+    seen = set()
+    for other, other_source in candidates:
+        if other_source not in _STRUCTURED or other_source in seen:
+            continue
+        if abs(other.utc() - kept.utc()) > timedelta(days=CONFLICT_DAYS):
+            seen.add(other_source)
+            conflicts.append(
+                {
+                    "field": "published_at",
+                    "kept": kept.iso(),
+                    "kept_from": source,
+                    "other": other.iso(),
+                    "other_from": other_source,
+                }
+            )
+    return kept.iso(), source, conflicts
+
+
+def modified_at(doc: Document, published: str | None) -> tuple[str | None, str | None]:
+    """``(ISO date, source)`` of the last modification; never before publication."""
+    first = parse_date(published) if published else None
+    for value, source in _candidates(doc, modified=True):
+        if first is not None and value.utc() < first.utc() - timedelta(days=CONFLICT_DAYS):
+            continue
+        return value.iso(), source
+    return None, None

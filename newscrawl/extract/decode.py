@@ -1,0 +1,179 @@
+"""Bytes to text: sniff non-HTML payloads, then decode with the right charset.
+
+Order of evidence: byte-order mark, then the HTTP ``Content-Type`` charset, then a
+``<meta charset>`` / ``http-equiv`` declaration in the first bytes, then detection.
+A declared charset is only trusted when the bytes decode strictly with it; pages
+declared UTF-8 that are really cp1252 (or Shift_JIS, GB18030...) fall through to the
+next declaration and finally to charset-normalizer. Decoding never raises.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Mapping
+
+from newscrawl.extract.errors import ExtractError
+
+# Magic numbers of payloads that are certainly not HTML.
+_MAGIC = (
+    (b"%PDF-", "PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"BZh", "bzip2 data"),
+    (b"\xfd7zXZ\x00", "xz data"),
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"Rar!", "RAR archive"),
+    (b"OggS", "Ogg media"),
+    (b"fLaC", "FLAC audio"),
+    (b"ID3", "MP3 audio"),
+    (b"wOFF", "web font"),
+    (b"wOF2", "web font"),
+    (b"\x00\x00\x01\x00", "icon"),
+    (b"\xd0\xcf\x11\xe0", "OLE document"),
+    (b"\x7fELF", "executable"),
+    (b"MZ", "executable"),
+    (b"{\\rtf", "RTF document"),
+)
+_NOT_HTML_TYPES = re.compile(
+    r"^\s*(image|audio|video|font)/|^\s*application/(pdf|zip|gzip|octet-stream|msword|"
+    r"vnd\.|x-|json|javascript|ogg)",
+    re.IGNORECASE,
+)
+_CHARSET_PARAM = re.compile(rb"""charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# WHATWG treats these labels as supersets; decoding with the superset loses nothing.
+_SUPERSETS = {
+    "ascii": "cp1252",
+    "latin-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "shift-jis": "cp932",
+    "shift_jis": "cp932",
+    "euc-kr": "cp949",
+    "big5": "big5hkscs",
+}
+
+
+def content_type_charset(headers: Mapping[str, str] | None) -> tuple[str | None, str | None]:
+    """(media type, charset) from a ``Content-Type`` header, either possibly None."""
+    value = header(headers, "content-type")
+    if not value:
+        return None, None
+    media = value.split(";")[0].strip().lower() or None
+    match = _CHARSET_PARAM.search(value.encode("latin-1", "replace"))
+    return media, (match.group(1).decode("ascii", "replace") if match else None)
+
+
+def header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A header value by case-insensitive name (bytes values are decoded)."""
+    if not headers:
+        return None
+    for key, value in headers.items():
+        key_text = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key_text.lower() == name:
+            if isinstance(value, (list, tuple)):
+                value = value[-1] if value else ""
+            if isinstance(value, bytes):
+                value = value.decode("latin-1")
+            return str(value)
+    return None
+
+
+def sniff_not_html(data: bytes, media_type: str | None) -> str | None:
+    """Why ``data`` is not an HTML page (a short description), or None when it may be."""
+    head = data[:16].lstrip(b"\xef\xbb\xbf")
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if len(data) >= 12 and data[4:8] == b"ftyp":
+        return "MP4/QuickTime media"
+    if data[:4] == b"RIFF":
+        return "RIFF media"
+    if media_type and _NOT_HTML_TYPES.search(media_type) and b"<" not in data[:512]:
+        return f"content type {media_type}"
+    sample = data[:2048]
+    if sample and not any(sample.startswith(bom) for bom, _ in _BOMS):
+        # Text pages have almost no control bytes; binary data has many.
+        controls = sum(1 for byte in sample if byte < 9 or 13 < byte < 32)
+        if controls > len(sample) * 0.05:
+            return "binary data"
+    return None
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None
+    return _SUPERSETS.get(name, name)
+
+
+def _mostly_utf8(text: str) -> bool:
+    """UTF-8 with a few broken sequences (a truncated or spliced page), not another charset."""
+    errors = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - errors
+    return good > 0 and errors <= good * 0.02
+
+
+def _detect(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(data[:200_000], steps=5, chunk_size=512, cp_isolation=None).best()
+    except Exception:  # noqa: BLE001 - detection is best effort
+        return None
+    return _codec(best.encoding) if best is not None else None
+
+
+def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """Decode ``data`` as HTML text; returns ``(text, codec name used)``.
+
+    Raises ``ExtractError("not_html")`` for payloads that are recognisably binary.
+    """
+    media_type, http_charset = content_type_charset(headers)
+    why = sniff_not_html(data, media_type)
+    if why:
+        raise ExtractError("not_html", why)
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, "replace"), name
+    tried = []
+    meta = _META_CHARSET.search(data[:8192])
+    for label in (http_charset, meta.group(1).decode("ascii", "replace") if meta else None):
+        name = _codec(label)
+        if name in ("utf-16-le", "utf-16-be", "utf-16", "utf-32"):
+            # A page that was decodable enough to show this ASCII label is not UTF-16.
+            name = None
+        if not name or name in tried:
+            continue
+        tried.append(name)
+        try:
+            return data.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            continue
+    text = data.decode("utf-8", "replace")
+    if "\ufffd" not in text or _mostly_utf8(text):
+        return text, "utf-8"
+    name = _detect(data) or "cp1252"
+    try:
+        return data.decode(name, "replace"), name
+    except LookupError:
+        return data.decode("cp1252", "replace"), "cp1252"

@@ -1,0 +1,216 @@
+"""Parse a page once and precompute what every field function reads.
+
+A :class:`Document` holds the lxml tree, the meta tags, link relations, JSON-LD nodes
+and microdata properties. Field functions take a Document and return a
+:class:`Value` (the value and where it came from); none of them parses again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
+
+from newscrawl.extract.errors import ExtractError
+from newscrawl.extract.jsonld import JsonLd, read_jsonld
+from newscrawl.extract.microdata import Microdata, read_microdata
+from newscrawl.extract.normalize import clean_text, fold
+
+MAX_ELEMENTS = 200_000
+
+_PARSER = lxml.html.HTMLParser(
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    no_network=True,
+    default_doctype=False,
+)
+
+
+class Value(NamedTuple):
+    """A field value and the label of the layer it came from."""
+
+    value: Any
+    source: str | None
+
+
+NOTHING = Value(None, None)
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    """An lxml tree for ``text``; ``ExtractError("empty")`` when there is no document."""
+    data = text.replace("\x00", "").encode("utf-8", "replace")
+    if not data.strip():
+        raise ExtractError("empty", "no content")
+    try:
+        root = lxml.html.document_fromstring(data, parser=_PARSER)
+    except (etree.ParserError, ValueError) as error:
+        raise ExtractError("empty", f"no HTML document ({error})") from None
+    if root is None:
+        raise ExtractError("empty", "no HTML document")
+    return root
+
+
+@dataclass
+class Document:
+    """One page, parsed once. ``tree`` may be modified by the body extractor, which runs last."""
+
+    url: str
+    text: str
+    tree: lxml.html.HtmlElement
+    headers: Mapping[str, str]
+    evidence: Mapping[str, Any]
+
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> Document:
+        return cls(url, text, parse_html(text), headers or {}, evidence or {})
+
+    # -- raw inputs -------------------------------------------------------------------
+
+    @cached_property
+    def meta(self) -> dict[str, list[str]]:
+        """``<meta>`` contents by lower-cased ``property`` / ``name`` / ``http-equiv``."""
+        meta: dict[str, list[str]] = {}
+        for element in self.tree.iter("meta"):
+            key = element.get("property") or element.get("name") or element.get("http-equiv")
+            value = element.get("content")
+            if key and value is not None and value.strip():
+                meta.setdefault(key.strip().lower(), []).append(value.strip())
+        return meta
+
+    def first_meta(self, *keys: str) -> tuple[str, str] | None:
+        """``(key, text)`` of the first of ``keys`` that has a non-empty meta value."""
+        for key in keys:
+            for value in self.meta.get(key, ()):
+                text = clean_text(value)
+                if text:
+                    return key, text
+        return None
+
+    @cached_property
+    def links(self) -> dict[str, list[str]]:
+        """``href`` values by lower-cased ``rel`` token, from ``<link>`` and ``<a>``."""
+        links: dict[str, list[str]] = {}
+        for element in self.tree.iter("link", "a"):
+            rel, href = element.get("rel"), element.get("href")
+            if rel and href:
+                for token in rel.lower().split():
+                    links.setdefault(token, []).append(href.strip())
+        return links
+
+    @cached_property
+    def jsonld(self) -> JsonLd:
+        scripts = []
+        for script in self.tree.iter("script"):
+            kind = (script.get("type") or "").lower()
+            if "ld+json" in kind:
+                scripts.append(script.text or "")
+        return read_jsonld(scripts)
+
+    @cached_property
+    def article_node(self) -> dict | None:
+        """The JSON-LD node that describes this article, if any."""
+        articles = self.jsonld.articles()
+        return articles[0] if articles else None
+
+    def ld(self, key: str, *, pages: bool = False) -> Any:
+        """A property of the article node (``@id`` references resolved); with ``pages``,
+        fall back to WebPage nodes."""
+        nodes = [self.article_node] if self.article_node is not None else []
+        if pages:
+            nodes += self.jsonld.pages()
+        for node in nodes:
+            value = node.get(key)
+            if value not in (None, "", [], {}):
+                return self.jsonld.resolve(value)
+        return None
+
+    @cached_property
+    def microdata(self) -> Microdata:
+        return read_microdata(self.tree)
+
+    # -- derived inputs ---------------------------------------------------------------
+
+    @cached_property
+    def title_tag(self) -> str:
+        element = self.tree.find(".//title")
+        return clean_text(element.text_content()) if element is not None else ""
+
+    @cached_property
+    def h1s(self) -> list[tuple[lxml.html.HtmlElement, str]]:
+        out = []
+        for element in self.tree.iter("h1"):
+            text = fold(element.text_content())
+            if text:
+                out.append((element, text))
+        return out
+
+    def _names(self, *, publisher: bool) -> list[str]:
+        names: list[str] = []
+        for key in ("og:site_name", "application-name", "twitter:site", "publisher"):
+            for value in self.meta.get(key, ()):
+                names.append(clean_text(value).lstrip("@"))
+        if publisher:
+            names.extend(sorted(self.jsonld.site_names()))
+        host = urlsplit(self.url).hostname or ""
+        parts = [p for p in host.split(".") if p not in ("www", "m", "amp", "edition", "news")]
+        if parts:
+            names.append(host.removeprefix("www."))
+            names.append(max(parts[:-1] or parts, key=len))
+        return names
+
+    @cached_property
+    def site_keys(self) -> set[str]:
+        """Comparable forms of the names the site goes by: og:site_name, application-name,
+        JSON-LD publisher / WebSite names and the host name."""
+        return {k for k in map(site_key, self._names(publisher=True)) if k}
+
+    @cached_property
+    def masthead_keys(self) -> set[str]:
+        """Like :attr:`site_keys` without JSON-LD publisher names: a wire service that
+        publishes its own site (the Associated Press on apnews.com) still credits itself."""
+        return {k for k in map(site_key, self._names(publisher=False)) if k}
+
+    def is_site_name(self, text: str, *, publisher: bool = True) -> bool:
+        """Whether ``text`` names the site (``The Globe and Mail``, ``globeandmail.com``)."""
+        key = site_key(text)
+        if not key:
+            return False
+        for site in self.site_keys if publisher else self.masthead_keys:
+            if key == site:
+                return True
+            prefix = len(site) >= 4 and (key.startswith(site) or site.startswith(key))
+            if prefix and min(len(key), len(site)) >= 0.6 * max(len(key), len(site)):
+                return True
+        return False
+
+    @property
+    def evidence_source(self) -> str:
+        """Provenance label for values taken from the discovery evidence."""
+        channel = str(self.evidence.get("channel") or "").lower()
+        return "sitemap" if "sitemap" in channel else "feed"
+
+
+_SITE_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def site_key(text: str) -> str:
+    """A comparable form of a site name: lower case, no ``the``, TLD or punctuation."""
+    text = (text or "").lower().strip()
+    text = re.sub(r"^(https?://)?(www\.)?", "", text)
+    text = re.sub(r"\.(com|co|org|net|news|tv|ca|au|za|uk|us|in|ie|nz)(\.[a-z]{2})?/?$", "", text)
+    text = re.sub(r"^the\s+", "", text)
+    return _SITE_KEY.sub("", text)

@@ -1,0 +1,183 @@
+"""The smaller fields: canonical URL, description, section, tags, language, lead image,
+paywall flag. Each is a function of the :class:`Document` returning a :class:`Value`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from newscrawl.extract.decode import header
+from newscrawl.extract.document import NOTHING, Document, Value
+from newscrawl.extract.normalize import absolute_url, clean_text, normalise_language
+
+MAX_TAGS = 50
+MAX_TAG_CHARS = 80
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, list):
+        return next((v for v in value if v not in (None, "", [], {})), None)
+    return value
+
+
+def canonical_url(doc: Document) -> Value:
+    """rel=canonical, og:url, JSON-LD url / mainEntityOfPage; else the page URL.
+
+    A canonical that points at the site's home page is a template error and ignored."""
+    page_path = urlsplit(doc.url).path.strip("/")
+    candidates: list[tuple[Any, str]] = [(h, "html") for h in doc.links.get("canonical", [])[:1]]
+    candidates += [(v, "opengraph") for v in doc.meta.get("og:url", [])[:1]]
+    entity = doc.ld("mainEntityOfPage")
+    if isinstance(entity, dict):
+        entity = entity.get("@id") or entity.get("url")
+    candidates += [(doc.ld("url"), "jsonld"), (entity, "jsonld")]
+    for value, source in candidates:
+        url = absolute_url(_first(value), doc.url)
+        if url and (urlsplit(url).path.strip("/") or not page_path):
+            return Value(url, source)
+    return Value(doc.url, "url")
+
+
+def description(doc: Document) -> Value:
+    value = clean_text(_first(doc.ld("description")))
+    if value:
+        return Value(value, "jsonld")
+    found = doc.first_meta("og:description", "description", "twitter:description", "dc.description")
+    if found:
+        return Value(found[1], "opengraph" if found[0].startswith("og:") else "meta")
+    value = clean_text(doc.microdata.first("description"))
+    return Value(value, "microdata") if value else NOTHING
+
+
+def section(doc: Document) -> Value:
+    value = clean_text(_first(doc.ld("articleSection")))
+    if value:
+        return Value(value, "jsonld")
+    value = clean_text(doc.microdata.first("articlesection"))
+    if value:
+        return Value(value, "microdata")
+    found = doc.first_meta("article:section", "parsely-section", "section", "sailthru.section")
+    if found:
+        return Value(found[1], "opengraph" if found[0].startswith("article:") else "meta")
+    categories = doc.evidence.get("categories")
+    value = clean_text(_first(categories)) if categories else ""
+    return Value(value, doc.evidence_source) if value else NOTHING
+
+
+def _split_tags(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [tag for item in value for tag in _split_tags(item)]
+    if isinstance(value, dict):
+        return _split_tags(value.get("name"))
+    text = clean_text(value)
+    if not text:
+        return []
+    return [t.strip() for t in re.split(r"[,;|]", text) if t.strip()]
+
+
+def tags(doc: Document) -> Value:
+    """Keywords: JSON-LD keywords, article:tag, news_keywords, Parse.ly / Sailthru tags."""
+    layers: list[tuple[list[str], str]] = [
+        (_split_tags(doc.ld("keywords")), "jsonld"),
+        (_split_tags(doc.microdata.props.get("keywords")), "microdata"),
+        (_split_tags(doc.meta.get("article:tag")), "opengraph"),
+    ]
+    for key in ("news_keywords", "parsely-tags", "sailthru.tags", "keywords"):
+        layers.append((_split_tags(doc.meta.get(key)), "meta"))
+    layers.append((_split_tags(doc.evidence.get("keywords")), doc.evidence_source))
+    for values, source in layers:
+        out, seen = [], set()
+        for tag in values:
+            tag = tag.strip(" #")
+            if ":" in tag and tag.split(":", 1)[0].isidentifier() and " " not in tag:
+                tag = tag.split(":", 1)[1]  # "section:music" style machine tags
+            folded = tag.casefold()
+            if tag and len(tag) <= MAX_TAG_CHARS and folded not in seen:
+                seen.add(folded)
+                out.append(tag)
+        if out:
+            return Value(out[:MAX_TAGS], source)
+    return Value([], None)
+
+
+def language(doc: Document) -> Value:
+    """``<html lang>``, og:locale, JSON-LD inLanguage, meta / HTTP Content-Language."""
+    layers = [
+        (doc.tree.get("lang") or doc.tree.get("xml:lang"), "html"),
+        (_first(doc.meta.get("og:locale")), "opengraph"),
+        (_first(doc.ld("inLanguage", pages=True)), "jsonld"),
+        (doc.microdata.first("inlanguage"), "microdata"),
+        (_first(doc.meta.get("content-language") or doc.meta.get("dc.language")), "meta"),
+        (header(doc.headers, "content-language"), "http"),
+    ]
+    for value, source in layers:
+        if isinstance(value, dict):
+            value = value.get("alternateName") or value.get("name")
+        tag = normalise_language(value)
+        if tag:
+            return Value(tag, source)
+    return NOTHING
+
+
+def _image_url(value: Any) -> Any:
+    value = _first(value)
+    if isinstance(value, dict):
+        return value.get("url") or value.get("contentUrl") or value.get("@id")
+    return value
+
+
+def image_url(doc: Document) -> Value:
+    layers = [
+        (_first(doc.meta.get("og:image") or doc.meta.get("og:image:url")), "opengraph"),
+        (_first(doc.meta.get("og:image:secure_url")), "opengraph"),
+        (_image_url(doc.ld("image")), "jsonld"),
+        (_image_url(doc.ld("thumbnailUrl")), "jsonld"),
+        (doc.microdata.first("image"), "microdata"),
+        (_first(doc.meta.get("twitter:image") or doc.meta.get("twitter:image:src")), "meta"),
+    ]
+    for value, source in layers:
+        url = absolute_url(value, doc.url)
+        if url:
+            return Value(url, source)
+    return NOTHING
+
+
+def _truth(value: Any) -> bool | None:
+    value = _first(value)
+    if isinstance(value, bool):
+        return value
+    text = clean_text(value).lower()
+    if text in ("true", "yes", "1", "free"):
+        return True
+    if text in ("false", "no", "0"):
+        return False
+    return None
+
+
+def is_paywalled(doc: Document) -> Value:
+    """True when the page marks the article as not free (JSON-LD ``isAccessibleForFree``,
+    a ``hasPart`` marked so, or a locked/metered content tier); None when it does not say."""
+    nodes = [doc.article_node] if doc.article_node is not None else []
+    nodes += doc.jsonld.pages()
+    for node in nodes:
+        free = _truth(node.get("isAccessibleForFree"))
+        parts = node.get("hasPart")
+        parts = parts if isinstance(parts, list) else [parts]
+        for part in parts:
+            part = doc.jsonld.resolve(part)
+            if isinstance(part, dict) and _truth(part.get("isAccessibleForFree")) is False:
+                free = False
+        if free is not None:
+            return Value(not free, "jsonld")
+    free = _truth(doc.microdata.first("isaccessibleforfree"))
+    if free is not None:
+        return Value(not free, "microdata")
+    tier = doc.first_meta("article:content_tier")
+    if tier:
+        text = tier[1].lower()
+        if text in ("locked", "metered", "premium", "subscriber"):
+            return Value(True, "opengraph")
+        if text == "free":
+            return Value(False, "opengraph")
+    return NOTHING

@@ -1,0 +1,265 @@
+"""Small normalisers shared by the field functions: text, URLs, languages, dates."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+_SPACE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
+_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``: readable constant word sets."""
+    return frozenset(text.split())
+
+
+def fold(text: str | None) -> str:
+    """Whitespace (including no-break and zero-width spaces) folded to single spaces."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def clean_text(value: object) -> str:
+    """Text from a metadata value: entities decoded, tags removed, whitespace folded.
+
+    Values in JSON-LD and meta tags are often escaped twice (``&amp;#8217;``), so
+    entities are decoded until nothing changes (at most three rounds).
+    """
+    if value is None or isinstance(value, (dict, list, bool)):
+        return ""
+    text = str(value)
+    for _ in range(3):
+        if "&" not in text:
+            break
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    if "<" in text and ">" in text:
+        text = _TAG.sub(" ", text)
+    return fold(text)
+
+
+def absolute_url(href: object, base: str) -> str | None:
+    """``href`` made absolute against ``base``; None unless it is an http(s) URL."""
+    if not isinstance(href, str):
+        return None
+    href = href.strip()
+    if not href or href.startswith(("data:", "javascript:", "#")):
+        return None
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+_LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", re.IGNORECASE)
+
+
+def normalise_language(value: object) -> str | None:
+    """A BCP 47 tag (``en_US`` → ``en-US``, ``EN`` → ``en``) or None when it is not one."""
+    text = clean_text(value).replace("_", "-").split(",")[0].split(";")[0].strip()
+    if not text or not _LANG.match(text):
+        return None
+    parts = text.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 2:
+            out.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+# -- dates --------------------------------------------------------------------------------
+
+EARLIEST_YEAR = 1990
+
+_ISO = re.compile(
+    r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"
+    r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?"
+    r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2}(?!\d))?)?"
+)
+_COMPACT = re.compile(
+    r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:T?(?P<H>\d{2})(?P<M>\d{2}))?$"
+)
+_EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
+_MONTHS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_TIME = r"(?:[\s,]+(?:at\s+)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+_TEXT_DATES = [
+    re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})" + _TIME, re.I),
+    re.compile(
+        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<y>\d{4})" + _TIME, re.I
+    ),
+]
+_TZ_ABBR = {"utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7}
+_TZ_ABBR |= {"mdt": -6, "pst": -8, "pdt": -7, "bst": 1, "cet": 1, "cest": 2, "sast": 2}
+_TZ_ABBR |= {"ist": 5.5, "aest": 10, "aedt": 11, "jst": 9}
+_TZ_AFTER = re.compile(r"^\s*\(?(?P<tz>[a-z]{2,4})\b", re.I)
+
+
+@dataclass(frozen=True)
+class When:
+    """A parsed date or date-time; ``value`` is a ``date`` or a (naive or aware) ``datetime``."""
+
+    value: date | datetime
+
+    @property
+    def has_time(self) -> bool:
+        return isinstance(self.value, datetime)
+
+    @property
+    def aware(self) -> bool:
+        return isinstance(self.value, datetime) and self.value.tzinfo is not None
+
+    def iso(self) -> str:
+        """ISO 8601 text: with the page's offset when it gave one, seconds precision."""
+        if isinstance(self.value, datetime):
+            return self.value.replace(microsecond=0).isoformat()
+        return self.value.isoformat()
+
+    def day(self) -> date:
+        return self.value.date() if isinstance(self.value, datetime) else self.value
+
+    def utc(self) -> datetime:
+        """The instant for comparisons; naive values and plain dates are read as UTC."""
+        if isinstance(self.value, datetime):
+            if self.value.tzinfo is None:
+                return self.value.replace(tzinfo=UTC)
+            return self.value.astimezone(UTC)
+        return datetime(self.value.year, self.value.month, self.value.day, 12, tzinfo=UTC)
+
+    def plausible(self, now: datetime | None = None) -> bool:
+        """Not before 1990 and not in the future (a day's slack for naive local times)."""
+        now = now or datetime.now(UTC)
+        if self.day().year < EARLIEST_YEAR:
+            return False
+        if self.aware:
+            return self.utc() <= now + timedelta(minutes=10)
+        return self.day() <= (now + timedelta(days=1)).date()
+
+
+def _offset(text: str | None) -> timezone | None:
+    if not text:
+        return None
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14 or minutes > 59:
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _build(y, m, d, hh=None, mm=None, ss=None, tz=None) -> When | None:
+    try:
+        if hh is None:
+            return When(date(int(y), int(m), int(d)))
+        return When(datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0), tzinfo=tz))
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_date(value: object) -> When | None:
+    """Parse the date formats pages use: ISO 8601 variants, epoch seconds/milliseconds,
+    RFC 2822 and "April 28, 2023 3:02 PM" text. None when nothing sensible is found."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(int(value))
+    text = clean_text(value)
+    if not text or len(text) > 200:
+        return None
+    match = _ISO.match(text)
+    if match:
+        g = match.groupdict()
+        if g["H"] is None:
+            return _build(g["y"], g["m"], g["d"])
+        return _build(g["y"], g["m"], g["d"], g["H"], g["M"], g["S"], _offset(g["tz"]))
+    if _EPOCH.match(text):
+        seconds = int(text) / (1000 if len(text) == 13 else 1)
+        try:
+            return When(datetime.fromtimestamp(seconds, UTC))
+        except (OverflowError, OSError, ValueError):
+            return None
+    match = _COMPACT.match(text)
+    if match:
+        g = match.groupdict()
+        if g["H"] is None:
+            return _build(g["y"], g["m"], g["d"])
+        return _build(g["y"], g["m"], g["d"], g["H"], g["M"], 0, None)
+    if re.match(r"^[A-Za-z]{3},\s", text) or re.search(
+        r"\d{2}:\d{2}(:\d{2})?\s+([+-]\d{4}|GMT)$", text
+    ):
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            parsed = None
+        if parsed is not None:
+            return When(parsed)
+    return parse_text_date(text)
+
+
+def parse_text_date(text: str) -> When | None:
+    """A date written out ("Published April 28, 2023 at 3:02 p.m. EDT") inside ``text``."""
+    for pattern in _TEXT_DATES:
+        match = pattern.search(text)
+        if not match:
+            continue
+        g = match.groupdict()
+        month = _MONTHS.get(g["mon"].lower().rstrip("."))
+        if month is None:
+            continue
+        if g["H"] is None:
+            return _build(g["y"], month, g["d"])
+        hour = int(g["H"])
+        ampm = (g["ampm"] or "").replace(".", "").lower()
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+        tz = None
+        after = _TZ_AFTER.match(text[match.end() :])
+        if after and after.group("tz").lower() in _TZ_ABBR:
+            tz = timezone(timedelta(hours=_TZ_ABBR[after.group("tz").lower()]))
+        return _build(g["y"], month, g["d"], hour, g["M"], g["S"], tz)
+    return None
+
+
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|-|$)")
+
+
+def date_from_url(url: str) -> When | None:
+    """The ``/2024/05/02/`` date many publishers put in article paths."""
+    match = _URL_DATE.search(urlsplit(url).path if url else "")
+    return _build(*match.groups()) if match else None

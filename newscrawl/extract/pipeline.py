@@ -1,0 +1,138 @@
+"""The order in which the field functions run, and the body fallbacks."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from newscrawl.extract import body as body_layer
+from newscrawl.extract import metadata
+from newscrawl.extract.authors import authors
+from newscrawl.extract.dates import modified_at, published_at
+from newscrawl.extract.decode import decode_html
+from newscrawl.extract.document import Document
+from newscrawl.extract.errors import ExtractError
+from newscrawl.extract.evaluate import shingles
+from newscrawl.extract.normalize import clean_text
+from newscrawl.extract.title import title as title_of
+
+TRUNCATE_FACTOR = 2
+MAX_BODY_CHARS = 500_000
+MIN_WORDS = 40
+ARTICLE_BODY_WORDS = 80
+
+
+def _truncate(html: bytes, max_bytes: int) -> bytes:
+    cut = max_bytes
+    while cut > 0 and 0x80 <= html[cut] <= 0xBF:  # keep UTF-8 sequences whole
+        cut -= 1
+    return html[:cut]
+
+
+def _trafilatura(doc: Document) -> list[str]:
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - trafilatura is a dependency
+        return []
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = trafilatura.extract(
+                doc.text,
+                url=doc.url,
+                include_comments=False,
+                include_tables=False,
+                favor_recall=True,
+                with_metadata=False,
+            )
+    except Exception:  # noqa: BLE001 - a fallback must not break extraction
+        return []
+    return [clean_text(p) for p in (text or "").split("\n") if clean_text(p)]
+
+
+def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[str], str | None]:
+    article_body = body_layer.from_article_body(
+        doc.ld("articleBody") or doc.microdata.first("articlebody")
+    )
+    paragraphs, source = body_layer.extract_body(doc, title, authors)
+    words = body_layer.word_count(paragraphs)
+    structured_words = body_layer.word_count(article_body)
+    if structured_words >= ARTICLE_BODY_WORDS:
+        # The page's own articleBody shows how much text there is: when the DOM
+        # extraction holds little of it (text split or hidden in odd markup), use it.
+        wanted = shingles(" ".join(article_body))
+        got = shingles(" ".join(paragraphs))
+        recall = len(wanted & got) / max(len(wanted), 1)
+        if recall < 0.5:
+            return article_body, "jsonld"
+    if words < MIN_WORDS:
+        fallback = _trafilatura(doc)
+        if body_layer.word_count(fallback) > max(words, 10):
+            return fallback, "trafilatura"
+    return paragraphs, source
+
+
+def extract(
+    html: bytes,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None,
+    evidence: Mapping[str, Any] | None,
+    max_bytes: int,
+) -> dict[str, Any]:
+    from newscrawl.extract import FIELDS, content_hash
+
+    if isinstance(html, str):
+        html = html.encode("utf-8", "surrogatepass")
+    if not isinstance(html, (bytes, bytearray, memoryview)):
+        raise ExtractError("empty", f"expected bytes, got {type(html).__name__}")
+    html = bytes(html)
+    url = str(url or "")
+    provenance: dict[str, Any] = {}
+    if len(html) > max_bytes:
+        if len(html) > TRUNCATE_FACTOR * max_bytes:
+            raise ExtractError("too_large", f"{len(html)} bytes > {max_bytes}")
+        html = _truncate(html, max_bytes)
+        provenance["truncated"] = True
+    if not html.strip():
+        raise ExtractError("empty", "no content")
+    text, _ = decode_html(html, headers)
+    doc = Document.from_text(text, url, headers=headers, evidence=evidence)
+    fields: dict[str, Any] = {}
+
+    def put(name: str, value: Any, source: str | None) -> None:
+        fields[name] = value
+        if source and value not in (None, "", []):
+            provenance[name] = source
+
+    put("url", url, None)
+    put("canonical_url", *metadata.canonical_url(doc))
+    title, source = title_of(doc)
+    if not title and doc.evidence.get("title"):
+        title, source = clean_text(doc.evidence.get("title")), doc.evidence_source
+    put("title", title or None, source)
+    put("description", *metadata.description(doc))
+    put("authors", *authors(doc))
+    published, source, conflicts = published_at(doc)
+    put("published_at", published, source)
+    if conflicts:
+        provenance["date_conflicts"] = conflicts
+    put("modified_at", *modified_at(doc, published))
+    put("section", *metadata.section(doc))
+    put("tags", *metadata.tags(doc))
+    put("language", *metadata.language(doc))
+    put("image_url", *metadata.image_url(doc))
+    put("is_paywalled", *metadata.is_paywalled(doc))
+    # The body runs last: it cleans the tree in place.
+    paragraphs, source = _body(doc, title, fields["authors"])
+    body = "\n\n".join(paragraphs)[:MAX_BODY_CHARS]
+    put("body", body, source)
+    put("word_count", len(body.split()), None)
+    if not title and not body:
+        raise ExtractError("empty", "no title and no text")
+    put("content_hash", content_hash(title, body), None)
+    fields["provenance"] = provenance
+    return {name: fields.get(name) for name in FIELDS}
