@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from newscrawl.commands.demo import demo
 from newscrawl.commands.reextract import reextract
+from newscrawl.commands.serve import serve
 from newscrawl.commands.stats import stats
 from newscrawl.commands.tag import tag
 
-COMMANDS: list = [demo, reextract, stats]
+COMMANDS: list = [demo, reextract, serve, stats]
 COMMANDS.append(tag)

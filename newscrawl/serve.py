@@ -1,0 +1,158 @@
+"""Publish an archive with Datasette, configured from the ``archive/`` directory.
+
+``archive/`` is a Datasette configuration directory: ``metadata.yml`` (descriptions,
+facets, full-text search, canned queries), ``settings.json`` (limits), ``templates/``,
+``plugins/`` (article page, charts, metadata for any database name, security headers)
+and ``static/``. :func:`build_datasette` applies those pieces explicitly to one database
+file, wherever it lives, instead of pointing Datasette at the folder: the folder form
+would also attach every other ``*.db`` lying in ``archive/`` (demo.db next to
+archive.db).
+
+The server is read-only: Datasette 0.65 has no write API, its SQL runs on a read-only
+connection (``mode=ro``, or ``immutable=1`` with ``immutable=True``), and no root or
+token login is offered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from newscrawl.errors import NewscrawlError
+
+ARCHIVE_DIR = Path(__file__).resolve().parent.parent / "archive"
+"""The Datasette configuration directory shipped with newscrawl."""
+
+DEFAULT_DB = Path("archive") / "archive.db"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8001
+ARCHIVE_TABLES = ("articles", "mentions", "artists", "sources")
+
+
+def load_metadata(config_dir: Path = ARCHIVE_DIR) -> dict[str, Any]:
+    """``metadata.yml`` of the configuration directory, parsed."""
+    path = config_dir / "metadata.yml"
+    try:
+        metadata = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NewscrawlError(f"{path}: missing (the Datasette metadata of the archive)") from None
+    except yaml.YAMLError as error:
+        raise NewscrawlError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(metadata, dict):
+        raise NewscrawlError(f"{path}: expected a mapping at the top level")
+    return metadata
+
+
+def load_settings(config_dir: Path = ARCHIVE_DIR) -> dict[str, Any]:
+    """``settings.json`` of the configuration directory, parsed ({} when absent)."""
+    path = config_dir / "settings.json"
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise NewscrawlError(f"{path}: not valid JSON: {error}") from None
+
+
+def check_archive(db_path: Path) -> None:
+    """Raise :class:`NewscrawlError` unless ``db_path`` is a readable newscrawl archive."""
+    if not db_path.exists():
+        raise NewscrawlError(
+            f"{db_path}: no such archive (crawl into it first, or try "
+            f"`newscrawl demo --no-serve --db {db_path}`)"
+        )
+    if not db_path.is_file():
+        raise NewscrawlError(f"{db_path}: not a file")
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(db_path.resolve()))}?mode=ro", uri=True)
+        try:
+            tables = {
+                row[0]
+                for row in conn.execute("select name from sqlite_master where type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise NewscrawlError(f"{db_path}: not an SQLite database ({error})") from None
+    missing = [t for t in ARCHIVE_TABLES if t not in tables]
+    if missing:
+        raise NewscrawlError(f"{db_path}: not a newscrawl archive (no {', '.join(missing)} table)")
+
+
+def datasette_options(
+    db_path: str | os.PathLike, *, immutable: bool = False, config_dir: Path = ARCHIVE_DIR
+) -> dict[str, Any]:
+    """The keyword arguments of ``Datasette(...)`` for serving ``db_path``."""
+    db = str(Path(db_path).resolve())
+    options: dict[str, Any] = {
+        "files": [] if immutable else [db],
+        "immutables": [db] if immutable else [],
+        "metadata": load_metadata(config_dir),
+        "settings": load_settings(config_dir),
+        "cors": False,
+    }
+    for key, sub in (("template_dir", "templates"), ("plugins_dir", "plugins")):
+        if (config_dir / sub).is_dir():
+            options[key] = str((config_dir / sub).resolve())
+    if (config_dir / "static").is_dir():
+        options["static_mounts"] = [("static", str((config_dir / "static").resolve()))]
+    return options
+
+
+def build_datasette(
+    db_path: str | os.PathLike, *, immutable: bool = False, config_dir: Path = ARCHIVE_DIR
+):
+    """A ``Datasette`` serving the archive at ``db_path`` with the archive/ configuration.
+
+    ``immutable=True`` opens the file as immutable (no locking, counts cached): for a
+    published copy that no crawl writes to any more.
+    """
+    from datasette.app import Datasette
+    from datasette.utils import StartupError
+
+    check_archive(Path(db_path))
+    try:
+        return Datasette(**datasette_options(db_path, immutable=immutable, config_dir=config_dir))
+    except StartupError as error:
+        raise NewscrawlError(f"{config_dir}: {error}") from None
+
+
+def serve(
+    db_path: str | os.PathLike = DEFAULT_DB,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    immutable: bool = False,
+) -> None:
+    """Serve the archive with Datasette until interrupted (blocks)."""
+    import uvicorn
+
+    datasette = build_datasette(db_path, immutable=immutable)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(datasette.invoke_startup())
+        # Fail now, with the file named, rather than on the first request.
+        for database in datasette.databases.values():
+            if not database.is_memory:
+                loop.run_until_complete(database.execute("select count(*) from sqlite_master"))
+    except sqlite3.DatabaseError as error:
+        raise NewscrawlError(f"{db_path}: cannot be read: {error}") from None
+    finally:
+        loop.close()
+    names = [n for n, d in datasette.databases.items() if not d.is_memory and n != "_internal"]
+    path = datasette.urls.database(names[0]) if names else "/"
+    mode = "immutable, read-only" if immutable else "read-only"
+    print(
+        f"Serving {db_path} ({mode}) at http://{host}:{port}{path} - press Ctrl+C to stop",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")

@@ -1,0 +1,153 @@
+"""A real browser against a real ``newscrawl serve``: search, read, stay safe, see charts.
+
+Headless Debian chromium driven by Playwright (no browser download). Screenshots go to
+test-artifacts/ (ignored by git) for a human to look at after a CI run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from archive_fixtures import HOSTILE_ID, SEED_TITLE, build_archive, running_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    # Named demo.db, served from outside archive/: the metadata must follow the name.
+    db = build_archive(tmp_path_factory.mktemp("browser") / "demo.db")
+    with running_server(db) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests need Debian's chromium "
+            "(apt-get install chromium); they never download a browser"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.dialogs = []
+    page.csp_violations = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_the_xss_probe_can_see_a_script_run(page):
+    # The control for the tests below: on a page without our escaping, the payload runs.
+    page.set_content("<p>control</p><script>window.__xss = 1</script>")
+    assert page.evaluate("window.__xss") == 1
+
+
+def test_search_then_read_the_article_with_artists_highlighted(server, page):
+    page.goto(f"{server}/demo/articles")
+    page.fill("input[name=_search]", "duet")
+    page.press("input[name=_search]", "Enter")
+    page.wait_for_url("**_search=duet**")
+    page.get_by_role("link", name=SEED_TITLE).first.click()
+    page.wait_for_url("**/-/article/demo/**")
+    assert page.locator("h1").inner_text() == SEED_TITLE
+    britney = page.locator(".body mark[data-artist=britney-spears]")
+    gaga = page.locator(".body mark[data-artist=lady-gaga]")
+    assert britney.count() >= 2 and gaga.count() >= 3
+    assert britney.first.is_visible() and gaga.first.is_visible()
+    colours = {
+        britney.first.evaluate("m => getComputedStyle(m).backgroundColor"),
+        gaga.first.evaluate("m => getComputedStyle(m).backgroundColor"),
+    }
+    assert len(colours) == 2, "each artist gets its own highlight colour"
+    original = page.locator("a.original")
+    assert original.get_attribute("href").startswith("https://www.inquisitr.com/")
+    screenshot(page, "article.png")
+    assert page.csp_violations == []
+
+
+def test_hostile_article_stays_inert(server, page):
+    for path in (
+        f"/-/article/demo/{HOSTILE_ID}",
+        f"/demo/articles/{HOSTILE_ID}",
+        "/demo/articles?_search=tour",
+        "/demo/search_articles?q=tour",
+        "/demo/drops",
+    ):
+        page.goto(f"{server}{path}")
+        page.wait_for_load_state("load")
+        assert page.evaluate("typeof window.__xss") == "undefined", path
+        assert page.dialogs == [], path
+        assert page.locator("img[onerror]").count() == 0, path
+        assert page.locator("a[href^='javascript' i]").count() == 0, path
+    page.goto(f"{server}/-/article/demo/{HOSTILE_ID}")
+    assert "<script>" in page.locator("h1").inner_text()  # shown as text
+    assert page.locator(".not-a-link").first.inner_text().startswith("javascript:")
+    screenshot(page, "hostile-article.png")
+    assert page.csp_violations == []
+
+
+def test_coverage_charts_render_offline(server, page):
+    page.goto(f"{server}/-/charts/demo")
+    coverage = page.locator("svg[data-chart=coverage]")
+    box = coverage.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 150
+    lines = page.locator("svg[data-chart=coverage] path.series")
+    assert lines.count() == 4
+    assert lines.first.bounding_box()["width"] > 50
+    segments = page.locator("svg[data-chart=publishers] rect.segment")
+    assert segments.count() >= 6
+    screenshot(page, "charts.png")
+    page.fill("input[name=artist]", "Britney")
+    page.press("input[name=artist]", "Enter")
+    page.wait_for_url("**artist=Britney**")
+    assert page.locator("svg[data-chart=coverage] path.series").count() == 1
+    assert page.csp_violations == []
+
+
+def test_datasette_own_pages_still_work_under_the_policy(server, page):
+    page.goto(f"{server}/demo/articles")
+    # table.js (column actions) is Datasette's own script: it must still run.
+    page.wait_for_function("typeof window.DATASETTE_ALLOW_FACET !== 'undefined'")
+    page.goto(f"{server}/demo?sql=select+count(*)+from+articles")
+    assert page.locator(".CodeMirror").count() == 1  # the SQL editor loaded
+    assert page.csp_violations == []

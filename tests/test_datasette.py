@@ -1,0 +1,505 @@
+"""The archive in Datasette, through Datasette's in-process client.
+
+Every canned query, every default facet, full-text search, the article page, the charts,
+the security headers, and metadata that follows the database whatever its file name.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from archive_fixtures import (
+    BODY_ONLY_SENTENCE,
+    HOSTILE_ID,
+    REVISED_ID,
+    SEED_ID,
+    SEED_TITLE,
+    SyncClient,
+    build_archive,
+    running_server,
+)
+from click.testing import CliRunner
+from datasette.database import Database
+
+from newscrawl.cli import main
+from newscrawl.serve import ARCHIVE_DIR, build_datasette, load_metadata
+
+CANNED_QUERIES = set(load_metadata()["plugins"]["newscrawl"]["database"]["queries"])
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("archive") / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def client(archive_db):
+    client = SyncClient(build_datasette(archive_db))
+    yield client
+    client.close()
+
+
+def rows(client, path: str) -> list[dict]:
+    sep = "&" if "?" in path else "?"
+    response = client.get(f"{path}{sep}_shape=objects")
+    assert response.status_code == 200, response.text
+    return response.json()["rows"]
+
+
+def query(client, name: str, **params) -> list[dict]:
+    return rows(client, f"/archive/{name}.json?" + "&".join(f"{k}={v}" for k, v in params.items()))
+
+
+def load_plugin(name: str):
+    spec = importlib.util.spec_from_file_location(name, ARCHIVE_DIR / "plugins" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- canned queries --------------------------------------------------------------------
+
+# The canned queries the tests below exercise; a new query needs a test and a place here.
+TESTED_QUERIES = {
+    "search_articles",
+    "artist_articles",
+    "articles_about_both",
+    "monthly_coverage",
+    "publisher_share",
+    "article_revisions",
+    "run_drops",
+    "run_drop_reasons",
+}
+
+
+def test_search_articles_highlights_matches(client):
+    found = query(client, "search_articles", q="duet")
+    ids = [r["article_id"] for r in found]
+    assert SEED_ID in ids
+    seed = next(r for r in found if r["article_id"] == SEED_ID)
+    assert "<mark>Duet</mark>" in seed["title_highlighted"]
+    # porter stemming: "duet" finds "duets"
+    assert any("<mark>duets</mark>" in r["title_highlighted"] for r in found)
+    assert query(client, "search_articles", q="") == []
+
+
+def test_search_articles_html_marks_matches_but_escapes_scraped_markup(client):
+    page = client.get("/archive/search_articles?q=tour")
+    assert page.status_code == 200
+    assert "<mark>tour</mark>" in page.text
+    assert "<script>window.__xss" not in page.text
+    assert "&lt;script&gt;window.__xss" in page.text
+
+
+def test_artist_articles_by_alias_date_range_and_order(client):
+    name = "artist_articles"
+    by_salience = query(client, name, artist="Britney", since="", until="", order="")
+    assert [r["article_id"] for r in by_salience][:1] == [SEED_ID]
+    assert [r["salience"] for r in by_salience] == sorted(
+        (r["salience"] for r in by_salience), reverse=True
+    )
+    by_date = query(client, name, artist="britney-spears", since="", until="", order="date")
+    dates = [r["published_at"] for r in by_date]
+    assert dates == sorted(dates, reverse=True)
+    march = query(
+        client, name, artist="Princess of Pop", since="2024-03", until="2024-04-30", order=""
+    )
+    assert {r["published_at"][:7] for r in march} <= {"2024-03", "2024-04"}
+    assert {r["article_id"] for r in march} == {1, 5, 6}
+    assert query(client, name, artist="nobody", since="", until="", order="") == []
+
+
+def test_articles_about_both_artists(client):
+    name = "articles_about_both"
+    both = query(client, name, artist_a="Britney Spears", artist_b="Lady Gaga")
+    assert {r["article_id"] for r in both} == {1, 6, 8, 10}
+    assert both[-1]["article_id"] == 6  # a passing mention of Britney ranks last
+    # either order, slugs or aliases
+    assert {
+        r["article_id"] for r in query(client, name, artist_a="gaga", artist_b="britney-spears")
+    } == {
+        1,
+        6,
+        8,
+        10,
+    }
+    assert query(client, name, artist_a="Lady Gaga", artist_b="Lady Gaga") == []
+
+
+def test_monthly_coverage(client):
+    name = "monthly_coverage"
+    gaga = query(client, name, artist="Lady Gaga")
+    assert {r["month"]: r["articles"] for r in gaga} == {
+        "2024-01": 1,
+        "2024-03": 1,
+        "2024-04": 1,
+        "2024-05": 1,
+        "2024-06": 1,
+    }
+    everyone = query(client, name, artist="")
+    assert {r["artist"] for r in everyone} == {
+        "Britney Spears",
+        "Lady Gaga",
+        "Taylor Swift",
+        "Beyoncé",
+    }
+
+
+def test_publisher_share(client):
+    share = query(client, "publisher_share", artist="britney-spears")
+    assert {r["source_id"]: r["articles"] for r in share} == {
+        "starbeat": 2,
+        "popwire": 2,
+        "inquisitr": 1,
+    }
+    assert round(sum(r["percent"] for r in share)) == 100
+
+
+def test_article_revisions(client):
+    versions = query(client, "article_revisions", article_id=REVISED_ID)
+    assert [(r["revision"], r["version"]) for r in versions] == [(1, "earlier"), (2, "current")]
+    assert versions[0]["changed_fields"] == '["body"]'
+    assert versions[0]["content_hash"] != versions[1]["content_hash"]
+
+
+def test_run_drops_and_reasons(client):
+    latest = query(client, "run_drops", run_id="")
+    assert [(r["stage"], r["reason"]) for r in latest] == [("discover", "budget")]
+    first = query(client, "run_drops", run_id=1)
+    assert {r["reason"] for r in first} == {"robots", "http_status", "no_artist"}
+    reasons = query(client, "run_drop_reasons", run_id=1)
+    assert sum(r["urls"] for r in reasons) == 3
+    page = client.get("/archive/run_drops?run_id=1")
+    assert "&lt;script&gt;" in page.text and "<script>window.__xss" not in page.text
+
+
+def test_every_canned_query_is_tested():
+    assert CANNED_QUERIES == TESTED_QUERIES
+
+
+# -- table pages: facets, search, sorting, labels --------------------------------------
+
+
+def test_default_facets_on_articles(client):
+    data = client.get("/archive/articles.json").json()
+    facets = data["facet_results"]
+    assert set(facets) == {"source_id", "artists", "published_month"}
+    by_source = {f["value"]: f["count"] for f in facets["source_id"]["results"]}
+    assert by_source == {"popwire": 5, "starbeat": 4, "inquisitr": 1}
+    assert facets["artists"]["type"] == "array"
+    by_artist = {f["value"]: f["count"] for f in facets["artists"]["results"]}
+    assert by_artist == {"Britney Spears": 5, "Lady Gaga": 5, "Taylor Swift": 3, "Beyoncé": 3}
+    by_month = {f["value"]: f["count"] for f in facets["published_month"]["results"]}
+    assert by_month["2024-03"] == 2 and by_month["2024-05"] == 2
+    # selecting an array facet value filters to articles about that artist
+    gaga = rows(client, "/archive/articles.json?artists__arraycontains=Lady+Gaga")
+    assert {r["id"] for r in gaga} == {1, 2, 6, 8, 10}
+
+
+@pytest.mark.parametrize(
+    ("table", "facets"),
+    [
+        ("mentions", {"artist_id", "in_title"}),
+        ("drops", {"stage", "reason", "source_id", "run_id"}),
+        ("co_mentions", {"artist_a", "artist_b"}),
+        ("coverage_by_month", {"artist_id", "source_id"}),
+    ],
+)
+def test_default_facets_on_other_tables(client, table, facets):
+    data = client.get(f"/archive/{table}.json").json()
+    assert set(data["facet_results"]) == facets
+    for facet in facets:
+        assert data["facet_results"][facet]["results"], facet
+
+
+def test_search_box_finds_the_seed_article(client):
+    found = rows(client, "/archive/articles.json?_search=duet")
+    assert SEED_ID in {r["id"] for r in found}
+    assert {r["id"] for r in rows(client, "/archive/articles.json?_search=duets")} >= {SEED_ID}
+    # escaped mode: FTS syntax characters are just text, never an error
+    assert client.get('/archive/articles.json?_search="duet').status_code == 200
+    raw = rows(client, "/archive/articles.json?_search=duet+NOT+gaga&_searchmode=raw")
+    assert SEED_ID not in {r["id"] for r in raw}
+    page = client.get("/archive/articles?_search=duet")
+    assert 'name="_search"' in page.text and SEED_TITLE in page.text
+
+
+def test_sorting_and_labels(client):
+    newest = rows(client, "/archive/articles.json")
+    dates = [r["published_at"] for r in newest if r["published_at"]]
+    assert dates == sorted(dates, reverse=True)  # sort_desc: published_at
+    assert client.get("/archive/articles.json?_sort=word_count").status_code == 200
+    by_words = rows(client, "/archive/articles.json?_sort=word_count")
+    assert [r["word_count"] for r in by_words] == sorted(r["word_count"] for r in by_words)
+    labelled = client.get("/archive/mentions.json?_labels=on&_shape=objects").json()["rows"]
+    assert any(r["article_id"]["label"] == SEED_TITLE for r in labelled)
+    assert {r["artist_id"]["label"] for r in labelled} >= {"Britney Spears", "Lady Gaga"}
+
+
+def test_descriptions_shown_and_sql_read_only(client):
+    page = client.get("/archive/articles")
+    assert "One row per archived article" in page.text
+    index = client.get("/")
+    assert "fictional" in index.text
+    refused = client.get("/archive.json?sql=delete+from+articles")
+    assert refused.status_code == 400
+    assert client.get("/archive/articles.json?_size=1").json()["filtered_table_rows_count"] == 10
+
+
+def test_csv_downloads_are_off_but_csv_export_works(client):
+    assert client.get("/archive.db").status_code == 403
+    csv = client.get("/archive/articles.csv?_size=2")
+    assert csv.status_code == 200 and csv.text.startswith("id,")
+
+
+# -- metadata for any database name -----------------------------------------------------
+
+
+@pytest.mark.parametrize("stem", ["demo", "news-2024"])
+def test_metadata_follows_any_database_name(archive_db, tmp_path, stem):
+    copy = tmp_path / f"{stem}.db"
+    shutil.copy(archive_db, copy)
+    client = SyncClient(build_datasette(copy, immutable=stem == "news-2024"))
+    try:
+        db = client.get(f"/{stem}.json").json()
+        assert {q["name"] for q in db["queries"]} == CANNED_QUERIES
+        assert SEED_ID in {
+            r["article_id"] for r in query_for(client, stem, "search_articles", q="duet")
+        }
+        facets = client.get(f"/{stem}/articles.json").json()["facet_results"]
+        assert set(facets) == {"source_id", "artists", "published_month"}
+        page = client.get(f"/{stem}")
+        assert f'href="/{stem}/articles"' in page.text and f'href="/-/charts/{stem}"' in page.text
+        assert client.get(f"/-/article/{stem}/{SEED_ID}").status_code == 200
+    finally:
+        client.close()
+
+
+def query_for(client, db: str, name: str, **params) -> list[dict]:
+    return rows(client, f"/{db}/{name}.json?" + "&".join(f"{k}={v}" for k, v in params.items()))
+
+
+def test_other_databases_get_no_archive_metadata(archive_db, tmp_path):
+    other = tmp_path / "notes.db"
+    sqlite3.connect(other).execute(
+        "create table notes (id integer primary key, text)"
+    ).connection.commit()
+    datasette = build_datasette(archive_db)
+    datasette.add_database(Database(datasette, path=str(other)), name="notes")
+    client = SyncClient(datasette)
+    try:
+        assert client.get("/notes.json").json()["queries"] == []
+        assert client.get("/-/article/notes/1").status_code == 404
+        assert client.get("/-/charts/notes").status_code == 404
+        assert len(client.get("/archive.json").json()["queries"]) == len(CANNED_QUERIES)
+    finally:
+        client.close()
+
+
+# -- the article page --------------------------------------------------------------------
+
+
+def test_article_page_highlights_every_artist(client):
+    page = client.get(f"/-/article/archive/{SEED_ID}")
+    assert page.status_code == 200
+    marks = re.findall(
+        r'<mark class="artist artist-\d" data-artist="([a-z-]+)"[^>]*>([^<]+)</mark>', page.text
+    )
+    found = {}
+    for artist, text in marks:
+        found.setdefault(artist, set()).add(text)
+    assert found["britney-spears"] >= {"Britney Spears", "Britney"}
+    assert found["lady-gaga"] >= {"Lady Gaga", "Gaga", "Mother Monster"}
+    assert "salience 0.92" in page.text and "salience 0.85" in page.text
+    assert 'href="https://www.inquisitr.com/news/' in page.text
+    assert BODY_ONLY_SENTENCE in page.text
+    assert "Niki Cruz" in page.text
+
+
+def test_article_page_renders_hostile_article_inert(client):
+    page = client.get(f"/-/article/archive/{HOSTILE_ID}")
+    assert page.status_code == 200
+    text = page.text
+    assert "window.__xss" in text  # shown, as text
+    assert "<script>window.__xss" not in text
+    assert "<img src=x" not in text and "onerror=" not in text.replace("onerror=&#34;", "")
+    hrefs = re.findall(r'href="([^"]*)"', text)
+    assert hrefs and not any(h.strip().lower().startswith("javascript") for h in hrefs)
+    assert 'class="not-a-link"' in text  # the javascript: URL is shown, not linked
+    # the only inline script is Datasette's own menu script, allowed by hash
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", text, flags=re.DOTALL)
+    assert len(scripts) == 1 and "details" in scripts[0]
+    policy = page.headers["content-security-policy"]
+    assert (
+        "default-src 'none'" in policy
+        and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    )
+
+
+def test_article_page_not_found(client):
+    assert client.get("/-/article/archive/9999").status_code == 404
+    assert client.get("/-/article/nosuchdb/1").status_code == 404
+
+
+def test_titles_link_to_the_article_page(client):
+    page = client.get("/archive/articles?_search=duet")
+    assert f'href="/-/article/archive/{SEED_ID}"' in page.text
+    row = client.get(f"/archive/articles/{SEED_ID}")
+    assert "Read the article with its artist mentions highlighted" in row.text
+    assert 'data-artist="lady-gaga"' in row.text
+    hostile_row = client.get(f"/archive/articles/{HOSTILE_ID}")
+    assert "<script>window.__xss" not in hostile_row.text
+    assert not re.search(r'href="\s*javascript', hostile_row.text, flags=re.I)
+    search = client.get("/archive/search_articles?q=duet")
+    assert f'href="/-/article/archive/{SEED_ID}"' in search.text
+
+
+def test_highlighter_escapes_before_marking():
+    plugin = load_plugin("newscrawl_article")
+    artists = [
+        {"id": "taylor-swift", "name": "Taylor Swift", "aliases": ["Swift"]},
+        {"id": "x", "name": "<b>", "aliases": ["a&b"]},
+    ]
+    out = str(
+        plugin.highlight(
+            'Taylor  Swift <script>alert("Swift")</script> a swift reply; a&b', artists
+        )
+    )
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert out.count('data-artist="taylor-swift"') == 2  # "Taylor  Swift" and "Swift", not "swift"
+    assert 'data-artist="x"' in out and "a&amp;b</mark>" in out
+    assert str(plugin.marks_only("<mark>ok</mark><img src=x onerror=1><mark>open")) == (
+        "<mark>ok</mark>&lt;img src=x onerror=1&gt;<mark>open</mark>"
+    )
+    assert plugin.safe_http_url(" javascript:alert(1)") is None
+    assert plugin.safe_http_url("https://example.com/a") == "https://example.com/a"
+    assert plugin.safe_http_url("http:/x") is None
+
+
+# -- charts ---------------------------------------------------------------------------------
+
+
+def test_charts_page_draws_coverage_and_publishers(client):
+    page = client.get("/-/charts/archive")
+    assert page.status_code == 200
+    svgs = re.findall(r'<svg class="newscrawl-chart" data-chart="(\w+)"', page.text)
+    assert svgs == ["coverage", "publishers"]
+    series = re.findall(r'<path class="series" data-artist="([^"]+)"', page.text)
+    assert set(series) == {"Britney Spears", "Lady Gaga", "Taylor Swift", "Beyoncé"}
+    assert "2024-02" in page.text  # months without Gaga coverage are drawn as zero
+    assert "1 undated article is not drawn" in page.text
+    one = client.get("/-/charts/archive?artist=Mother+Monster")
+    assert re.findall(r'<path class="series" data-artist="([^"]+)"', one.text) == ["Lady Gaga"]
+    svg = client.get("/-/charts/archive/coverage.svg?artist=britney")
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.text.startswith("<svg") and 'data-artist="Britney Spears"' in svg.text
+    assert client.get("/-/charts/archive/publishers.svg").status_code == 200
+    nobody = client.get("/-/charts/archive?artist=nobody")
+    assert nobody.status_code == 200 and "<svg" not in nobody.text.split("Coverage charts")[-1]
+
+
+def test_chart_labels_are_escaped():
+    plugin = load_plugin("newscrawl_charts")
+    svg = str(plugin.line_chart(["2024-01"], [("<script>x</script>", [1])], title="t<"))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert plugin.months_between("2023-11", "2024-02") == [
+        "2023-11",
+        "2023-12",
+        "2024-01",
+        "2024-02",
+    ]
+    assert [plugin.nice_max(v) for v in (0, 3, 7, 12, 30, 99)] == [1, 3, 10, 20, 50, 100]
+
+
+def test_security_headers_everywhere(client):
+    for path in ("/", "/archive", "/archive/articles", "/archive/search_articles?q=duet"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+        assert "object-src 'none'" in headers["content-security-policy"], path
+        assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_menu_links_to_charts(client):
+    page = client.get("/archive/articles")
+    assert 'href="/-/charts/archive"' in page.text
+
+
+# -- newscrawl serve --------------------------------------------------------------------------
+
+
+def test_serve_runs_a_real_read_only_server(archive_db):
+    with running_server(archive_db) as base:
+        with urllib.request.urlopen(
+            f"{base}/archive/articles.json?_search=duet&_shape=objects"
+        ) as r:
+            assert SEED_ID in {row["id"] for row in json.load(r)["rows"]}
+        with urllib.request.urlopen(f"{base}/-/article/archive/{SEED_ID}") as r:
+            assert "<mark" in r.read().decode()
+        with urllib.request.urlopen(f"{base}/-/plugins.json") as r:
+            names = {p["name"] for p in json.load(r)}
+        assert {"newscrawl_article.py", "newscrawl_charts.py", "newscrawl_metadata.py"} <= names
+
+
+def test_serve_immutable_copy_elsewhere(archive_db, tmp_path):
+    published = tmp_path / "published" / "news-2024.db"
+    published.parent.mkdir()
+    shutil.copy(archive_db, published)
+    with running_server(published, "--immutable") as base:
+        with urllib.request.urlopen(
+            f"{base}/news-2024/publisher_share.json?artist=gaga&_shape=objects"
+        ) as r:
+            assert json.load(r)["rows"]
+        with urllib.request.urlopen(f"{base}/-/databases.json") as r:
+            assert [d["is_mutable"] for d in json.load(r)] == [False]
+
+
+def test_serve_errors_are_one_line(tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(main, ["serve", str(tmp_path / "nope.db")])
+    assert missing.exit_code == 1
+    assert "nope.db: no such archive" in missing.output and "Traceback" not in missing.output
+    plain = tmp_path / "plain.db"
+    sqlite3.connect(plain).execute("create table t (x)").connection.commit()
+    wrong = runner.invoke(main, ["serve", str(plain)])
+    assert wrong.exit_code == 1 and "not a newscrawl archive" in wrong.output
+    helped = runner.invoke(main, ["serve", "--help"])
+    assert "Example" in helped.output and "--immutable" in helped.output
+    assert "--root" not in helped.output
+
+
+def test_serve_binds_localhost_by_default():
+    result = subprocess.run(
+        [sys.executable, "-c", "from newscrawl import serve; print(serve.DEFAULT_HOST)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "127.0.0.1"
+
+
+def test_hostile_values_never_reach_pages_unescaped(client):
+    for path in (
+        "/archive/articles",
+        f"/archive/articles/{HOSTILE_ID}",
+        f"/-/article/archive/{HOSTILE_ID}",
+        "/archive/drops",
+        "/archive/mentions?article_id=7",
+        "/-/charts/archive",
+    ):
+        text = client.get(path).text
+        assert "<script>window.__xss" not in text, path
+        assert '<img src=x onerror="window.__xss' not in text, path
+        links = re.findall(r"""(?:href|src|action)\s*=\s*["']?([^"'\s>]*)""", text, flags=re.I)
+        assert not [
+            x for x in links if html.unescape(x).strip().lower().startswith("javascript")
+        ], path
