@@ -7,10 +7,11 @@ here and append it to ``COMMANDS``.
 from __future__ import annotations
 
 from newscrawl.commands.demo import demo
+from newscrawl.commands.export import export
 from newscrawl.commands.reextract import reextract
 from newscrawl.commands.serve import serve
 from newscrawl.commands.stats import stats
 from newscrawl.commands.tag import tag
 
-COMMANDS: list = [demo, reextract, serve, stats]
+COMMANDS: list = [demo, export, reextract, serve, stats]
 COMMANDS.append(tag)

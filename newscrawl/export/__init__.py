@@ -1,0 +1,229 @@
+"""Dataset releases: a filtered slice of the archive as CSV, JSON Lines or Parquet.
+
+:func:`export_archive` writes ``articles``, ``mentions``, ``artists`` and ``sources``
+files, a Frictionless ``datapackage.json`` (a Table Schema per file, with the files'
+sizes and sha256) and a human ``DATACARD.md``. The archive is opened read-only and read
+inside one transaction, so a crawl writing at the same time cannot make the files
+disagree with each other. The release is written to a staging folder next to the
+output folder and moved into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from newscrawl.errors import NewscrawlError
+from newscrawl.export.fields import TABLES
+from newscrawl.export.package import datacard, datapackage
+from newscrawl.export.selection import (
+    Selection,
+    check_date,
+    resolve_artists,
+    resolve_sources,
+    select_articles,
+)
+from newscrawl.export.writers import FORMATS, PROGRESS_EVERY, WRITERS, rows
+
+__all__ = ["ExportResult", "ExportedFile", "Selection", "export_archive"]
+
+ARCHIVE_TABLES = ("articles", "mentions", "artists", "sources", "crawl_runs", "articles_fts")
+DATAPACKAGE = "datapackage.json"
+DATACARD = "DATACARD.md"
+
+
+@dataclass
+class ExportedFile:
+    """One data file of a release."""
+
+    name: str
+    path: Path
+    rows: int
+    bytes: int
+    sha256: str
+
+
+@dataclass
+class ExportResult:
+    """What :func:`export_archive` wrote."""
+
+    out_dir: Path
+    files: list[ExportedFile]
+    selection: Selection
+    datapackage: Path
+    datacard: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    """Rows per file: articles, mentions, artists, sources."""
+
+
+def release_names() -> set[str]:
+    """Every file name a release of any format may contain."""
+    names = {DATAPACKAGE, DATACARD}
+    for table in TABLES:
+        names |= {f"{table.name}.{spec['extension']}" for spec in FORMATS.values()}
+    return names
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _open_archive(db_path: Path) -> sqlite3.Connection:
+    if not db_path.exists():
+        raise NewscrawlError(f"{db_path}: no such archive")
+    if not db_path.is_file():
+        raise NewscrawlError(f"{db_path}: not a file")
+    uri = f"file:{quote(str(db_path.resolve()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError as error:
+        raise NewscrawlError(f"{db_path}: not an SQLite database ({error})") from None
+    missing = [t for t in ARCHIVE_TABLES if t not in names]
+    if missing:
+        conn.close()
+        raise NewscrawlError(f"{db_path}: not a newscrawl archive (no {', '.join(missing)} table)")
+    return conn
+
+
+def _check_out_dir(out_dir: Path, *, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NewscrawlError(f"{out_dir}: exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise NewscrawlError(
+            f"{out_dir}: folder is not empty (use --force to replace a release in it)"
+        )
+
+
+def _move_into_place(staging: Path, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # --force: a previous release (maybe of another format) must not leave stray files
+    # that the new datapackage.json does not describe. Other files are left alone.
+    for name in release_names():
+        with contextlib.suppress(FileNotFoundError):
+            (out_dir / name).unlink()
+    for path in sorted(staging.iterdir()):
+        os.replace(path, out_dir / path.name)
+    staging.rmdir()
+
+
+def export_archive(
+    db_path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    artists: Iterable[str] = (),
+    sources: Iterable[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    search: str | None = None,
+    min_salience: float | None = None,
+    include_body: bool = True,
+    fmt: str = "csv",
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ExportResult:
+    """Export the articles of ``db_path`` that pass every filter into ``out_dir``.
+
+    ``artists`` (canonical names, slugs or aliases) and ``sources`` (ids or names) each
+    match any of their values; an unknown one is an error naming it. ``since`` and
+    ``until`` are inclusive dates (YYYY-MM-DD, YYYY-MM or YYYY) compared with the
+    published date; ``search`` is an FTS5 query; ``min_salience`` keeps articles at least
+    that much about a selected artist (any artist when ``artists`` is empty).
+    ``include_body=False`` leaves out the body and description text. ``out_dir`` must be
+    empty or absent unless ``force``. ``progress`` receives one-line status messages.
+    """
+    if fmt not in WRITERS:
+        raise NewscrawlError(f"--format: {fmt!r} is not one of {', '.join(WRITERS)}")
+    if min_salience is not None and not 0 <= float(min_salience) <= 1:
+        raise NewscrawlError(f"--min-salience: {min_salience} is not between 0 and 1")
+    say = progress or (lambda message: None)
+    db = Path(db_path)
+    out = Path(out_dir)
+    selection = Selection(
+        artists=tuple(a for a in artists if a is not None),
+        sources=tuple(s for s in sources if s is not None),
+        since=check_date("--since", since),
+        until=check_date("--until", until),
+        search=search.strip() if search and search.strip() else None,
+        min_salience=None if min_salience is None else float(min_salience),
+        include_body=include_body,
+    )
+    if selection.since and selection.until and selection.since > selection.until:
+        raise NewscrawlError(f"--since {selection.since} is after --until {selection.until}")
+    _check_out_dir(out, force=force)
+    conn = _open_archive(db)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        # One read transaction: every file sees the same snapshot of the archive.
+        conn.execute("begin")
+        selection.artist_ids = resolve_artists(conn, selection.artists)
+        selection.source_ids = resolve_sources(conn, selection.sources)
+        selected = select_articles(conn, selection)
+        say(f"Selected {selected} articles from {db}.")
+        files = []
+        extension = FORMATS[fmt]["extension"]
+        for table in TABLES:
+            fields = table.fields_for(include_body=include_body)
+            name = f"{table.name}.{extension}"
+            path = staging / name
+            total = conn.execute(table.count()).fetchone()[0]
+            say(f"Writing {name} ({total} rows) ...")
+            done = 0
+
+            def tick(name: str = name, total: int = total) -> None:
+                nonlocal done
+                done += 1
+                if done % PROGRESS_EVERY == 0:
+                    say(f"  {name}: {done} of {total} rows")
+
+            count = WRITERS[fmt](
+                path, fields, rows(conn, table.select(include_body=include_body), fields), tick
+            )
+            files.append(ExportedFile(name, out / name, count, path.stat().st_size, _sha256(path)))
+        created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        descriptor = datapackage(
+            db_name=db.name,
+            tables=TABLES,
+            files=files,
+            selection=selection,
+            fmt=fmt,
+            created=created,
+        )
+        (staging / DATAPACKAGE).write_text(
+            json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        card = datacard(
+            conn, db=db, out_dir=out, selection=selection, files=files, fmt=fmt, created=created
+        )
+        (staging / DATACARD).write_text(card, encoding="utf-8")
+        conn.execute("rollback")
+        _move_into_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        conn.close()
+    say(f"Wrote {DATAPACKAGE} and {DATACARD}.")
+    return ExportResult(
+        out_dir=out,
+        files=files,
+        selection=selection,
+        datapackage=out / DATAPACKAGE,
+        datacard=out / DATACARD,
+        counts={f.name.rsplit(".", 1)[0]: f.rows for f in files},
+    )

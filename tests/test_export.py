@@ -1,0 +1,356 @@
+"""Dataset releases, checked by real clients: frictionless, pyarrow, json, csv."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from archive_fixtures import BODY_ONLY_SENTENCE, SEED_ID, SEED_TITLE, build_archive
+from click.testing import CliRunner
+from frictionless import Package, validate
+
+from newscrawl.cli import main
+from newscrawl.errors import NewscrawlError
+from newscrawl.export import export_archive
+from newscrawl.export.fields import TABLES
+
+FRICTIONLESS = Path(sys.executable).parent / "frictionless"
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("archive") / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def releases(archive_db, tmp_path_factory) -> dict[str, Path]:
+    """A full release in each format."""
+    base = tmp_path_factory.mktemp("releases")
+    return {
+        fmt: export_archive(archive_db, base / fmt, fmt=fmt).out_dir
+        for fmt in ("csv", "jsonl", "parquet")
+    }
+
+
+def read_csv(path: Path, table) -> list[dict]:
+    """A CSV file of a release as native values, by its Table Schema types."""
+    types = {f.name: f.type for f in table.fields}
+    out = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            value = {}
+            for name, cell in row.items():
+                kind = types[name]
+                if cell == "":
+                    value[name] = None
+                elif kind in ("array", "object"):
+                    value[name] = json.loads(cell)
+                elif kind == "integer":
+                    value[name] = int(cell)
+                elif kind == "number":
+                    value[name] = float(cell)
+                elif kind == "boolean":
+                    value[name] = cell == "true"
+                else:
+                    value[name] = cell
+            out.append(value)
+    return out
+
+
+def read_parquet(path: Path) -> list[dict]:
+    rows = pq.read_table(path).to_pylist()
+    for row in rows:
+        for name in ("provenance", "discovery"):
+            if row.get(name) is not None:
+                row[name] = json.loads(row[name])
+    return rows
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+# -- validity -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_frictionless_validates_the_release(releases, fmt):
+    report = validate(releases[fmt] / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert {task.name for task in report.tasks} == {"articles", "mentions", "artists", "sources"}
+
+
+def test_frictionless_cli_validates_and_catches_tampering(releases, tmp_path):
+    ok = subprocess.run(
+        [str(FRICTIONLESS), "validate", "datapackage.json"],
+        cwd=releases["csv"],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    for path in releases["csv"].iterdir():
+        (tampered / path.name).write_bytes(path.read_bytes())
+    mentions = tampered / "mentions.csv"
+    mentions.write_text(mentions.read_text().replace("lady-gaga", "lady-gagx"))
+    report = validate(tampered / "datapackage.json")
+    errors = {e[0] for e in report.flatten(["type"])}
+    assert not report.valid and {"foreign-key", "hash-count"} <= errors
+
+
+def test_parquet_release_descriptor_and_hashes(releases):
+    folder = releases["parquet"]
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    assert Package.validate_descriptor(descriptor).valid
+    for resource in descriptor["resources"]:
+        data = (folder / resource["path"]).read_bytes()
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert resource["bytes"] == len(data)
+        schema = pq.read_schema(folder / resource["path"])
+        assert schema.names == [f["name"] for f in resource["schema"]["fields"]]
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_parquet_and_jsonl_hold_the_same_rows_as_csv(releases, table):
+    from_csv = read_csv(releases["csv"] / f"{table.name}.csv", table)
+    assert from_csv
+    assert read_parquet(releases["parquet"] / f"{table.name}.parquet") == from_csv
+    assert read_jsonl(releases["jsonl"] / f"{table.name}.jsonl") == from_csv
+
+
+def test_jsonl_round_trips_the_archive(releases, archive_db):
+    import sqlite3
+
+    articles = {r["id"]: r for r in read_jsonl(releases["jsonl"] / "articles.jsonl")}
+    conn = sqlite3.connect(archive_db)
+    conn.row_factory = sqlite3.Row
+    for row in conn.execute("select * from articles"):
+        exported = articles[row["id"]]
+        for column in ("title", "body", "canonical_url", "url", "published_at", "word_count"):
+            assert exported[column] == row[column], column
+        for column in ("authors", "tags", "artists", "provenance", "discovery"):
+            assert exported[column] == json.loads(row[column]), column
+    mentions = read_jsonl(releases["jsonl"] / "mentions.jsonl")
+    assert len(mentions) == conn.execute("select count(*) from mentions").fetchone()[0]
+    seed = next(
+        m for m in mentions if m["article_id"] == SEED_ID and m["artist_id"] == "britney-spears"
+    )
+    assert (
+        seed["artist"] == "Britney Spears" and seed["in_title"] is True and seed["salience"] == 0.92
+    )
+    assert articles[SEED_ID]["title"] == SEED_TITLE
+
+
+def test_output_is_deterministic(archive_db, tmp_path, releases):
+    again = export_archive(archive_db, tmp_path / "again", fmt="csv").out_dir
+    for table in TABLES:
+        name = f"{table.name}.csv"
+        assert (again / name).read_bytes() == (releases["csv"] / name).read_bytes()
+    ids = [r["id"] for r in read_jsonl(releases["jsonl"] / "articles.jsonl")]
+    assert ids == sorted(ids)
+
+
+def test_datacard_says_what_and_how(releases):
+    card = (releases["csv"] / "DATACARD.md").read_text()
+    for needle in (
+        "## What was selected",
+        "Every article in the archive",
+        "| Britney Spears | britney-spears | 5 |",
+        "| popwire | PopWire (fictional) | 5 |",
+        "| 2024-03 | 2 |",
+        "| undated | 1 |",
+        "`extract-0.9` (1 articles), `extract-1.0` (9 articles)",
+        "2 crawl run(s)",
+        "## Licence and rights",
+        "--no-body",
+    ):
+        assert needle in card, needle
+    for path in releases["csv"].glob("*.csv"):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in card
+
+
+# -- filters --------------------------------------------------------------------------------
+
+
+def exported_ids(result) -> set[int]:
+    return {r["id"] for r in read_jsonl(result.out_dir / "articles.jsonl")}
+
+
+def test_filters_combine(archive_db, tmp_path):
+    def run(name, **filters):
+        return export_archive(archive_db, tmp_path / name, fmt="jsonl", **filters)
+
+    assert exported_ids(run("alias", artists=["Princess of Pop"])) == {1, 5, 6, 8, 10}
+    assert exported_ids(run("two", artists=["gaga", "Taylor Swift"])) == {1, 2, 3, 4, 6, 7, 8, 10}
+    assert exported_ids(run("salient", artists=["britney-spears"], min_salience=0.5)) == {
+        1,
+        5,
+        8,
+        10,
+    }
+    assert exported_ids(run("any-salient", min_salience=0.9)) == {1, 2, 3, 5}
+    assert exported_ids(run("source", sources=["StarBeat Daily (fictional)"])) == {4, 5, 8, 9}
+    assert exported_ids(run("dates", since="2024-03-01", until="2024-04")) == {1, 4, 5, 6}
+    assert exported_ids(run("until-day", until="2024-03-14")) == {1, 2, 3, 4}
+    assert exported_ids(run("search", search="duet")) == {1, 4, 8, 10}
+    assert exported_ids(run("phrase", search='"duet confirmed"')) == {10}
+    combined = run("combined", artists=["Lady Gaga"], sources=["popwire"], search="duet")
+    assert exported_ids(combined) == {10}
+    card = (combined.out_dir / "DATACARD.md").read_text()
+    assert "artist `Lady Gaga` → `lady-gaga`" in card and "full-text match (FTS5) `duet`" in card
+    assert "--artist 'Lady Gaga' --source popwire --search duet" in card
+    # mentions keep co-mentioned artists; artists and sources follow the rows
+    mentions = read_jsonl(combined.out_dir / "mentions.jsonl")
+    assert {m["artist_id"] for m in mentions} == {"britney-spears", "lady-gaga"}
+    assert [r["id"] for r in read_jsonl(combined.out_dir / "sources.jsonl")] == ["popwire"]
+    empty = run("empty", artists=["beyonce"], since="2024-06")
+    assert empty.counts == {"articles": 0, "mentions": 0, "artists": 1, "sources": 0}
+    # An empty release is still a valid package (CSV keeps its header row; frictionless
+    # cannot read a zero-line JSON Lines file, so that format is checked above instead).
+    empty_csv = export_archive(
+        archive_db, tmp_path / "empty-csv", artists=["beyonce"], since="2024-06"
+    )
+    assert validate(empty_csv.datapackage).valid
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"artists": ["x' OR 1=1 --"]}, 'unknown artist "x\' OR 1=1 --"'),
+        ({"artists": ["Britney Spears", "Madonna"]}, "unknown artist 'Madonna'"),
+        ({"sources": ["popwire' OR '1'='1"]}, "unknown publisher"),
+        (
+            {"search": "duet' OR 1=1 --"},
+            '--search: "duet\' OR 1=1 --" is not a valid full-text query',
+        ),
+        ({"since": "2024-13-01"}, "--since: '2024-13-01' is not a date"),
+        ({"until": "yesterday"}, "--until: 'yesterday' is not a date"),
+        ({"since": "2024-05", "until": "2024-04"}, "is after --until"),
+        ({"min_salience": 2}, "--min-salience"),
+        ({"fmt": "xlsx"}, "--format"),
+    ],
+)
+def test_bad_filters_are_one_line_errors_and_write_nothing(archive_db, tmp_path, filters, message):
+    out = tmp_path / "release"
+    with pytest.raises(NewscrawlError) as error:
+        export_archive(archive_db, out, **filters)
+    assert message in str(error.value) and "\n" not in str(error.value)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_sql_injection_in_values_selects_nothing(archive_db, tmp_path):
+    # Values are bound parameters: a quote-laden value is just an odd (valid) query.
+    result = export_archive(archive_db, tmp_path / "inj", search='"x OR 1=1 --"', fmt="jsonl")
+    assert result.counts["articles"] == 0
+    result = export_archive(archive_db, tmp_path / "inj2", since="2099", fmt="jsonl")
+    assert result.counts["articles"] == 0
+
+
+# -- rights-aware release ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_no_body_release_has_no_body_text(archive_db, tmp_path, fmt):
+    result = export_archive(archive_db, tmp_path / fmt, fmt=fmt, include_body=False)
+    articles = result.out_dir / f"articles.{fmt}"
+    if fmt == "parquet":
+        names = pq.read_schema(articles).names
+        values = json.dumps(
+            pq.read_table(result.out_dir / "articles.parquet").to_pylist(), ensure_ascii=False
+        )
+    else:
+        text = articles.read_text(encoding="utf-8")
+        names = (
+            text.splitlines()[0].split(",")
+            if fmt == "csv"
+            else list(json.loads(text.splitlines()[0]))
+        )
+        values = text
+    assert "body" not in names and "description" not in names
+    assert "url" in names and "title" in names
+    assert BODY_ONLY_SENTENCE not in values
+    for path in result.out_dir.iterdir():
+        if path.suffix != ".parquet":
+            assert BODY_ONLY_SENTENCE not in path.read_text(encoding="utf-8"), path.name
+    descriptor = json.loads(result.datapackage.read_text())
+    fields = [f["name"] for f in descriptor["resources"][0]["schema"]["fields"]]
+    assert "body" not in fields and descriptor["newscrawl"]["include_body"] is False
+    assert "`--no-body`" in result.datacard.read_text()
+    if fmt == "csv":
+        assert validate(result.datapackage).valid
+    mentions = (result.out_dir / f"mentions.{fmt}").read_bytes()
+    assert mentions  # snippets stay: they explain the tags
+
+
+# -- output folder ---------------------------------------------------------------------
+
+
+def test_output_folder_rules(archive_db, tmp_path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    with pytest.raises(NewscrawlError, match="exists and is not a folder"):
+        export_archive(archive_db, a_file)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("keep me")
+    with pytest.raises(NewscrawlError, match="not empty"):
+        export_archive(archive_db, busy)
+    export_archive(archive_db, busy, force=True, fmt="csv")
+    assert (busy / "articles.csv").exists()
+    # a forced re-export in another format leaves no stale files behind
+    export_archive(archive_db, busy, force=True, fmt="jsonl")
+    assert not (busy / "articles.csv").exists() and (busy / "articles.jsonl").exists()
+    assert (busy / "notes.txt").read_text() == "keep me"
+    nested = export_archive(archive_db, tmp_path / "new" / "deep", fmt="csv")
+    assert (nested.out_dir / "datapackage.json").exists()
+    with pytest.raises(NewscrawlError, match="no such archive"):
+        export_archive(tmp_path / "missing.db", tmp_path / "x")
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def test_export_command(archive_db, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    result = runner.invoke(
+        main,
+        [
+            "export",
+            "--db",
+            str(archive_db),
+            "--artist",
+            "Lady Gaga",
+            "--since",
+            "2024-03-01",
+            "--format",
+            "parquet",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Selected 4 articles" in result.output and "Writing articles.parquet" in result.output
+    assert pq.read_table(out / "articles.parquet").num_rows == 4
+    again = runner.invoke(main, ["export", "--db", str(archive_db), "-o", str(out)])
+    assert again.exit_code == 1
+    assert again.output.strip().count("\n") == 0 and "not empty" in again.output
+    injected = runner.invoke(
+        main,
+        ["export", "--db", str(archive_db), "--artist", "x' OR 1=1 --", "-o", str(tmp_path / "i")],
+    )
+    assert (
+        injected.exit_code == 1
+        and "unknown artist" in injected.output
+        and "Traceback" not in injected.output
+    )
+    helped = runner.invoke(main, ["export", "--help"])
+    assert "Example" in helped.output and "--no-body" in helped.output
