@@ -1,0 +1,134 @@
+"""Scaled mode (``articles=N``): N generated articles recombined from the base corpus.
+
+Article ``j`` (0-based) belongs to publisher ``j % 4`` and is built from one base
+article: its headline with a variant prefix or suffix, its lead paragraph, its other
+paragraphs in a seeded shuffle, one neutral paragraph from ``content/scale.yml`` and a
+closing "first published" line that makes every body unique. Publication times rise
+evenly from 2025-01-01 to the edition's present, so feeds and the news sitemap stay
+meaningful. The true artists are those of the base article (the added material names
+nobody on the watchlist). Nothing is rendered here: pages are built on request.
+
+Edition 2 of a scaled corpus: ``max(5, N // 100)`` new articles; every article with
+``j % 100 == 49`` edited (an "Update:" paragraph, newer modification time); every
+article with ``j % 1000 == 999`` removed (410), or article ``N // 2`` when N < 1000.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import yaml
+
+from newscrawl.demo.common import long_date, slugify
+from newscrawl.demo.model import DemoArticle, Publisher
+
+START = datetime(2025, 1, 1, 8, 0)
+END = {1: datetime(2026, 11, 2, 6, 0), 2: datetime(2026, 11, 23, 6, 0)}
+NEW_START = datetime(2026, 11, 3, 8, 0)
+_DATELINE = re.compile(r"^[A-Z][A-Z .]+ — ")
+
+
+@lru_cache(maxsize=1)
+def _material() -> dict:
+    from newscrawl.demo.catalog import CONTENT_DIR
+
+    return yaml.safe_load((CONTENT_DIR / "scale.yml").read_text("utf-8"))
+
+
+def _pool(content: dict[str, tuple[dict, ...]]) -> list[tuple[dict, list[str]]]:
+    from newscrawl.demo.catalog import paragraphs
+
+    pool = []
+    for entries in content.values():
+        for raw in entries:
+            if raw.get("seed") or raw.get("paywalled") or raw.get("status") or not raw.get("body"):
+                continue
+            pool.append((raw, paragraphs(raw["body"])))
+    return pool
+
+
+def _clock(moment: datetime) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment:%M} {'a.m.' if moment.hour < 12 else 'p.m.'}"
+
+
+def scaled_records(
+    n: int, edition: int, publishers: tuple[Publisher, ...], content, site_class
+) -> dict[str, list[DemoArticle]]:
+    """The records of a scaled corpus of ``n`` articles in ``edition``."""
+    from newscrawl.demo.catalog import make_article
+
+    if not isinstance(n, int) or isinstance(n, bool) or n < 10:
+        raise ValueError(f"articles must be an integer >= 10, got {n!r}")
+    material = _material()
+    pool = _pool(content)
+    authors = {
+        p.id: sorted(
+            {a for raw in content[p.id] for a in raw.get("authors", ())} - {"Inquisitr Staff"}
+        )
+        for p in publishers
+    }
+    removed = set(range(999, n, 1000)) or {n // 2}
+    edited = set(range(49, n, 100)) - removed or {0, 1, 2}
+    new_count = max(5, n // 100)
+    total = n + (new_count if edition >= 2 else 0)
+    span = (END[1] - START).total_seconds()
+    new_span = (END[2] - NEW_START).total_seconds()
+    records: dict[str, list[DemoArticle]] = {p.id: [] for p in publishers}
+    variants = material["title_variants"]
+    for j in range(total):
+        publisher = publishers[j % len(publishers)]
+        base, base_body = pool[j % len(pool)]
+        rng = random.Random(j)
+        if j < n:
+            published = START + timedelta(seconds=int(span * j / n))
+        else:
+            published = NEW_START + timedelta(seconds=int(new_span * (j - n) / new_count))
+        title = variants[(j // len(pool)) % len(variants)].format(title=base["title"])
+        lead = base_body[0]
+        if not _DATELINE.match(lead):
+            lead = f"{material['datelines'][rng.randrange(len(material['datelines']))]} — {lead}"
+        rest = base_body[1:]
+        rng.shuffle(rest)
+        rest.insert(
+            rng.randint(0, len(rest)),
+            material["paragraphs"][rng.randrange(len(material["paragraphs"]))],
+        )
+        closing = (
+            f"This article was first published on {long_date(published)} at {_clock(published)}."
+        )
+        pub_authors = authors[publisher.id]
+        raw = {
+            "key": f"g{j}",
+            "title": title,
+            "description": base.get("description"),
+            "authors": [pub_authors[j % len(pub_authors)]],
+            "published": published.isoformat(sep=" "),
+            "section": base.get("section"),
+            "tags": list(base.get("tags") or ()),
+            "artists": list(base.get("artists") or ()),
+            "kind": "features" if (j // len(publishers)) % 3 == 0 else "news",
+            "bullets": list(base.get("bullets") or ()),
+            "caption": base.get("caption") or "Picture: file photo",
+            "credit": base.get("credit") or "Gossip Pictures",
+        }
+        if publisher.family in ("wordpress", "magazine"):
+            raw["slug"] = f"{slugify(base['title'], max_words=8)}-{j + 1}"
+        if j >= n:
+            raw["added"] = 2
+        elif j in removed:
+            raw["removed"] = 2
+        elif j in edited:
+            raw["edit"] = {
+                "edition": 2,
+                "modified": f"2026-11-{10 + j % 12:02d} 10:00",
+                "append": [
+                    "Update: This story has been updated with further details from the organizers."
+                ],
+            }
+        body = [lead, *rest, closing]
+        records[publisher.id].append(make_article(publisher, raw, j, edition, body=body))
+    return records
