@@ -23,7 +23,8 @@ Counting rules (what is ONE mention; ``docs/artists.md`` has examples):
 6. Weak aliases count only when the article (title, description or body) has at least
    one counted strong mention (name or alias) of the same artist; otherwise zero.
 7. ``case_sensitive`` phrases match only as written (Swift, not swift), or in capitals
-   inside an all-caps line (a headline: "SWIFT DROPS ALBUM").
+   inside an all-caps line ("SWIFT DROPS ALBUM"). On an all-caps line or in a Title Case
+   title capitals say nothing, so such a match counts only beside a strong mention.
 8. Names inside URLs, e-mail addresses and bare domains (ladygaga.com) do not count.
 9. A ``shared`` phrase (claimed by several artists, marked in each) counts for each of
    them (subject to rule 6 for each).

@@ -38,8 +38,18 @@ _URLISH = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 CAPS_LINE_MAX_LOWER = 0.25
-"""An all-caps match of a case-sensitive phrase counts when at most this share of the
-cased letters on its line are lowercase (an all-caps headline)."""
+"""A line is all caps (a shouted headline) when at most this share of its cased letters
+are lowercase; there a case-sensitive phrase may appear in capitals."""
+TITLE_CASE_MIN_SHARE = 0.75
+"""A title is Title Case when this share of its words (small words aside) are
+capitalised; there capitals do not tell a name from an ordinary word."""
+# fmt: off
+_SMALL_WORDS = frozenset((
+    "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "is", "it",
+    "of", "off", "on", "onto", "or", "over", "per", "the", "to", "up", "vs", "via", "with",
+))
+# fmt: on
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)*")
 
 
 @dataclass(frozen=True)
@@ -188,7 +198,7 @@ class Matcher:
         candidates: dict[str, tuple[int, list[_Hit]]] = {}
         for field, text in texts.items():
             if text:
-                length, hits, excludes = self._scan(text)
+                length, hits, excludes = self._scan(text, heading=field == "title")
                 candidates[field] = (length, _apply_excludes(hits) if excludes else hits)
         allowed_weak: set[int] | None = None  # None: every artist's weak aliases may count
         while True:
@@ -208,7 +218,7 @@ class Matcher:
             # them can free text for other phrases, so choose again until stable.
             allowed_weak = strong if allowed_weak is None else allowed_weak & strong
 
-    def _scan(self, text: str) -> tuple[int, list[_Hit], bool]:
+    def _scan(self, text: str, heading: bool) -> tuple[int, list[_Hit], bool]:
         """Folded length, the hits that pass word, URL and case checks, any excludes."""
         folded = fold(text)
         hits: list[_Hit] = []
@@ -233,7 +243,7 @@ class Matcher:
             if urls and any(s < end and start < e for s, e in urls):
                 continue
             if has_case:
-                claims = _case_filter(text, start, end, claims)
+                claims = _case_filter(text, start, end, claims, heading)
                 if not claims:
                     continue
             excludes = excludes or has_exclude
@@ -248,31 +258,53 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _URLISH.finditer(text)]
 
 
-def _case_filter(text: str, start: int, end: int, claims: tuple) -> tuple:
-    """Keep the claims whose case-sensitive forms allow how the text writes the phrase."""
+def _case_filter(text: str, start: int, end: int, claims: tuple, heading: bool) -> tuple:
+    """The claims whose case-sensitive forms allow how the text writes the phrase.
+
+    On an all-caps line, or in a Title Case title, capitals say nothing, so a
+    case-sensitive match there is kept as a weak claim: it counts only beside a strong
+    mention ("The Best Pink Sneakers for Spring" is not P!nk on its own).
+    """
     shape = case_shape(text[start:end])
-    caps = None
+    style = None
     kept = []
     for claim in claims:
         wanted = claim[2]
-        if wanted is None or shape in wanted:
+        if wanted is None:
             kept.append(claim)
             continue
-        if shape and "l" not in shape and any("U" in form for form in wanted):
-            if caps is None:
-                caps = _in_caps_line(text, start, end)
-            if caps:
-                kept.append(claim)
+        exact = shape in wanted
+        shouting = shape and "l" not in shape and any("U" in form for form in wanted)
+        if not (exact or shouting):
+            continue
+        if style is None:
+            style = _line_style(text, start, end, heading=heading)
+        if style == "plain" and exact:
+            kept.append(claim)
+        elif style != "plain":
+            kept.append((claim[0], WEAK, wanted) if claim[1] == STRONG else claim)
     return tuple(kept)
 
 
-def _in_caps_line(text: str, start: int, end: int) -> bool:
-    """True when the line around ``text[start:end]`` is (nearly) all capitals: a headline."""
+def _line_style(text: str, start: int, end: int, *, heading: bool) -> str:
+    """``caps``, ``title`` (a Title Case headline) or ``plain`` for the line around a match.
+
+    Only the article title (``heading``) can be Title Case: short body lines are as often
+    plain fragments ("Drake and Pink at the VMAs") as subheadings.
+    """
     line_start = text.rfind("\n", max(0, start - 300), start) + 1
     line_end = text.find("\n", end, end + 300)
     line = text[max(line_start, start - 300) : line_end if line_end != -1 else end + 300]
     shape = case_shape(line)
-    return len(shape) >= 4 and shape.count("l") <= CAPS_LINE_MAX_LOWER * len(shape)
+    if len(shape) >= 4 and shape.count("l") <= CAPS_LINE_MAX_LOWER * len(shape):
+        return "caps"
+    if not heading:
+        return "plain"
+    content = [w for w in _WORD.findall(line) if w.casefold() not in _SMALL_WORDS]
+    capitalised = sum(w[0].isupper() for w in content)
+    if len(content) >= 3 and capitalised >= TITLE_CASE_MIN_SHARE * len(content):
+        return "title"
+    return "plain"
 
 
 def _apply_excludes(hits: list[_Hit]) -> list[_Hit]:
