@@ -145,3 +145,13 @@ def write_schema_doc() -> None:
 
 if __name__ == "__main__":
     write_schema_doc()
+
+
+def test_datasette_doc_covers_queries_plugins_and_serve_options():
+    text = (ROOT / "docs" / "datasette.md").read_text(encoding="utf-8")
+    for name in database_metadata()["queries"]:
+        assert f"`{name}`" in text, f"docs/datasette.md does not describe the query {name}"
+    for plugin in sorted((ARCHIVE_DIR / "plugins").glob("*.py")):
+        assert f"archive/plugins/{plugin.name}" in text, plugin.name
+    for option in ("--port", "--host", "--immutable", "datasette inspect", "datasette package"):
+        assert option in text, option

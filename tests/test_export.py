@@ -354,3 +354,16 @@ def test_export_command(archive_db, tmp_path):
     )
     helped = runner.invoke(main, ["export", "--help"])
     assert "Example" in helped.output and "--no-body" in helped.output
+
+
+def test_export_doc_covers_every_option_and_field():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "export.md").read_text(encoding="utf-8")
+    for param in main.commands["export"].params:
+        for option in param.opts:
+            if option.startswith("--"):
+                assert option in text, f"docs/export.md does not describe {option}"
+    for table in TABLES:
+        for field in table.fields:
+            assert f"`{field.name}`" in text, (
+                f"docs/export.md does not name {table.name}.{field.name}"
+            )
