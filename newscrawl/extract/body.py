@@ -29,6 +29,7 @@ from newscrawl.extract.title import key as title_key
 
 MIN_PARAGRAPH = 25
 TRAILER_BLOCKS = 5
+SHORT_PAGE_BLOCKS = 12
 MAX_LINK_DENSITY = 0.33
 _LEVEL_DIVISORS = (1, 2, 6, 9, 12)
 _POSITIVE = re.compile(
@@ -305,8 +306,12 @@ def extract_body(
     clean_tree(root)
     blocks = segment(root)
     roots = set(_roots(blocks))
-    inside = [b for b in blocks if _inside(b, roots)]
-    chosen = _filter(inside, title, authors or []) if roots else []
+    if roots:
+        inside = [b for b in blocks if _inside(b, roots)]
+    else:
+        # No paragraph long enough to score: a very short page; its text is the body.
+        inside = blocks if len(blocks) <= SHORT_PAGE_BLOCKS else []
+    chosen = _filter(inside, title, authors or [])
     first_body = order.get(chosen[0].owner, 0) if chosen else None
     lead = next((p for _, pos, p in leads if first_body is None or pos < first_body), [])
     paragraphs = [b.text for b in chosen]

@@ -147,7 +147,7 @@ def published_at(doc: Document) -> tuple[str | None, str | None, list[dict[str, 
         from_url = date_from_url(doc.url)
         if from_url is not None and from_url.plausible():
             return from_url.iso(), "url", []
-        found = _htmldate(doc)
+        found = _htmldate(doc) if doc.worth_fallbacks else None
         return (found.iso(), "htmldate", []) if found else (None, None, [])
     kept, source = candidates[0]
     # A naive time and an aware time on the same wall clock: keep the one with the offset.

@@ -130,17 +130,26 @@ def _mostly_utf8(text: str) -> bool:
     """UTF-8 with a few broken sequences (a truncated or spliced page), not another charset."""
     errors = text.count("\ufffd")
     good = len(text) - len(text.encode("ascii", "ignore")) - errors
-    return good > 0 and errors <= good * 0.02
+    return good > 0 and errors * 10 <= good
 
 
 def _detect(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
     try:
-        best = from_bytes(data[:200_000], steps=5, chunk_size=512, cp_isolation=None).best()
+        results = from_bytes(data[:200_000], steps=5, chunk_size=512, cp_isolation=None)
+        best = results.best()
     except Exception:  # noqa: BLE001 - detection is best effort
         return None
-    return _codec(best.encoding) if best is not None else None
+    if best is None:
+        return None
+    # Short Latin text fits several single-byte code pages equally well; on the web the
+    # tie goes to windows-1252, the default legacy encoding.
+    for match in results:
+        tied = match.chaos <= best.chaos and match.coherence >= best.coherence
+        if tied and _codec(match.encoding) == "cp1252":
+            return "cp1252"
+    return _codec(best.encoding)
 
 
 def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, str]:

@@ -22,7 +22,11 @@ from newscrawl.extract.jsonld import JsonLd, read_jsonld
 from newscrawl.extract.microdata import Microdata, read_microdata
 from newscrawl.extract.normalize import clean_text, fold
 
-MAX_ELEMENTS = 200_000
+MAX_ELEMENTS = 250_000
+"""A page with more elements is refused (``too_large``): every pass is linear, but a
+DOM this size is generated junk, not an article."""
+HEAVY_ELEMENTS = 30_000
+"""Above this the slow fallbacks (trafilatura, htmldate) are skipped."""
 
 _PARSER = lxml.html.HTMLParser(
     encoding="utf-8",
@@ -43,9 +47,14 @@ class Value(NamedTuple):
 NOTHING = Value(None, None)
 
 
+# Characters libxml2 keeps in text but lxml refuses to write back (tails are rewritten
+# when the body extractor removes elements).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """An lxml tree for ``text``; ``ExtractError("empty")`` when there is no document."""
-    data = text.replace("\x00", "").encode("utf-8", "replace")
+    data = _NOT_XML.sub("", text).encode("utf-8", "replace")
     if not data.strip():
         raise ExtractError("empty", "no content")
     try:
@@ -76,7 +85,22 @@ class Document:
         headers: Mapping[str, str] | None = None,
         evidence: Mapping[str, Any] | None = None,
     ) -> Document:
-        return cls(url, text, parse_html(text), headers or {}, evidence or {})
+        tree = parse_html(text)
+        doc = cls(url, text, tree, headers or {}, evidence or {})
+        if doc.size > MAX_ELEMENTS:
+            raise ExtractError("too_large", f"{doc.size} elements")
+        return doc
+
+    @cached_property
+    def size(self) -> int:
+        """Number of elements in the tree."""
+        return sum(1 for _ in self.tree.iter())
+
+    @property
+    def worth_fallbacks(self) -> bool:
+        """Whether the slow fallback extractors may run: the page has some text and is
+        not so large that they would take seconds."""
+        return self.size <= HEAVY_ELEMENTS and len(self.text) >= 500
 
     # -- raw inputs -------------------------------------------------------------------
 

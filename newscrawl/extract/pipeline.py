@@ -68,7 +68,7 @@ def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[st
         recall = len(wanted & got) / max(len(wanted), 1)
         if recall < 0.5:
             return article_body, "jsonld"
-    if words < MIN_WORDS:
+    if words < MIN_WORDS and doc.worth_fallbacks:
         fallback = _trafilatura(doc)
         if body_layer.word_count(fallback) > max(words, 10):
             return fallback, "trafilatura"

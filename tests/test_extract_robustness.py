@@ -1,0 +1,212 @@
+"""Decoding, sniffing and the never-raise-anything-else contract."""
+
+from __future__ import annotations
+
+import gzip
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newscrawl.extract import ExtractError, extract_article
+from newscrawl.extract.decode import decode_html
+
+URL = "https://legacy.example/news/1"
+TEXT = (
+    "Beyoncé’s “Cowboy Carter” tour opened at the Café Olé in Zürich, where fans — "
+    "naïve or not — sang every word. The show ran for three hours and ended with fireworks."
+)
+
+
+def legacy_page(declared: str | None, text: str = TEXT) -> str:
+    meta = f'<meta charset="{declared}">' if declared else ""
+    return (
+        f"<html><head>{meta}<title>Café Olé review</title></head><body><article>"
+        f"<h1>Café Olé review</h1><p>{text}</p><p>{text}</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("declared", "headers"),
+    [
+        ("windows-1252", None),  # declared right
+        (None, None),  # not declared at all
+        ("utf-8", None),  # declared wrong in the page
+        (None, {"Content-Type": "text/html; charset=UTF-8"}),  # declared wrong by HTTP
+        ("iso-8859-1", None),  # the usual mislabel for cp1252 (curly quotes are 0x9x)
+    ],
+)
+def test_cp1252_pages_decode(declared, headers):
+    data = legacy_page(declared).encode("cp1252")
+    text, _ = decode_html(data, headers)
+    assert TEXT in text
+    fields = extract_article(data, URL, headers=headers)
+    assert fields["title"] == "Café Olé review"
+    assert TEXT in fields["body"]
+
+
+def test_shift_jis_declared_as_utf8():
+    sentence = "歌手が新しいアルバムを発表し、ファンは喜んでいます。ツアーは来月から始まります。"
+    data = legacy_page("utf-8", sentence * 3).replace("Café Olé review", "東京の音楽ニュース")
+    data = data.encode("shift_jis")
+    text, codec = decode_html(data, {"Content-Type": "text/html; charset=utf-8"})
+    assert sentence in text, codec
+    assert extract_article(data, URL)["title"] == "東京の音楽ニュース"
+
+
+def test_gb18030_declared_as_utf8():
+    sentence = "歌手宣布了新的世界巡演计划，门票在几分钟内就被抢购一空，歌迷们非常高兴。"
+    data = legacy_page("utf-8", sentence * 3).replace("Café Olé review", "北京音乐新闻")
+    text, _ = decode_html(data.encode("gb18030"))
+    assert sentence in text
+
+
+def test_bom_wins_over_declarations():
+    data = "\ufeff".encode() + legacy_page("windows-1252").encode("utf-8")
+    text, codec = decode_html(data, {"Content-Type": "text/html; charset=iso-8859-1"})
+    assert codec == "utf-8" and TEXT in text
+    utf16 = legacy_page(None).encode("utf-16")
+    assert TEXT in decode_html(utf16)[0]
+
+
+def test_http_charset_beats_meta_charset():
+    data = legacy_page("utf-8").encode("cp1252")
+    text, codec = decode_html(data, {"content-type": "text/html;charset=windows-1252"})
+    assert codec == "cp1252" and TEXT in text
+
+
+def test_mostly_utf8_with_a_broken_byte_stays_utf8():
+    data = legacy_page(None).encode("utf-8").replace(b"three", b"thr\xffee")
+    text, codec = decode_html(data)
+    assert codec == "utf-8" and "Zürich" in text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"\xff\xd8\xff\xe0\x00\x10JFIF",
+        b"GIF89a\x01\x00\x01\x00",
+        b"PK\x03\x04\x14\x00\x06\x00",
+        gzip.compress(b"<html>compressed twice</html>"),
+        bytes(range(256)) * 8,
+    ],
+)
+def test_binary_payloads_are_not_html(data):
+    with pytest.raises(ExtractError) as caught:
+        extract_article(data, URL)
+    assert caught.value.reason == "not_html"
+
+
+def test_content_type_alone_marks_binary():
+    with pytest.raises(ExtractError) as caught:
+        extract_article(b"\x00\x01\x02 not really text", URL, headers={"Content-Type": "image/png"})
+    assert caught.value.reason == "not_html"
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.binary(max_size=4000))
+def test_arbitrary_bytes_never_raise_anything_else(data):
+    try:
+        fields = extract_article(data, URL)
+    except ExtractError as error:
+        assert error.reason in ("not_html", "empty", "too_large")
+    else:
+        assert isinstance(fields["body"], str)
+
+
+HTML_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<div class='related'>",
+        "</div>",
+        "<h1>",
+        "</h1>",
+        "<br>",
+        "<a href='/x'>",
+        "</a>",
+        '<script type=\'application/ld+json\'>{"@type": "NewsArticle", ',
+        '"author": {"@id": "#a"}}',
+        "</script>",
+        "<meta property='article:published_time' content='2024-13-45'>",
+        "<time datetime='99999'>",
+        "<table><tr><td>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "&#xD800;",
+        "&amp;#8217;",
+        "\x00",
+        "\x0b",
+        "\ud800",
+        "By JANE DOE and ",
+        "The singer announced a world tour, with dates across Europe. ",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(HTML_PIECES, max_size=60))
+def test_broken_html_never_raises_anything_else(pieces):
+    data = "".join(pieces).encode("utf-8", "surrogatepass")
+    try:
+        extract_article(data, URL)
+    except ExtractError as error:
+        assert error.reason in ("not_html", "empty")
+
+
+def test_mutated_real_pages_never_fail(corpus_pages):
+    rng = random.Random(7)
+    for path in corpus_pages[:6]:
+        original = path.read_bytes()
+        for _ in range(4):
+            data = bytearray(original)
+            for _ in range(rng.randint(1, 60)):
+                spot = rng.randrange(len(data))
+                choice = rng.random()
+                if choice < 0.4:
+                    data[spot] = rng.randrange(256)
+                elif choice < 0.7:
+                    del data[spot : spot + rng.randint(1, 3000)]
+                else:
+                    data[spot:spot] = bytes(rng.randrange(256) for _ in range(20))
+            try:
+                extract_article(bytes(data), URL)
+            except ExtractError as error:
+                assert error.reason != "failed", error.detail
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<p>" * 100_000,
+        b"<div>" * 20_000 + b"deep text" + b"</div>" * 20_000,
+        b"<ul>" + b"<li><a href='/x'>link</a></li>" * 30_000 + b"</ul>",
+        b"<script type='application/ld+json'>" + b"[" * 100_000 + b"</script>",
+        b"<title>" + b"x" * 2_000_000 + b"</title>",
+    ],
+    ids=["many-paragraphs", "deep-nesting", "many-links", "deep-json", "huge-title"],
+)
+def test_pathological_pages_finish(data):
+    try:
+        fields = extract_article(data, URL)
+    except ExtractError as error:
+        assert error.reason in ("empty", "too_large")
+    else:
+        assert len(fields["title"] or "") <= 400
+
+
+@pytest.fixture(scope="module")
+def corpus_pages():
+    from test_extract_golden import corpus_folder
+
+    return sorted((corpus_folder() / "pages").glob("*.html"))
