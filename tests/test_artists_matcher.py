@@ -302,6 +302,25 @@ def test_weak_alias_of_another_artist_does_not_help():
     assert counts("Lady Gaga met Spears backstage.") == {"lady-gaga": 1}
 
 
+def test_weak_alias_inside_another_persons_name_does_not_count():
+    # Not in any exclude list: the neighbouring capitalised name gives them away.
+    body = (
+        "Britney Spears thanked her mother Lynne Spears and her brother Bryan Spears. "
+        "Taylor Swift, Taylor Lautner, Anya Taylor-Joy and Taylor Hawkins arrived."
+    )
+    assert counts(body) == {"britney-spears": 1, "taylor-swift": 1}
+
+
+def test_weak_alias_after_sentence_openers_and_titles_still_counts():
+    body = (
+        "Britney Spears arrived. When Spears walked in, Singer Spears smiled.\n"
+        "Meanwhile Spears left; on Friday Spears sang. Ms. Spears waved. Did Spears win?"
+    )
+    assert counts(body) == {"britney-spears": 7}
+    title = "Britney Spears Fans Cheer As Spears Returns"  # Title Case: no name evidence
+    assert counts(title=title) == {"britney-spears": 2}
+
+
 # -- case-sensitive aliases ------------------------------------------------------------
 
 

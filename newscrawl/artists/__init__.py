@@ -21,7 +21,9 @@ Counting rules (what is ONE mention; ``docs/artists.md`` has examples):
 5. A match overlapping one of the same artist's ``exclude`` phrases is not counted
    ("Brit Awards", "Jamie Spears", "Prince Harry").
 6. Weak aliases count only when the article (title, description or body) has at least
-   one counted strong mention (name or alias) of the same artist; otherwise zero.
+   one counted strong mention (name or alias) of the same artist; otherwise zero. A weak
+   alias joined to a capitalised name-like word is someone else's name (Lynne Spears,
+   Taylor Lautner) and does not count.
 7. ``case_sensitive`` phrases match only as written (Swift, not swift), or in capitals
    inside an all-caps line ("SWIFT DROPS ALBUM"). On an all-caps line or in a Title Case
    title capitals say nothing, so such a match counts only beside a strong mention.

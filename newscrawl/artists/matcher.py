@@ -7,7 +7,6 @@ in the package docstring (:mod:`newscrawl.artists`) and ``docs/artists.md``.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,41 +14,21 @@ from dataclasses import dataclass
 import ahocorasick
 
 from newscrawl.artists.artist import Artist
+from newscrawl.artists.context import (
+    EXCLUDE,
+    STRONG,
+    WEAK,
+    case_filter,
+    joined_to_another_name,
+    line_style,
+    url_spans,
+)
 from newscrawl.artists.normalize import case_shape, fold, fold_phrase, is_word_char
 from newscrawl.artists.salience import paragraph_starts, salience
 from newscrawl.artists.snippets import pick_snippets
 from newscrawl.items import Mention
 
-STRONG, WEAK, EXCLUDE = 0, 1, 2
 TEXT_FIELDS = ("title", "description", "body")
-
-# Cheap test first: most texts have no URL or address at all.
-_URL_HINT = re.compile(
-    r"://|www\.|@|\.(?:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)\b",
-    re.IGNORECASE,
-)
-_URLISH = re.compile(
-    r"""(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>"]+
-      | [\w.+%-]+@[\w-]+(?:\.[\w-]+)+
-      | (?<![\w.@-])[\w-]+(?:\.[\w-]+)*  # a bare domain; its TLD in lower case, so
-        \.(?-i:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)
-        \b(?:/[^\s<>"]*)?                 # "Britney.Co-star" (a missing space) is text
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
-CAPS_LINE_MAX_LOWER = 0.25
-"""A line is all caps (a shouted headline) when at most this share of its cased letters
-are lowercase; there a case-sensitive phrase may appear in capitals."""
-TITLE_CASE_MIN_SHARE = 0.75
-"""A title is Title Case when this share of its words (small words aside) are
-capitalised; there capitals do not tell a name from an ordinary word."""
-# fmt: off
-_SMALL_WORDS = frozenset((
-    "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "is", "it",
-    "of", "off", "on", "onto", "or", "over", "per", "the", "to", "up", "vs", "via", "with",
-))
-# fmt: on
-_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)*")
 
 
 @dataclass(frozen=True)
@@ -127,8 +106,10 @@ class Matcher:
             for key, claims in table.items():
                 has_case = any(shape is not None for _, _, shape in claims)
                 has_exclude = any(kind == EXCLUDE for _, kind, _ in claims)
+                has_weak = any(kind == WEAK for _, kind, _ in claims)
                 word_start, word_end = is_word_char(key[0]), is_word_char(key[-1])
-                value = (len(key), word_start, word_end, tuple(claims), has_case, has_exclude)
+                flags = (has_case, has_exclude, has_weak or has_case)
+                value = (len(key), word_start, word_end, tuple(claims), *flags)
                 automaton.add_word(key, value)
             automaton.make_automaton()
             self._automaton = automaton
@@ -227,10 +208,12 @@ class Matcher:
             return len(folded.text), hits, excludes
         norm = folded.text
         size = len(norm)
-        urls = _url_spans(text)
+        urls = url_spans(text)
         original = folded.original
+        # In a Title Case or all-caps title every word is capitalised: no name evidence.
+        plain_title = None
         for last, value in self._automaton.iter(norm):
-            length, word_start, word_end, claims, has_case, has_exclude = value
+            length, word_start, word_end, claims, has_case, has_exclude, maybe_weak = value
             nstart, nend = last - length + 1, last + 1
             if word_start and nstart > 0 and is_word_char(norm[nstart - 1]):
                 continue
@@ -243,68 +226,19 @@ class Matcher:
             if urls and any(s < end and start < e for s, e in urls):
                 continue
             if has_case:
-                claims = _case_filter(text, start, end, claims, heading)
+                claims = case_filter(text, start, end, claims, heading)
                 if not claims:
                     continue
+            if maybe_weak and any(kind == WEAK for _, kind, _ in claims):
+                if plain_title is None:
+                    plain_title = not heading or line_style(text, 0, 0, heading=True) == "plain"
+                if plain_title and joined_to_another_name(text, start, end):
+                    claims = tuple(claim for claim in claims if claim[1] != WEAK)
+                    if not claims:
+                        continue
             excludes = excludes or has_exclude
             hits.append(_Hit(nstart, nend, start, end, claims))
         return size, hits, excludes
-
-
-def _url_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of URLs, e-mail addresses and bare domains: names inside them do not count."""
-    if not _URL_HINT.search(text):
-        return []
-    return [m.span() for m in _URLISH.finditer(text)]
-
-
-def _case_filter(text: str, start: int, end: int, claims: tuple, heading: bool) -> tuple:
-    """The claims whose case-sensitive forms allow how the text writes the phrase.
-
-    On an all-caps line, or in a Title Case title, capitals say nothing, so a
-    case-sensitive match there is kept as a weak claim: it counts only beside a strong
-    mention ("The Best Pink Sneakers for Spring" is not P!nk on its own).
-    """
-    shape = case_shape(text[start:end])
-    style = None
-    kept = []
-    for claim in claims:
-        wanted = claim[2]
-        if wanted is None:
-            kept.append(claim)
-            continue
-        exact = shape in wanted
-        shouting = shape and "l" not in shape and any("U" in form for form in wanted)
-        if not (exact or shouting):
-            continue
-        if style is None:
-            style = _line_style(text, start, end, heading=heading)
-        if style == "plain" and exact:
-            kept.append(claim)
-        elif style != "plain":
-            kept.append((claim[0], WEAK, wanted) if claim[1] == STRONG else claim)
-    return tuple(kept)
-
-
-def _line_style(text: str, start: int, end: int, *, heading: bool) -> str:
-    """``caps``, ``title`` (a Title Case headline) or ``plain`` for the line around a match.
-
-    Only the article title (``heading``) can be Title Case: short body lines are as often
-    plain fragments ("Drake and Pink at the VMAs") as subheadings.
-    """
-    line_start = text.rfind("\n", max(0, start - 300), start) + 1
-    line_end = text.find("\n", end, end + 300)
-    line = text[max(line_start, start - 300) : line_end if line_end != -1 else end + 300]
-    shape = case_shape(line)
-    if len(shape) >= 4 and shape.count("l") <= CAPS_LINE_MAX_LOWER * len(shape):
-        return "caps"
-    if not heading:
-        return "plain"
-    content = [w for w in _WORD.findall(line) if w.casefold() not in _SMALL_WORDS]
-    capitalised = sum(w[0].isupper() for w in content)
-    if len(content) >= 3 and capitalised >= TITLE_CASE_MIN_SHARE * len(content):
-        return "title"
-    return "plain"
 
 
 def _apply_excludes(hits: list[_Hit]) -> list[_Hit]:

@@ -1,0 +1,154 @@
+"""What the text around a match says about it: URLs, letter case, neighbouring names.
+
+These checks run only on the few raw hits the automaton reports, never per artist.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newscrawl.artists.normalize import case_shape
+
+STRONG, WEAK, EXCLUDE = 0, 1, 2
+"""Kinds of claim a phrase occurrence makes for an artist."""
+
+# Cheap test first: most texts have no URL or address at all.
+_URL_HINT = re.compile(
+    r"://|www\.|@|\.(?:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)\b",
+    re.IGNORECASE,
+)
+_URLISH = re.compile(
+    r"""(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>"]+
+      | [\w.+%-]+@[\w-]+(?:\.[\w-]+)+
+      | (?<![\w.@-])[\w-]+(?:\.[\w-]+)*  # a bare domain; its TLD in lower case, so
+        \.(?-i:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)
+        \b(?:/[^\s<>"]*)?                 # "Britney.Co-star" (a missing space) is text
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+CAPS_LINE_MAX_LOWER = 0.25
+"""A line is all caps (a shouted headline) when at most this share of its cased letters
+are lowercase; there a case-sensitive phrase may appear in capitals."""
+TITLE_CASE_MIN_SHARE = 0.75
+"""A title is Title Case when this share of its words (small words aside) are
+capitalised; there capitals do not tell a name from an ordinary word."""
+# fmt: off
+_SMALL_WORDS = frozenset((
+    "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "is", "it",
+    "of", "off", "on", "onto", "or", "over", "per", "the", "to", "up", "vs", "via", "with",
+))
+# fmt: on
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)*")
+
+# Capitalised words that are not names: function words and sentence openers, days and
+# months, honorifics and job titles ("When Spears…", "Singer Spears", "Ms Spears").
+# fmt: off
+NOT_NAMES = frozenset((
+    "a", "about", "above", "according", "across", "actor", "actress", "after",
+    "afterwards", "again", "against", "all", "along", "also", "although", "amid",
+    "among", "an", "and", "another", "any", "are", "around", "artist", "as", "at",
+    "aunt", "be", "because", "been", "before", "behind", "below", "beside", "besides",
+    "between", "beyond", "both", "breaking", "brother", "but", "by", "can", "congrats",
+    "could", "dad", "dame", "daughter", "dear", "despite", "did", "diva", "do", "does",
+    "dr", "during", "each", "earlier", "either", "even", "ever", "every", "exclusive",
+    "fan", "fans", "father", "finally", "for", "free", "from", "go", "had", "has",
+    "have", "he", "her", "here", "hers", "hey", "him", "his", "how", "however", "i",
+    "icon", "if", "in", "indeed", "instead", "into", "is", "it", "its", "just", "king",
+    "lady", "later", "legend", "like", "listen", "lord", "love", "meanwhile", "mom",
+    "moreover", "mother", "mr", "mrs", "ms", "musician", "my", "near", "neither",
+    "never", "next", "no", "nor", "not", "now", "of", "off", "oh", "on", "once", "only",
+    "or", "other", "otherwise", "our", "out", "over", "past", "per", "perhaps", "photo",
+    "photos", "pop", "previously", "princess", "queen", "rapper", "read", "recently",
+    "report", "see", "she", "should", "since", "singer", "sister", "so", "some",
+    "songstress", "son", "star", "still", "such", "superstar", "than", "thanks", "that",
+    "the", "their", "them", "then", "there", "these", "they", "this", "those", "though",
+    "through", "thus", "to", "today", "tomorrow", "tonight", "too", "toward", "towards",
+    "uncle", "under", "unlike", "until", "up", "update", "upon", "versus", "very", "via",
+    "video", "vs", "was", "watch", "we", "were", "what", "when", "where", "whether",
+    "which", "while", "who", "whom", "why", "will", "with", "within", "without", "wow",
+    "would", "yes", "yesterday", "yet", "you", "your",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "may", "june", "july", "august",
+    "september", "october", "november", "december",
+))
+# fmt: on
+_NAME_BEFORE = re.compile(r"([^\W\d_][^\W_]*)(-|\s+)$")
+_NAME_AFTER = re.compile(r"(-|\s+)([^\W\d_][^\W_]*)")
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of URLs, e-mail addresses and bare domains: names inside them do not count."""
+    if not _URL_HINT.search(text):
+        return []
+    return [m.span() for m in _URLISH.finditer(text)]
+
+
+def case_filter(text: str, start: int, end: int, claims: tuple, heading: bool) -> tuple:
+    """The claims whose case-sensitive forms allow how the text writes the phrase.
+
+    On an all-caps line, or in a Title Case title, capitals say nothing, so a
+    case-sensitive match there is kept as a weak claim: it counts only beside a strong
+    mention ("The Best Pink Sneakers for Spring" is not P!nk on its own).
+    """
+    shape = case_shape(text[start:end])
+    style = None
+    kept = []
+    for claim in claims:
+        wanted = claim[2]
+        if wanted is None:
+            kept.append(claim)
+            continue
+        exact = shape in wanted
+        shouting = shape and "l" not in shape and any("U" in form for form in wanted)
+        if not (exact or shouting):
+            continue
+        if style is None:
+            style = line_style(text, start, end, heading=heading)
+        if style == "plain" and exact:
+            kept.append(claim)
+        elif style != "plain":
+            kept.append((claim[0], WEAK, wanted) if claim[1] == STRONG else claim)
+    return tuple(kept)
+
+
+def line_style(text: str, start: int, end: int, *, heading: bool) -> str:
+    """``caps``, ``title`` (a Title Case headline) or ``plain`` for the line around a match.
+
+    Only the article title (``heading``) can be Title Case: short body lines are as often
+    plain fragments ("Drake and Pink at the VMAs") as subheadings.
+    """
+    line_start = text.rfind("\n", max(0, start - 300), start) + 1
+    line_end = text.find("\n", end, end + 300)
+    line = text[max(line_start, start - 300) : line_end if line_end != -1 else end + 300]
+    shape = case_shape(line)
+    if len(shape) >= 4 and shape.count("l") <= CAPS_LINE_MAX_LOWER * len(shape):
+        return "caps"
+    if not heading:
+        return "plain"
+    content = [w for w in _WORD.findall(line) if w.casefold() not in _SMALL_WORDS]
+    capitalised = sum(w[0].isupper() for w in content)
+    if len(content) >= 3 and capitalised >= TITLE_CASE_MIN_SHARE * len(content):
+        return "title"
+    return "plain"
+
+
+def joined_to_another_name(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is joined (by a space or hyphen) to a capitalised
+    name-like word: part of someone else's name, as a surname in "Lynne Spears" or
+    "Carey Mulligan", or a first name in "Taylor Lautner". Used for weak aliases only.
+    """
+    before = _NAME_BEFORE.search(text, max(0, start - 40), start)
+    if before and _is_name_word(before.group(1), before.group(2)):
+        return True
+    after = _NAME_AFTER.match(text, end, end + 40)
+    return bool(after and _is_name_word(after.group(2), after.group(1)))
+
+
+def _is_name_word(word: str, separator: str) -> bool:
+    return (
+        separator.count("\n") < 2
+        and len(word) > 1
+        and word[0].isupper()
+        and not word.isupper()
+        and word.casefold() not in NOT_NAMES
+    )
