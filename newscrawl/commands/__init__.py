@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from newscrawl.commands.demo import demo
 from newscrawl.commands.export import export
+from newscrawl.commands.extract import extract
 from newscrawl.commands.reextract import reextract
 from newscrawl.commands.serve import serve
 from newscrawl.commands.stats import stats
@@ -15,3 +16,4 @@ from newscrawl.commands.tag import tag
 
 COMMANDS: list = [demo, export, reextract, serve, stats]
 COMMANDS.append(tag)
+COMMANDS.append(extract)
