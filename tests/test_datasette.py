@@ -29,6 +29,7 @@ from archive_fixtures import (
     running_server,
 )
 from click.testing import CliRunner
+from datasette.app import Datasette
 from datasette.database import Database
 
 from newscrawl.cli import main
@@ -281,6 +282,23 @@ def test_metadata_follows_any_database_name(archive_db, tmp_path, stem):
         page = client.get(f"/{stem}")
         assert f'href="/{stem}/articles"' in page.text and f'href="/-/charts/{stem}"' in page.text
         assert client.get(f"/-/article/{stem}/{SEED_ID}").status_code == 200
+    finally:
+        client.close()
+
+
+def test_configuration_directory_mode_serves_every_archive_in_it(archive_db, tmp_path):
+    # `datasette archive/` (Datasette's own way) attaches every .db in the folder.
+    folder = tmp_path / "archive"
+    shutil.copytree(ARCHIVE_DIR, folder, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    for stem in ("archive", "demo"):
+        shutil.copy(archive_db, folder / f"{stem}.db")
+    client = SyncClient(Datasette(config_dir=folder))
+    try:
+        for stem in ("archive", "demo"):
+            assert {
+                q["name"] for q in client.get(f"/{stem}.json").json()["queries"]
+            } == CANNED_QUERIES
+        assert client.get("/-/article/demo/1").status_code == 200
     finally:
         client.close()
 

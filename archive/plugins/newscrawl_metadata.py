@@ -13,12 +13,14 @@ Self-contained (standard library and Datasette only) so that ``datasette publish
 
 import json
 import sqlite3
+import time
 from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 
 ARCHIVE_TABLES = {"articles", "mentions", "artists", "sources"}
+RECHECK_SECONDS = 10
 
 
 def _cache(datasette):
@@ -41,21 +43,26 @@ def is_archive(datasette, name):
         return False
     cache = _cache(datasette)
     key = ("is_archive", name, db.path)
-    if key not in cache:
-        mode = "immutable=1" if not db.is_mutable else "mode=ro"
+    found, checked_at = cache.get(key, (False, None))
+    # A yes is final; a no is asked again now and then, since an empty file that a crawl
+    # is about to migrate becomes an archive while Datasette runs.
+    if found or (checked_at is not None and time.monotonic() - checked_at < RECHECK_SECONDS):
+        return found
+    mode = "immutable=1" if not db.is_mutable else "mode=ro"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(db.path))}?{mode}", uri=True)
         try:
-            conn = sqlite3.connect(f"file:{quote(str(db.path))}?{mode}", uri=True)
-            try:
-                tables = {
-                    row[0]
-                    for row in conn.execute("select name from sqlite_master where type = 'table'")
-                }
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            tables = set()
-        cache[key] = ARCHIVE_TABLES.issubset(tables)
-    return cache[key]
+            tables = {
+                row[0]
+                for row in conn.execute("select name from sqlite_master where type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        tables = set()
+    found = ARCHIVE_TABLES.issubset(tables)
+    cache[key] = (found, time.monotonic())
+    return found
 
 
 def archive_names(datasette):
