@@ -93,14 +93,15 @@ def build_matcher(artists):
     return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), owner
 
 
-def highlight(text, artists):
+def highlight(text, artists, matcher=None):
     """``text`` escaped, with each artist name/alias in a ``<mark>``; returns Markup.
 
     The text is split at the matches *before* escaping and each piece is escaped on its
-    own, so a name can never combine with scraped characters into markup.
+    own, so a name can never combine with scraped characters into markup. ``matcher`` is
+    :func:`build_matcher`'s result for ``artists``, when the caller already has it.
     """
     text = text or ""
-    pattern, owner = build_matcher(artists)
+    pattern, owner = matcher or build_matcher(artists)
     if pattern is None:
         return escape(text)
     out = []
@@ -128,8 +129,9 @@ def highlight(text, artists):
 
 def paragraphs(body, artists):
     """The body as a list of highlighted paragraphs (split at blank lines)."""
+    matcher = build_matcher(artists)
     parts = re.split(r"\n\s*\n", (body or "").strip())
-    return [highlight(part.strip(), artists) for part in parts if part.strip()]
+    return [highlight(part.strip(), artists, matcher) for part in parts if part.strip()]
 
 
 def marks_only(value):
