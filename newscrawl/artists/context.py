@@ -72,8 +72,6 @@ NOT_NAMES = frozenset((
     "september", "october", "november", "december",
 ))
 # fmt: on
-_NAME_BEFORE = re.compile(r"([^\W\d_][^\W_]*)(-|\s+)$")
-_NAME_AFTER = re.compile(r"(-|\s+)([^\W\d_][^\W_]*)")
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
@@ -99,6 +97,9 @@ def case_filter(text: str, start: int, end: int, claims: tuple, heading: bool) -
             kept.append(claim)
             continue
         exact = shape in wanted
+        if exact and not heading and "l" in shape:
+            kept.append(claim)  # written as listed, in mixed case: ordinary copy
+            continue
         shouting = shape and "l" not in shape and any("U" in form for form in wanted)
         if not (exact or shouting):
             continue
@@ -137,18 +138,37 @@ def joined_to_another_name(text: str, start: int, end: int) -> bool:
     name-like word: part of someone else's name, as a surname in "Lynne Spears" or
     "Carey Mulligan", or a first name in "Taylor Lautner". Used for weak aliases only.
     """
-    before = _NAME_BEFORE.search(text, max(0, start - 40), start)
-    if before and _is_name_word(before.group(1), before.group(2)):
-        return True
-    after = _NAME_AFTER.match(text, end, end + 40)
-    return bool(after and _is_name_word(after.group(2), after.group(1)))
+    # Scanned by hand: this runs for every weak-alias hit.
+    gap = start
+    while gap > 0 and start - gap < 8 and (text[gap - 1].isspace() or text[gap - 1] == "-"):
+        gap -= 1
+    if _is_separator(text[gap:start]):
+        word_start = gap
+        while word_start > 0 and gap - word_start < 40 and text[word_start - 1].isalnum():
+            word_start -= 1
+        if _is_name_word(text[word_start:gap]):
+            return True
+    gap = end
+    while gap < len(text) and gap - end < 8 and (text[gap].isspace() or text[gap] == "-"):
+        gap += 1
+    if _is_separator(text[end:gap]):
+        word_end = gap
+        while word_end < len(text) and word_end - gap < 40 and text[word_end].isalnum():
+            word_end += 1
+        return _is_name_word(text[gap:word_end])
+    return False
 
 
-def _is_name_word(word: str, separator: str) -> bool:
+def _is_separator(gap: str) -> bool:
+    """One hyphen, or whitespace within a paragraph."""
+    return gap == "-" or (gap.isspace() and gap.count("\n") < 2)
+
+
+def _is_name_word(word: str) -> bool:
     return (
-        separator.count("\n") < 2
-        and len(word) > 1
+        len(word) > 1
         and word[0].isupper()
+        and word[0].isalpha()
         and not word.isupper()
         and word.casefold() not in NOT_NAMES
     )

@@ -50,19 +50,24 @@ class MatchSpan:
 
 
 class _Hit:
-    """A phrase occurrence in one field after boundary, URL and case checks."""
+    """A phrase occurrence in one field after boundary, URL and case checks.
 
-    __slots__ = ("nstart", "nend", "start", "end", "claims")
+    ``check_name`` marks weak claims still to be tested against a neighbouring name
+    (done only for hits that win the overlap resolution).
+    """
 
-    def __init__(self, nstart: int, nend: int, start: int, end: int, claims: tuple) -> None:
-        self.nstart, self.nend, self.start, self.end, self.claims = nstart, nend, start, end, claims
+    __slots__ = ("nstart", "nend", "start", "end", "claims", "check_name")
+
+    def __init__(
+        self, nstart: int, nend: int, start: int, end: int, claims: tuple, check_name: bool
+    ) -> None:
+        self.nstart, self.nend, self.start, self.end = nstart, nend, start, end
+        self.claims, self.check_name = claims, check_name
 
     def with_claims(self, claims: tuple) -> _Hit:
-        return (
-            self
-            if claims == self.claims
-            else _Hit(self.nstart, self.nend, self.start, self.end, claims)
-        )
+        if claims == self.claims:
+            return self
+        return _Hit(self.nstart, self.nend, self.start, self.end, claims, self.check_name)
 
 
 class Matcher:
@@ -182,21 +187,35 @@ class Matcher:
                 length, hits, excludes = self._scan(text, heading=field == "title")
                 candidates[field] = (length, _apply_excludes(hits) if excludes else hits)
         allowed_weak: set[int] | None = None  # None: every artist's weak aliases may count
+        # Spans tested for a neighbouring name, and those whose weak claims it removed.
+        checked: dict[str, set[tuple[int, int]]] = {field: set() for field in candidates}
+        not_weak: dict[str, set[tuple[int, int]]] = {field: set() for field in candidates}
         while True:
             chosen: dict[str, list[_Hit]] = {}
             strong: set[int] = set()
             weak: set[int] = set()
+            again = False
             for field, (length, hits) in candidates.items():
-                if allowed_weak is not None:
-                    hits = _only_weak_of(hits, allowed_weak)
+                if allowed_weak is not None or not_weak[field]:
+                    hits = _filter_weak(hits, allowed_weak, not_weak[field])
                 chosen[field] = _longest_first(hits, length)
                 for hit in chosen[field]:
+                    span = (hit.nstart, hit.nend)
+                    if hit.check_name and span not in checked[field]:
+                        checked[field].add(span)
+                        if joined_to_another_name(texts[field], hit.start, hit.end):
+                            not_weak[field].add(span)
+                            again = True
                     for index, kind, _shape in hit.claims:
                         (strong if kind == STRONG else weak).add(index)
+            # Removing claims of hits that were not chosen never changes the choice, so
+            # testing only the chosen hits equals testing them all. Weak aliases of an
+            # artist without a strong mention do not count; dropping claims can free
+            # text for other phrases, so choose again until stable.
+            if again:
+                continue
             if weak <= strong:
                 return chosen
-            # Weak aliases of an artist without a strong mention do not count; dropping
-            # them can free text for other phrases, so choose again until stable.
             allowed_weak = strong if allowed_weak is None else allowed_weak & strong
 
     def _scan(self, text: str, heading: bool) -> tuple[int, list[_Hit], bool]:
@@ -229,15 +248,13 @@ class Matcher:
                 claims = case_filter(text, start, end, claims, heading)
                 if not claims:
                     continue
+            check_name = False
             if maybe_weak and any(kind == WEAK for _, kind, _ in claims):
                 if plain_title is None:
                     plain_title = not heading or line_style(text, 0, 0, heading=True) == "plain"
-                if plain_title and joined_to_another_name(text, start, end):
-                    claims = tuple(claim for claim in claims if claim[1] != WEAK)
-                    if not claims:
-                        continue
+                check_name = plain_title
             excludes = excludes or has_exclude
-            hits.append(_Hit(nstart, nend, start, end, claims))
+            hits.append(_Hit(nstart, nend, start, end, claims, check_name))
         return size, hits, excludes
 
 
@@ -261,11 +278,19 @@ def _apply_excludes(hits: list[_Hit]) -> list[_Hit]:
     return kept
 
 
-def _only_weak_of(hits: list[_Hit], allowed: set[int]) -> list[_Hit]:
-    """The hits with weak claims kept only for the ``allowed`` artists."""
+def _filter_weak(
+    hits: list[_Hit], allowed: set[int] | None, not_weak: set[tuple[int, int]]
+) -> list[_Hit]:
+    """The hits with weak claims kept only for ``allowed`` artists (None: all), and none
+    for the folded spans in ``not_weak``."""
     kept = []
     for hit in hits:
-        claims = tuple(c for c in hit.claims if c[1] == STRONG or c[0] in allowed)
+        drop_weak = (hit.nstart, hit.nend) in not_weak
+        claims = tuple(
+            c
+            for c in hit.claims
+            if c[1] == STRONG or (not drop_weak and (allowed is None or c[0] in allowed))
+        )
         if claims:
             kept.append(hit.with_claims(claims))
     return kept
