@@ -352,6 +352,12 @@ def test_export_command(archive_db, tmp_path):
         and "unknown artist" in injected.output
         and "Traceback" not in injected.output
     )
+    salience = runner.invoke(
+        main, ["export", "--db", str(archive_db), "--min-salience", "2", "-o", str(tmp_path / "s")]
+    )
+    assert (
+        salience.exit_code == 1 and "--min-salience: 2.0 is not between 0 and 1" in salience.output
+    )
     helped = runner.invoke(main, ["export", "--help"])
     assert "Example" in helped.output and "--no-body" in helped.output
 

@@ -43,7 +43,7 @@ import click
 )
 @click.option(
     "--min-salience",
-    type=click.FloatRange(0, 1),
+    type=float,
     metavar="X",
     help="Only articles at least this much about a selected artist (any artist without --artist), 0..1.",
 )
