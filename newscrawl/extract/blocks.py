@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import lxml.html
 from lxml import etree
@@ -92,9 +93,15 @@ class Block:
 
 def boilerplate_hint(element: lxml.html.HtmlElement) -> bool:
     """Whether the element's class or id names a non-article role."""
-    names = " ".join(filter(None, (element.get("class"), element.get("id"))))
-    if not names:
-        return False
+    names = element.get("class")
+    ident = element.get("id")
+    if ident:
+        names = f"{names} {ident}" if names else ident
+    return bool(names) and _boilerplate_names(names)
+
+
+@lru_cache(maxsize=4096)
+def _boilerplate_names(names: str) -> bool:
     # "has-ads", "withSidebar", "no-comments" describe a wrapper, not a boilerplate part.
     names = _QUALIFIER.sub(" ", names)
     return bool(_BOILERPLATE_CLASS.search(_CAMEL.sub("-", names)))

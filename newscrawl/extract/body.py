@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 import lxml.html
 
@@ -30,6 +31,7 @@ from newscrawl.extract.title import key as title_key
 MIN_PARAGRAPH = 25
 TRAILER_BLOCKS = 5
 SHORT_PAGE_BLOCKS = 12
+SHORT_TEXT = 500
 MAX_LINK_DENSITY = 0.33
 _LEVEL_DIVISORS = (1, 2, 6, 9, 12)
 _POSITIVE = re.compile(
@@ -57,6 +59,7 @@ _NOT_DEK = re.compile(
     re.I,
 )
 MAX_LEAD = 800
+LEAD_WINDOW = 250
 MIN_WORDS = 40
 
 
@@ -198,7 +201,7 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
     previous: Block | None = None
     for position, block in enumerate(blocks):
         text = block.text
-        k = title_key(text)
+        k = title_key(text) if len(text) <= SHORT_TEXT else text.casefold()
         done += len(text)
         teaser = (
             previous is not None
@@ -237,6 +240,14 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
     return kept
 
 
+@lru_cache(maxsize=4096)
+def _dek_strength(names: str) -> int:
+    """0: named like a standfirst, 1: weakly so, 2: not at all."""
+    if _NOT_DEK.search(names):
+        return 2
+    return 0 if _DEK.search(names) else 1 if _WEAK_DEK.search(names) else 2
+
+
 def _in_widget(element: lxml.html.HtmlElement) -> bool:
     """Inside a carousel, figure, related box... (a few levels up)."""
     for depth, ancestor in enumerate(element.iterancestors()):
@@ -264,6 +275,7 @@ def _lead_candidates(doc: Document, order: dict) -> list[tuple[int, int, list[st
     if isinstance(described, str):
         descriptions.add(title_key(described))
     descriptions.discard("")
+    lengths = [len(d) for d in descriptions]
     start = order.get(doc.h1s[0][0], -1) if doc.h1s else -1
     found: list[tuple[int, int, list[str]]] = []
     looked = 0
@@ -272,15 +284,18 @@ def _lead_candidates(doc: Document, order: dict) -> list[tuple[int, int, list[st
         if position <= start:
             continue
         looked += 1
-        if looked > 400 or len(found) >= 3:
+        if looked > LEAD_WINDOW or len(found) >= 3:
             break
         names = " ".join(filter(None, (element.get("class"), element.get("id"))))
-        strength = 2
-        if names and not _NOT_DEK.search(names):
-            strength = 0 if _DEK.search(names) else 1 if _WEAK_DEK.search(names) else 2
+        strength = _dek_strength(names) if names else 2
         if strength == 2 and (len(element) > 3 or not descriptions):
             continue
-        text = fold(element.text_content())
+        raw = element.text_content()
+        if len(raw) > 4 * MAX_LEAD:
+            continue
+        if strength == 2 and not any(0.8 * n <= len(raw) <= 2 * n + 40 for n in lengths):
+            continue
+        text = fold(raw)
         if not (20 <= len(text) <= MAX_LEAD):
             continue
         if strength == 2 and title_key(text) not in descriptions:

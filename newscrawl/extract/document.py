@@ -28,12 +28,22 @@ DOM this size is generated junk, not an article."""
 HEAVY_ELEMENTS = 30_000
 """Above this the slow fallbacks (trafilatura, htmldate) are skipped."""
 
-_PARSER = lxml.html.HTMLParser(
+_PARSER = etree.HTMLParser(
     encoding="utf-8",
     remove_comments=True,
     remove_pis=True,
     no_network=True,
     default_doctype=False,
+)
+# Every element is an HtmlElement (text_content, drop_tree) without lxml.html's
+# per-element Python class lookup, which costs more than the parse itself.
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
 )
 
 
@@ -49,19 +59,22 @@ NOTHING = Value(None, None)
 
 # Characters libxml2 keeps in text but lxml refuses to write back (tails are rewritten
 # when the body extractor removes elements).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32)])
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """An lxml tree for ``text``; ``ExtractError("empty")`` when there is no document."""
-    data = _NOT_XML.sub("", text).encode("utf-8", "replace")
+    if "\ufffe" in text or "\uffff" in text:
+        text = text.replace("\ufffe", "").replace("\uffff", "")
+    # Lone surrogates become "?"; control bytes never occur inside UTF-8 sequences.
+    data = text.encode("utf-8", "replace").translate(None, _CONTROL_BYTES)
     if not data.strip():
         raise ExtractError("empty", "no content")
     try:
-        root = lxml.html.document_fromstring(data, parser=_PARSER)
-    except (etree.ParserError, ValueError) as error:
+        root = etree.fromstring(data, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
         raise ExtractError("empty", f"no HTML document ({error})") from None
-    if root is None:
+    if root is None or not isinstance(root, lxml.html.HtmlElement):
         raise ExtractError("empty", "no HTML document")
     return root
 
@@ -94,7 +107,7 @@ class Document:
     @cached_property
     def size(self) -> int:
         """Number of elements in the tree."""
-        return sum(1 for _ in self.tree.iter())
+        return int(self.tree.xpath("count(//*)"))
 
     @property
     def worth_fallbacks(self) -> bool:

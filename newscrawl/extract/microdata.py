@@ -78,8 +78,7 @@ def _scope(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
 def read_microdata(tree: lxml.html.HtmlElement) -> Microdata:
     """Collect the article's microdata properties."""
     result = Microdata()
-    scopes = [el for el in tree.iter() if el.get("itemscope") is not None]
-    article_scopes = [el for el in scopes if _itemtype_is_article(el)]
+    article_scopes = [el for el in tree.xpath("//*[@itemscope]") if _itemtype_is_article(el)]
     # Teaser cards of other articles are article scopes too: the article itself is the
     # scope with the most text.
     main = max(article_scopes, key=lambda el: len(el.text_content()), default=None)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-_SPACE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
 _TAG = re.compile(r"<[^>]{0,2000}>")
 
 
@@ -19,8 +19,15 @@ def words(text: str) -> frozenset[str]:
 
 
 def fold(text: str | None) -> str:
-    """Whitespace (including no-break and zero-width spaces) folded to single spaces."""
-    return _SPACE.sub(" ", text or "").strip()
+    """Whitespace (including no-break spaces) folded to single spaces; zero-width
+    characters removed."""
+    if not text:
+        return ""
+    if not text.isascii():
+        for char in _INVISIBLE:
+            if char in text:
+                text = text.replace(char, "")
+    return " ".join(text.split())
 
 
 def clean_text(value: object) -> str:

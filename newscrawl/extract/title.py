@@ -10,15 +10,19 @@ from newscrawl.extract.document import NOTHING, Document, Value
 from newscrawl.extract.normalize import clean_text
 
 _SEPARATOR = re.compile(r"\s+(?:\||-|–|—|•|·|::|\*|»|«|~|/)\s+|\s*\|\s*")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_QUOTES = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"))
+_END = re.compile(r"[\s.…:;,!?]+$")
 _BY = re.compile(r"^(by|par|von|por)\s+\S", re.IGNORECASE)
 MAX_TITLE = 400
 
 
 def key(text: str | None) -> str:
     """Comparable form of a title: case, quotes, dashes and end punctuation folded."""
-    text = clean_text(text).casefold().translate(_QUOTES)
-    return re.sub(r"[\s.…:;,!?]+$", "", re.sub(r"\s+", " ", text))
+    text = clean_text(text).casefold()
+    if not text.isascii():
+        for curly, straight in _QUOTES:
+            text = text.replace(curly, straight)
+    return _END.sub("", text)
 
 
 def strip_site(title: str, doc: Document, extra_suffixes: set[str] | None = None) -> str:
