@@ -124,8 +124,8 @@ class NewsSpider(scrapy.Spider):
         self.by_id = {s.id: s for s in self.all_sources}
         # URL → merged evidence of every channel that listed it (popped when fetched).
         self.candidates: dict[str, dict[str, Any]] = {}
-        # URLs already decided on in this crawl (requested, skipped or dropped).
-        self.decided: set[str] = set()
+        # URL → what this crawl decided for it (see consider()).
+        self.decided: dict[str, str] = {}
         self.budget_used: dict[str, int] = {}
         for url in self.direct_urls:
             if self.source_for(url) is None:
@@ -167,6 +167,14 @@ class NewsSpider(scrapy.Spider):
             )
         )
 
+    @staticmethod
+    def _slot_meta(source: Source) -> dict[str, Any]:
+        meta: dict[str, Any] = {"source_id": source.id, "download_slot": source.id}
+        if source.download_delay is not None:
+            # The operator set this source's pace; AutoThrottle must not change it.
+            meta["autothrottle_dont_adjust_delay"] = True
+        return meta
+
     def _channel_request(
         self, url: str, source: Source, callback: Any, channel: str, **meta: Any
     ) -> Request:
@@ -174,7 +182,7 @@ class NewsSpider(scrapy.Spider):
             url,
             callback=callback,
             errback=self.channel_failed,
-            meta={"source_id": source.id, "channel": channel, "download_slot": source.id, **meta},
+            meta={**self._slot_meta(source), "channel": channel, **meta},
         )
 
     def _older_than_since(self, evidence: dict[str, Any]) -> bool:
@@ -186,64 +194,71 @@ class NewsSpider(scrapy.Spider):
                 return moment < self.since
         return False
 
-    def article_request(
+    def consider(
         self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
-    ) -> Iterator[Request]:
-        """Yield a request for a candidate article URL, or record why it is not fetched."""
+    ) -> tuple[str, Request | None]:
+        """Decide what to do with a candidate article URL.
+
+        Returns the outcome and a request when one is to be sent. Outcomes: ``requested``
+        (now, or earlier in this crawl: the page is new or due), ``skipped`` (archived
+        and fresh), ``dropped`` (recorded in the ledger), ``ignored`` (not an article
+        link of this source, found on a listing).
+        """
         url = canonicalize_url(url)
-        if url in self.candidates:
+        if url in self.candidates:  # requested, not fetched yet: merge what channels say
             merged = self.candidates[url]
             channels = merged.setdefault("channels", [])
             if evidence.get("channel") and evidence["channel"] not in channels:
                 channels.append(evidence["channel"])
             for key, value in evidence.items():
                 merged.setdefault(key, value)
-            return
         if url in self.decided:
-            return
-        self.decided.add(url)
+            return self.decided[url], None
+        outcome, request = self._decide(
+            source, url, evidence, report_off_pattern=report_off_pattern
+        )
+        if outcome != "ignored":  # a sitemap or feed listing it later still reports it
+            self.decided[url] = outcome
+        return outcome, request
+
+    def _decide(
+        self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
+    ) -> tuple[str, Request | None]:
         if not domain_allowed(url, source.allowed_domains):
-            if report_off_pattern:
-                self._drop(
-                    url,
-                    source,
-                    "discover",
-                    "offsite",
-                    f"not on {', '.join(source.allowed_domains)}",
-                )
-            return
+            if not report_off_pattern:
+                return "ignored", None
+            self._drop(
+                url, source, "discover", "offsite", f"not on {', '.join(source.allowed_domains)}"
+            )
+            return "dropped", None
         if not source.is_article_url(url):
-            if report_off_pattern:
-                self._drop(
-                    url, source, "discover", "off_pattern", f"does not match {source.article_url}"
-                )
-            return
+            if not report_off_pattern:
+                return "ignored", None
+            self._drop(
+                url, source, "discover", "off_pattern", f"does not match {source.article_url}"
+            )
+            return "dropped", None
         self.session.count(source.id, "discovered")
         if self._older_than_since(evidence):
-            self._drop(
-                url,
-                source,
-                "discover",
-                "before_since",
-                f"channel dates it before {self.since.date()}",
-            )
-            return
-        archive = self.session.open()
+            detail = f"channel dates it before {self.since.date()}"
+            self._drop(url, source, "discover", "before_since", detail)
+            return "dropped", None
         if self.incremental:
+            archive = self.session.open()
             decision = self.refresh.decide(
                 archive.archived_page(url), evidence, dropped=archive.dropped_page(url)
             )
             if not decision.fetch:
                 self.session.count(source.id, "skipped")
-                return
+                return "skipped", None
         used = self.budget_used.get(source.id, 0)
         if used >= source.max_pages:
             self._drop(url, source, "discover", "budget", f"max_pages {source.max_pages} reached")
-            return
+            return "dropped", None
         self.budget_used[source.id] = used + 1
         self.candidates[url] = {**evidence, "channels": [evidence.get("channel", "url")]}
         self.session.count(source.id, "requested")
-        yield Request(
+        request = Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
@@ -253,6 +268,7 @@ class NewsSpider(scrapy.Spider):
                 "handle_httpstatus_all": True,
             },
         )
+        return "requested", request
 
     # -- start ----------------------------------------------------------------------
 
@@ -260,9 +276,8 @@ class NewsSpider(scrapy.Spider):
         self.session.open()
         for url in self.direct_urls:
             source = self.source_for(url)
-            for request in self.article_request(
-                source, url, {"channel": "url"}, report_off_pattern=True
-            ):
+            _, request = self.consider(source, url, {"channel": "url"}, report_off_pattern=True)
+            if request is not None:
                 yield request
         for source in self.sources:
             for url in source.sitemaps:
@@ -307,7 +322,9 @@ class NewsSpider(scrapy.Spider):
                 yield self._channel_request(child.url, source, self.parse_sitemap, "sitemap")
         for entry in result.urls:
             evidence = {**entry.evidence, "via": response.url}
-            yield from self.article_request(source, entry.url, evidence, report_off_pattern=True)
+            _, request = self.consider(source, entry.url, evidence, report_off_pattern=True)
+            if request is not None:
+                yield request
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         source = self.by_id[response.meta["source_id"]]
@@ -316,7 +333,9 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("Feed %s has no entries", response.url)
         for entry in entries:
             evidence = {**entry.evidence, "via": response.url}
-            yield from self.article_request(source, entry.url, evidence, report_off_pattern=True)
+            _, request = self.consider(source, entry.url, evidence, report_off_pattern=True)
+            if request is not None:
+                yield request
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         source = self.by_id[response.meta["source_id"]]
@@ -327,13 +346,14 @@ class NewsSpider(scrapy.Spider):
         result = parse_listing(response.body, response.url, encoding=response.encoding)
         new_articles = 0
         for url in result.links:
-            if not source.is_article_url(url):
-                continue
             evidence = {"channel": channel, "via": response.url}
-            for request in self.article_request(source, url, evidence, report_off_pattern=False):
+            outcome, request = self.consider(source, url, evidence, report_off_pattern=False)
+            if outcome == "requested":
                 new_articles += 1
+            if request is not None:
                 yield request
-        # Follow pagination while pages keep yielding articles we had not seen.
+        # Follow pagination while pages list articles the archive does not have yet
+        # (found here or by another channel in this crawl); stop at known territory.
         if new_articles and page_number < source.max_listing_pages:
             for url in result.next_pages[:1]:
                 if domain_allowed(url, source.allowed_domains):

@@ -1,0 +1,82 @@
+"""Helpers for tests that run real crawls: ``scrapy crawl`` in a subprocess, and a
+small reader for the resulting archive."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Local sites: no politeness delay needed, keeps the suite fast. Politeness settings
+# themselves are tested where they matter (robots.txt, Crawl-delay).
+FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    output: str
+    db: Path
+
+    def query(self, sql: str, params: tuple = ()) -> list[dict]:
+        conn = sqlite3.connect(self.db)
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute(sql, params)]
+        finally:
+            conn.close()
+
+    def scalar(self, sql: str, params: tuple = ()):
+        return next(iter(self.query(sql, params)[0].values()))
+
+    def run(self, run_id: int | None = None) -> dict:
+        if run_id is None:
+            return self.query("select * from crawl_runs order by id desc limit 1")[0]
+        return self.query("select * from crawl_runs where id = ?", (run_id,))[0]
+
+
+def scrapy_crawl(
+    *,
+    db: Path,
+    sources: Path,
+    artists: Path,
+    spider_args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    timeout: float = 300,
+    spider: str = "news",
+    check: bool = True,
+) -> CrawlResult:
+    """Run ``scrapy crawl`` in a subprocess from the project folder."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for name, value in (spider_args or {}).items():
+        command += ["-a", f"{name}={value}"]
+    merged = {
+        **FAST,
+        "NEWSCRAWL_DB": str(db),
+        "NEWSCRAWL_SOURCES": str(sources),
+        "NEWSCRAWL_ARTISTS": str(artists),
+        "NEWSCRAWL_EXTRACT_WORKERS": "2",
+        **(settings or {}),
+    }
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
+    result = CrawlResult(proc.returncode, proc.stdout + proc.stderr, db)
+    if check:
+        assert proc.returncode == 0, result.output[-4000:]
+        assert "Traceback" not in result.output, result.output[-6000:]
+    return result
+
+
+def evidence(row: dict) -> dict:
+    """The discovery evidence of an ``articles`` row."""
+    return json.loads(row["discovery"] or "{}")
