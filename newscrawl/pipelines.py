@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from newscrawl.dedupe import Deduplicator
 from newscrawl.items import Article, Page
 from newscrawl.session import CrawlSession
-from newscrawl.urls import canonicalize_url, hostname
+from newscrawl.urls import canonicalize_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -187,68 +188,23 @@ class TagPipeline:
 
 
 class DedupePipeline:
-    """One article per canonical URL, and one copy of a syndicated story.
-
-    Within a run, a second page with an already-seen canonical URL or identical content
-    is a duplicate. Against the archive, a copy of a story hosted elsewhere (its
-    canonical URL points at another publisher, whose copy we already have) is a
-    duplicate; a refetch of the same article passes on to be updated.
-    """
+    """Drop duplicates (``dedupe/duplicate``) by the rules of :mod:`newscrawl.dedupe`."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.seen_canonical: dict[tuple[str, str], str] = {}
-        self.seen_hash: dict[tuple[str, str], str] = {}
+        self.deduplicator = Deduplicator()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         return cls(crawler)
 
-    @staticmethod
-    def _fetch_series(item: Article) -> str:
-        # One crawl run fetches a URL once; a replay of WARC files holds one record per
-        # fetch, so "seen in this run" means seen in the same WARC series.
-        return (item.warc_file or "").rsplit("-", 1)[0]
-
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        series = self._fetch_series(item)
-        first = self.seen_canonical.get((series, item.canonical_url))
-        if first is not None:
-            raise PageDropped(
-                stage="dedupe",
-                reason="duplicate",
-                url=item.url,
-                detail=f"same canonical URL as {first}",
-            )
-        first = self.seen_hash.get((series, item.content_hash))
-        if first is not None:
-            raise PageDropped(
-                stage="dedupe", reason="duplicate", url=item.url, detail=f"same content as {first}"
-            )
         archive = CrawlSession.of(self.crawler).open()
-        existing = archive.archived_page(item.canonical_url)
-        if existing is not None:
-            original_host = hostname(item.canonical_url)
-            if hostname(item.url) != original_host and hostname(existing["url"]) == original_host:
-                raise PageDropped(
-                    stage="dedupe",
-                    reason="duplicate",
-                    url=item.url,
-                    detail=f"syndicated copy of {existing['url']}",
-                )
-        else:
-            same = archive.article_with_hash(item.content_hash)
-            if same is not None and same["canonical_url"] != item.canonical_url:
-                raise PageDropped(
-                    stage="dedupe",
-                    reason="duplicate",
-                    url=item.url,
-                    detail=f"same content as {same['url']}",
-                )
-        self.seen_canonical[(series, item.canonical_url)] = item.url
-        self.seen_hash[(series, item.content_hash)] = item.url
+        original = self.deduplicator.duplicate_of(item, archive)
+        if original is not None:
+            raise PageDropped(stage="dedupe", reason="duplicate", url=item.url, detail=original)
         return item
 
 
