@@ -89,8 +89,12 @@ def clean_name(piece: str, doc: Document | None = None) -> str | None:
         piece = piece.replace("-", " ").title()
     tokens = piece.split()
     if tokens and tokens[-1].lower().strip(",.") in JOB_TITLES:
-        while tokens and tokens[-1].lower().strip(",.") in JOB_WORDS:
-            tokens.pop()
+        kept = list(tokens)
+        while kept and kept[-1].lower().strip(",.") in JOB_WORDS:
+            kept.pop()
+        # "Jane Doe Senior Editor" → "Jane Doe"; "Inquisitr Staff" stays a credit.
+        if len(kept) >= 2:
+            tokens = kept
     if not tokens or len(tokens) > 6:
         return None
     name = " ".join(tokens)
@@ -196,22 +200,33 @@ def _byline_elements(doc: Document) -> list[lxml.html.HtmlElement]:
     return found
 
 
+_BY_LINE = (
+    "starts-with(normalize-space(), 'By ') or starts-with(normalize-space(), 'BY ') "
+    "or starts-with(normalize-space(), 'by ') or normalize-space() = 'By'"
+)
+MAX_BYLINE = 200
+
+
 def _from_byline(doc: Document) -> list[str]:
-    """Names in the visible byline nearest after the headline."""
+    """Names in the visible byline nearest after the headline: an element marked as a
+    byline or author, else a short line of text starting with "By"."""
+    start = doc.headline_position()
     elements = _byline_elements(doc)
-    if not elements:
-        return []
-    after = None
-    if doc.h1s:
-        h1 = doc.h1s[0][0]
-        order = {el: i for i, el in enumerate(doc.tree.iter())}
-        start = order.get(h1, 0)
-        after = [el for el in elements if order.get(el, 0) > start]
-    for element in (after or []) + elements:
+    after = [el for el in elements if doc.order.get(el, 0) > start]
+    for element in after + [el for el in elements if el not in after]:
         text = element.text_content()
-        if len(fold(text)) > 200:
+        if len(fold(text)) > MAX_BYLINE:
             continue
         names = _full(split_names(text, doc))
+        if names:
+            return names
+    lines = doc.text_lines(_BY_LINE, limit=10)
+    lines.sort(key=lambda item: (item[0] < start, item[0]))
+    for _, line in lines:
+        if len(line) > MAX_BYLINE:
+            continue
+        # Visible text: a name is capitalised ("By the time..." is a sentence).
+        names = [n for n in _full(split_names(line, doc)) if n[:1].isupper()]
         if names:
             return names
     return []

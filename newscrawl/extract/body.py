@@ -261,7 +261,7 @@ def _in_widget(element: lxml.html.HtmlElement) -> bool:
     return False
 
 
-def _lead_candidates(doc: Document, order: dict) -> list[tuple[int, int, list[str]]]:
+def _lead_candidates(doc: Document) -> list[tuple[int, int, list[str]]]:
     """Standfirst candidates after the headline: ``(strength, document position,
     paragraphs)``, strongest first. Strength 0: a class such as ``dek`` / ``standfirst``;
     1: a weaker class (``summary``, ``intro``); 2: the text of the meta description.
@@ -276,7 +276,8 @@ def _lead_candidates(doc: Document, order: dict) -> list[tuple[int, int, list[st
         descriptions.add(title_key(described))
     descriptions.discard("")
     lengths = [len(d) for d in descriptions]
-    start = order.get(doc.h1s[0][0], -1) if doc.h1s else -1
+    order = doc.order
+    start = doc.headline_position()
     found: list[tuple[int, int, list[str]]] = []
     looked = 0
     for element in doc.tree.iter("p", "div", "h2", "h3", "span", "ul", "section"):
@@ -316,8 +317,8 @@ def extract_body(
     root = doc.tree.find("body")
     if root is None:
         root = doc.tree
-    order = {element: index for index, element in enumerate(doc.tree.iter())}
-    leads = _lead_candidates(doc, order)
+    order = doc.order  # positions before cleaning
+    leads = _lead_candidates(doc)
     clean_tree(root)
     blocks = segment(root)
     roots = set(_roots(blocks))

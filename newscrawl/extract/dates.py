@@ -11,12 +11,19 @@ date by more than a day are reported as ``date_conflicts``.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newscrawl.extract.document import Document
-from newscrawl.extract.normalize import When, date_from_url, parse_date
+from newscrawl.extract.normalize import (
+    When,
+    date_from_url,
+    parse_date,
+    parse_numeric_date,
+    parse_text_date,
+)
 
 PUBLISHED_META = (
     "article:published_time",
@@ -90,6 +97,11 @@ def _candidates(doc: Document, *, modified: bool) -> list[tuple[When, str]]:
         parsed = parse_date(value) if value not in (None, "") else None
         if parsed is not None and parsed.plausible(now):
             out.append((parsed, source))
+    if not any(source in _STRUCTURED for _, source in out):
+        # Nothing marked up: read a dateline in the text, before the evidence.
+        found = _dateline(doc, modified=modified)
+        if found is not None and found.plausible(now):
+            out.insert(0, (found, "dateline"))
     return out
 
 
@@ -114,6 +126,40 @@ def _time_elements(doc: Document, *, modified: bool) -> list[str]:
         elif not modified:
             plain.append(value)
     return marked + plain[:1]
+
+
+_PUBLISHED_LABEL = re.compile(r"\b(?:posted|published|first published|date|on)\b\s*:?", re.I)
+_MODIFIED_LABEL = re.compile(r"\b(?:updated|modified|last updated|edited)\b\s*:?", re.I)
+# Regions that write the day first; English pages elsewhere are read month first.
+_MONTH_FIRST = ("en-US", "en", "")
+
+
+def _day_first(doc: Document) -> bool:
+    lang = (doc.tree.get("lang") or "").replace("_", "-")
+    if not lang:
+        locale = doc.meta.get("og:locale")
+        lang = locale[0].replace("_", "-") if locale else ""
+    return lang not in _MONTH_FIRST and not lang.lower().startswith("en-us")
+
+
+def _dateline(doc: Document, *, modified: bool) -> When | None:
+    """A date written in the page's text near the headline ("Posted: 6/3/2025 9:40 AM",
+    "Published 2 May 2024"), for pages without markup for it."""
+    label = _MODIFIED_LABEL if modified else _PUBLISHED_LABEL
+    lines = doc.text_lines("string-length(normalize-space()) <= 160", limit=3000)
+    start = doc.headline_position()
+    day_first = _day_first(doc)
+    for _, line in sorted(lines, key=lambda item: (item[0] < start, item[0]))[:400]:
+        if len(line) > 160 or not any(ch.isdigit() for ch in line):
+            continue
+        match = label.search(line)
+        if not match or (not modified and _MODIFIED_LABEL.search(line[: match.start()])):
+            continue
+        rest = line[match.end() :]
+        found = parse_numeric_date(rest, day_first=day_first) or parse_text_date(rest)
+        if found is not None:
+            return found
+    return None
 
 
 def _htmldate(doc: Document) -> When | None:

@@ -234,6 +234,58 @@ class Document:
                 return True
         return False
 
+    @cached_property
+    def order(self) -> dict[lxml.html.HtmlElement, int]:
+        """Document position of every element, taken before the body extractor edits the
+        tree (so positions stay comparable afterwards)."""
+        return {element: index for index, element in enumerate(self.tree.iter())}
+
+    def locate_headline(self, title: str | None) -> None:
+        """Remember where the page displays ``title`` (an ``<h1>`` or, on old templates,
+        bold text); layers that read text "after the headline" start there."""
+        if not title:
+            return
+        for element, text in self.h1s:
+            if text == title:
+                self._headline = element
+                return
+        if not self.h1s:
+            hits = self.tree.xpath("//body//*[normalize-space(.) = $t]", t=" ".join(title.split()))
+            if hits:
+                self._headline = hits[-1]
+
+    def headline_position(self) -> int:
+        """Position of the displayed headline (else the first ``<h1>``), or -1."""
+        element = getattr(self, "_headline", None)
+        if element is None and self.h1s:
+            element = self.h1s[0][0]
+        return self.order.get(element, -1) if element is not None else -1
+
+    def text_lines(self, xpath: str, *, limit: int = 20) -> list[tuple[int, str]]:
+        """``(position, line)`` for body text nodes selected by ``xpath`` (a predicate on
+        ``text()``), each extended to its visual line: the inline siblings that follow it,
+        up to a ``<br>`` or a block boundary."""
+        found = []
+        query = f"//body//text()[not(ancestor::script or ancestor::style)][{xpath}]"
+        for node in self.tree.xpath(query)[:limit]:
+            element = node.getparent()
+            if element is None:
+                continue
+            parts = [str(node)]
+            following = element.itersiblings() if node.is_tail else iter(element)
+            for sibling in following:
+                if not isinstance(sibling.tag, str) or sibling.tag == "br":
+                    break
+                if sibling.tag in _BLOCKS:
+                    break
+                parts.append(sibling.text_content())
+                parts.append(sibling.tail or "")
+            anchor = element.getparent() if node.is_tail else element
+            line = fold("".join(parts))
+            if line:
+                found.append((self.order.get(anchor if anchor is not None else element, -1), line))
+        return found
+
     @property
     def evidence_source(self) -> str:
         """Provenance label for values taken from the discovery evidence."""
@@ -241,6 +293,9 @@ class Document:
         return "sitemap" if "sitemap" in channel else "feed"
 
 
+_BLOCKS = frozenset(
+    ("p", "div", "section", "article", "li", "ul", "ol", "table", "tr", "td", "h1", "h2", "h3")
+)
 _SITE_KEY = re.compile(r"[^a-z0-9]+")
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from newscrawl.extract.decode import header
 from newscrawl.extract.document import NOTHING, Document, Value
+from newscrawl.extract.jsonld import types_of
 from newscrawl.extract.normalize import absolute_url, clean_text, normalise_language
 
 MAX_TAGS = 50
@@ -60,9 +61,71 @@ def section(doc: Document) -> Value:
     found = doc.first_meta("article:section", "parsely-section", "section", "sailthru.section")
     if found:
         return Value(found[1], "opengraph" if found[0].startswith("article:") else "meta")
+    value = _breadcrumb(doc)
+    if value:
+        return Value(value, "breadcrumb")
     categories = doc.evidence.get("categories")
     value = clean_text(_first(categories)) if categories else ""
     return Value(value, doc.evidence_source) if value else NOTHING
+
+
+_CRUMB_SEPARATOR = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
+_HOME = frozenset(
+    ("home", "homepage", "start", "news", "index", "article", "articles", "story", "stories")
+    + ("blog", "posts", "page", "pages", "content")
+)
+
+
+def _crumbs_section(crumbs: list[str], doc: Document) -> str | None:
+    """The last crumb that is not "Home", the site, or the article itself."""
+    title = (doc.title_tag or "").casefold()
+    for crumb in reversed(crumbs):
+        crumb = clean_text(crumb)
+        folded = crumb.casefold()
+        if not crumb or len(crumb) > 60 or folded in _HOME or doc.is_site_name(crumb):
+            continue
+        if len(crumb) > 25 and folded in title:
+            continue  # the article's own title as the last crumb
+        return crumb
+    return None
+
+
+def _breadcrumb(doc: Document) -> str | None:
+    """Section from a breadcrumb trail: JSON-LD BreadcrumbList, an element named
+    breadcrumb, or a short "News > Music" line above the headline."""
+    for node in doc.jsonld.nodes:
+        if "breadcrumblist" in types_of(node):
+            items = node.get("itemListElement")
+            items = items if isinstance(items, list) else [items]
+            names = []
+            for item in items:
+                item = doc.jsonld.resolve(item)
+                if isinstance(item, dict):
+                    inner = doc.jsonld.resolve(item.get("item"))
+                    name = item.get("name") or (
+                        inner.get("name") if isinstance(inner, dict) else None
+                    )
+                    names.append(clean_text(name))
+            found = _crumbs_section(names, doc)
+            if found:
+                return found
+    for element in doc.tree.xpath(
+        "//body//*[contains(translate(@class, 'BREADCUM', 'breadcum'), 'breadcrumb')"
+        " or contains(translate(@id, 'BREADCUM', 'breadcum'), 'breadcrumb')][1]"
+    ):
+        links = [a.text_content() for a in element.iter("a")]
+        found = _crumbs_section(links or _CRUMB_SEPARATOR.split(element.text_content()), doc)
+        if found:
+            return found
+    start = doc.headline_position()
+    if start > 0:
+        query = "contains(., '>') or contains(., '»') or contains(., '›')"
+        for position, line in doc.text_lines(query, limit=20):
+            if position < start and len(line) <= 80 and start - position < 40:
+                found = _crumbs_section(_CRUMB_SEPARATOR.split(line), doc)
+                if found:
+                    return found
+    return None
 
 
 def _split_tags(value: Any) -> list[str]:
@@ -140,7 +203,31 @@ def image_url(doc: Document) -> Value:
         url = absolute_url(value, doc.url)
         if url:
             return Value(url, source)
-    return NOTHING
+    url = _first_picture(doc)
+    return Value(url, "html") if url else NOTHING
+
+
+_NOT_PICTURE = re.compile(
+    r"logo|icon|sprite|avatar|pixel|spacer|blank|badge|button|ads?[/_-]", re.I
+)
+
+
+def _first_picture(doc: Document) -> str | None:
+    """The first sizeable image after the headline, for pages without image metadata."""
+    start = doc.headline_position()
+    if start < 0:
+        return None
+    for image in doc.tree.iter("img"):
+        if doc.order.get(image, -1) <= start:
+            continue
+        src = image.get("src") or image.get("data-src") or ""
+        if not src or src.startswith("data:") or _NOT_PICTURE.search(src):
+            continue
+        sizes = [image.get("width"), image.get("height")]
+        if any(s and s.isdigit() and int(s) < 100 for s in sizes):
+            continue
+        return absolute_url(src, doc.url)
+    return None
 
 
 def _truth(value: Any) -> bool | None:

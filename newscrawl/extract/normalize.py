@@ -263,6 +263,36 @@ def parse_text_date(text: str) -> When | None:
     return None
 
 
+_NUMERIC = re.compile(
+    r"(?<!\d)(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>(?:19|20)\d{2})(?!\d)"
+    r"(?:,?\s+(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?",
+    re.IGNORECASE,
+)
+
+
+def parse_numeric_date(text: str, *, day_first: bool = False) -> When | None:
+    """A ``6/3/2025 9:40:00 AM`` style date inside ``text``. The order of day and month
+    is read from the numbers when one is over 12, else from ``day_first``."""
+    match = _NUMERIC.search(text)
+    if not match:
+        return None
+    g = match.groupdict()
+    a, b = int(g["a"]), int(g["b"])
+    if a > 12 or (day_first and b <= 12):
+        day, month = a, b
+    else:
+        month, day = a, b
+    if g["H"] is None:
+        return _build(g["y"], month, day)
+    hour = int(g["H"])
+    ampm = (g["ampm"] or "").replace(".", "").lower()
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    return _build(g["y"], month, day, hour, g["M"], g["S"], None)
+
+
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|-|$)")
 
 

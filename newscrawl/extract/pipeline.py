@@ -114,6 +114,7 @@ def extract(
     if not title and doc.evidence.get("title"):
         title, source = clean_text(doc.evidence.get("title")), doc.evidence_source
     put("title", title or None, source)
+    doc.locate_headline(title)
     put("description", *metadata.description(doc))
     put("authors", *authors(doc))
     published, source, conflicts = published_at(doc)

@@ -132,5 +132,19 @@ def title(doc: Document) -> Value:
     for role in ("og", "meta", "h1", "title"):
         text, src = cleaned.get(role, (None, None))
         if text:
+            if role in ("meta", "title") and "h1" not in cleaned:
+                text = _displayed_part(doc, text)
             return Value(text, src)
     return NOTHING
+
+
+def _displayed_part(doc: Document, title: str) -> str:
+    """The part of a "Site :: Headline" title that the page displays on its own (old
+    templates without ``<h1>`` or metadata show the headline in bold text)."""
+    separators = list(_SEPARATOR.finditer(title))
+    options = [title[s.end() :] for s in separators] + [title[: s.start()] for s in separators]
+    for option in sorted(options, key=len, reverse=True):
+        option = option.strip()
+        if len(option) >= 10 and doc.tree.xpath("//body//*[normalize-space(.) = $t]", t=option):
+            return option
+    return title
