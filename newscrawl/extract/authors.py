@@ -71,6 +71,7 @@ _BREAKS = re.compile(r"\s*(?:\||•|·|—|–|\s-\s|\n|\(|\))\s*")
 _FOR = re.compile(r"\s+(?:for|of|at)\s+(?=(?:the\s+)?[A-Z0-9])", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bwith\b)\s*", re.IGNORECASE)
 _DATEISH = re.compile(r"\d|\b(?:updated|published|posted|modified|ago)\b", re.IGNORECASE)
+_SUFFIXES = frozenset(("jr", "sr", "ii", "iii", "iv", "phd", "ph.d", "md", "esq"))
 _SLUG = re.compile(r"^[a-z]+(?:-[a-z]+)+$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 MAX_NAME = 60
@@ -99,6 +100,8 @@ def clean_name(piece: str, doc: Document | None = None) -> str | None:
         return None
     name = " ".join(tokens)
     lowered = name.lower()
+    if lowered.strip(".") in _SUFFIXES:
+        return None
     if len(name) > MAX_NAME or lowered in NOT_PEOPLE or _DATEISH.search(name):
         return None
     if not any(ch.isalpha() for ch in name) or (len(tokens) == 1 and name.islower()):

@@ -134,22 +134,34 @@ def _roots(blocks: list[Block]) -> list[lxml.html.HtmlElement]:
             break
         last, parent = score, parent.getparent()
     threshold = max(10.0, 0.2 * scores.get(top, top_score))
+    own: dict[lxml.html.HtmlElement, list[Block]] = defaultdict(list)
+    for block in blocks:
+        own[block.owner].append(block)
     roots = [top]
     parent = top.getparent()
+    signature = _signature(top)
     if parent is not None:
-        signature = _signature(top)
         for sibling in parent:
-            if sibling is top or not isinstance(sibling.tag, str):
+            if sibling is top or not isinstance(sibling.tag, str) or boilerplate_hint(sibling):
                 continue
             bonus = 0.2 * top_score if signature and _signature(sibling) == signature else 0
-            if scores.get(sibling, 0) + bonus >= threshold:
+            if scores.get(sibling, 0) + bonus >= threshold or _loose_paragraph(own[sibling]):
                 roots.append(sibling)
-    signature = _signature(top)
     if signature:
         for element, score in ranked[1:50]:
             if _signature(element) == signature and score >= threshold:
                 roots.append(element)
     return roots
+
+
+def _loose_paragraph(blocks: list[Block]) -> bool:
+    """A paragraph standing next to the main container (an intro outside the body div)."""
+    if len(blocks) != 1 or blocks[0].heading or blocks[0].list_item:
+        return False
+    block = blocks[0]
+    if len(block.text) >= 80:
+        return block.link_density < 0.25
+    return block.link_chars == 0 and block.text.endswith(".") and len(block.text) >= 25
 
 
 def _inside(block: Block, roots: set[lxml.html.HtmlElement]) -> bool:

@@ -15,6 +15,9 @@ _WHOLE = re.compile(
     r"advertisement|advertising|ad|ads|sponsored(?: content)?|paid (?:content|post)|"
     r"skip (?:advertisement|ad)|(?:\w+ )?story continues below(?: advertisement)?|"
     r"advertisement \w* ?story continues below|article content|continue reading(?: below)?|"
+    r"(?:the )?(?:article|story|content) continues (?:below|after (?:the )?(?:ad|advertisement))"
+    r"(?: advertisement)?|scroll to continue(?: with content)?|continue reading after (?:the )?"
+    r"(?:ad|advertisement)|"
     r"read more(?: ?:.{0,200})?|read (?:also|next)(?: ?:.{0,200})?|see also(?: ?:.{0,200})?|"
     r"also read(?: ?:.{0,200})?|related(?: (?:articles?|stories|content|coverage|reading|"
     r"links|news|posts|topics|videos?))?(?: ?:.{0,200})?|recommended(?: (?:videos?|stories|"
@@ -51,6 +54,8 @@ _PROMPT = re.compile(
     r"\ball rights reserved\b|^copyright\b|^©|\bcopyright ©|"
     r"\bdownload (?:the|our) .{0,30}\bapp\b|\bfollow us on\b|"
     r"\bplease bookmark\b|\bturn on (?:your )?notifications\b|"
+    r"\bad[- ]?block(?:er|ers|ing)?\b|\b(?:whitelist|allowlist) (?:us|our site)\b|"
+    r"\benable javascript\b|\byour browser (?:is|does)\b|"
     r"\bget (?:the latest|daily|breaking) .{0,60}\b(?:in your inbox|newsletter|emails?)\b",
     re.IGNORECASE,
 )

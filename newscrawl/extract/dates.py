@@ -106,9 +106,12 @@ def _candidates(doc: Document, *, modified: bool) -> list[tuple[When, str]]:
 
 
 def _time_elements(doc: Document, *, modified: bool) -> list[str]:
-    """``datetime`` attributes of ``<time>`` elements that mark the article's dates."""
+    """``datetime`` attributes of ``<time>`` elements that mark the article's dates: those
+    named for it (``pubdate``, ``class="published"``...), else the first one after the
+    headline."""
     marked, plain = [], []
     words = ("modif", "updat") if modified else ("publish", "posted", "pubdate", "created")
+    start = doc.headline_position()
     for element in doc.tree.iter("time"):
         value = element.get("datetime") or ""
         if not value.strip():
@@ -124,8 +127,9 @@ def _time_elements(doc: Document, *, modified: bool) -> list[str]:
         elif any(word in hint for word in words):
             marked.append(value)
         elif not modified:
-            plain.append(value)
-    return marked + plain[:1]
+            plain.append((doc.order.get(element, -1) < start, value))
+    plain.sort(key=lambda item: item[0])  # after the headline first, in page order
+    return marked + [value for _, value in plain[:1]]
 
 
 _PUBLISHED_LABEL = re.compile(r"\b(?:posted|published|first published|date|on)\b\s*:?", re.I)
