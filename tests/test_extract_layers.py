@@ -458,3 +458,30 @@ def test_empty_page():
     with pytest.raises(ExtractError) as caught:
         extract_article(b"<html><body>   </body></html>", URL)
     assert caught.value.reason == "empty"
+
+
+def test_intro_outside_the_body_div_is_kept_comments_and_teasers_are_not():
+    comments = [
+        "I have been a fan for twenty years and I still cannot believe she is finally coming "
+        "back to Europe, this is the best news of the whole year for me and my friends.",
+        "Tickets are far too expensive again, the promoters should be ashamed of themselves, "
+        "nobody on a normal salary can afford these prices any more, it is a disgrace.",
+        "Saw her in 2019 in Berlin and it was the best concert of my life, the production was "
+        "incredible and she sang every song live without any backing track at all.",
+    ]
+    body = (
+        "<main><h1>Star Announces Tour</h1>"
+        f'<p class="intro">{PARAGRAPHS[0]}</p>'
+        '<div class="article-body">'
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[1:])
+        + '</div><section id="comments"><h2>Comments (3)</h2>'
+        + "".join(f"<p>{c}</p>" for c in comments)
+        + '</section><div class="more-stories"><h2>More stories</h2>'
+        '<div class="card"><h3><a href="/a">Another star cancels her tour</a></h3>'
+        "<p>The cancellation came two days before the first show, leaving fans stranded.</p>"
+        '</div><div class="card"><h3><a href="/b">Band reunites for one night</a></h3>'
+        "<p>The four members had not played together in more than a decade.</p></div>"
+        "</div></main>"
+    )
+    fields = extract_article(page("", body), URL)
+    assert fields["body"].split("\n\n") == PARAGRAPHS

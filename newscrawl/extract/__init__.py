@@ -9,9 +9,19 @@ the URL / the discovery evidence as fallbacks. ``provenance`` says which layer g
 each field. :class:`ExtractError` is the only exception raised, with a short
 ``reason``: ``too_large``, ``not_html``, ``empty`` or ``failed``.
 
+Provenance labels: ``jsonld``, ``microdata``, ``opengraph`` (``og:*`` and
+``article:*``), ``meta`` (other meta tags), ``html`` (``<h1>``, ``<title>``,
+``<html lang>``, ``rel=canonical``, the main text block, the first picture), ``byline``,
+``time`` (``<time datetime>``), ``dateline`` (a date written in the text),
+``breadcrumb``, ``http`` (Content-Language), ``feed`` / ``sitemap`` (discovery
+evidence), ``url`` (a date in the path, or the page URL as canonical), ``trafilatura``,
+``htmldate``. ``provenance["date_conflicts"]`` lists structured dates that disagree with
+the kept publication date by more than a day.
+
 Pages between ``max_bytes`` and twice that are truncated at ``max_bytes`` (the
 article text is near the top of the HTML; the rest is usually inline state and
-scripts) and ``provenance["truncated"]`` is set; larger pages are ``too_large``.
+scripts) and ``provenance["truncated"]`` is set; larger pages are ``too_large``, and
+so are trees of more than 250,000 elements.
 """
 
 from __future__ import annotations
