@@ -5,7 +5,11 @@ An operator runs the crawl every hour; most discovered URLs are already archived
 discovery channel says now, whether the page is worth fetching again:
 
 * never seen, or last attempt failed (HTTP error, timeout): fetch;
-* the channel says it changed (``lastmod`` / ``updated`` newer than our last fetch): fetch;
+* the channel says it changed: its ``lastmod`` / ``updated`` is newer than what it said
+  when we last fetched the page (kept in ``articles.discovery``), else newer than the
+  page's own modified / published date: fetch. Comparing the publisher's clock with
+  itself is immune to clock skew; the fetch records the channel's date, so a page is
+  not fetched again until the channel's date moves again;
 * an age-ladder step passed since our last fetch (default 1 h, 1 d, 7 d after
   publication): fetch, so late edits are caught while an article is young;
 * otherwise: skip, and count it in ``crawl_runs.pages_skipped``.
@@ -63,6 +67,20 @@ def parse_time(value: str | None) -> datetime | None:
     return moment
 
 
+def _json_dict(value: object) -> dict:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value:
+        import json
+
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
 @dataclass
 class Decision:
     fetch: bool
@@ -96,10 +114,23 @@ class RefreshPolicy:
             published = parse_time(known.get("published_at")) or parse_time(known.get("fetched_at"))
         if last_fetch is None:
             return Decision(True, "never fetched")
+        said_before = _json_dict((known or {}).get("discovery"))
         for key in ("lastmod", "updated"):
             changed = parse_time(evidence.get(key))
-            if changed is not None and changed > last_fetch:
-                return Decision(True, f"{key} {evidence[key]} is newer than our fetch")
+            if changed is None:
+                continue
+            # Compare the publisher's clock with itself: what the channel said when we
+            # last fetched the page, else the page's own modified / published date.
+            # Our clock is the last resort (a page that gives no dates at all).
+            previous = parse_time(said_before.get(key))
+            if previous is None and known is not None:
+                previous = parse_time(known.get("modified_at")) or parse_time(
+                    known.get("published_at")
+                )
+            if previous is None:
+                previous = last_fetch
+            if changed > previous:
+                return Decision(True, f"{key} {evidence[key]} is newer than what we archived")
         if published is not None:
             now = self.now()
             for step in self.ladder:

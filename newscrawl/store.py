@@ -207,15 +207,21 @@ class Archive:
 
     def archived_page(self, url: str) -> dict | None:
         """The archived article fetched from ``url`` (or whose canonical URL it is)."""
+        keys = (
+            "id",
+            "canonical_url",
+            "url",
+            "fetched_at",
+            "published_at",
+            "modified_at",
+            "content_hash",
+            "discovery",
+        )
         rows = self.db.execute(
-            "select id, canonical_url, url, fetched_at, published_at, modified_at,"
-            " content_hash from articles where canonical_url = ? or url = ? limit 1",
+            f"select {', '.join(keys)} from articles where canonical_url = ? or url = ? limit 1",
             [url, url],
         ).fetchall()
-        if not rows:
-            return None
-        keys = ("id", "canonical_url", "url", "fetched_at", "published_at", "modified_at")
-        return dict(zip(keys + ("content_hash",), rows[0], strict=True))
+        return dict(zip(keys, rows[0], strict=True)) if rows else None
 
     def dropped_page(self, url: str) -> dict | None:
         """The ``drops`` row for ``url``, if any."""

@@ -32,9 +32,13 @@ def test_new_url_is_fetched():
 
 
 def test_fresh_article_is_skipped():
-    known = {"fetched_at": "2026-05-01T00:00:00+00:00", "published_at": "2026-04-20T00:00:00+00:00"}
-    decision = policy().decide(known, {"lastmod": "2026-04-30"})
-    assert not decision.fetch
+    known = {
+        "fetched_at": "2026-05-01T00:00:00+00:00",
+        "published_at": "2026-04-20T00:00:00+00:00",
+        "modified_at": "2026-04-30T00:00:00+00:00",
+    }
+    assert not policy().decide(known, {"lastmod": "2026-04-30"}).fetch
+    assert not policy().decide(known, {"channel": "listing"}).fetch
 
 
 def test_lastmod_newer_than_fetch_refetches():
@@ -64,3 +68,36 @@ def test_failed_fetch_is_retried_but_content_drops_are_not():
         "last_seen_at": "2026-02-01T00:00:00+00:00",
     }
     assert not policy().decide(None, {}, dropped=old).fetch
+
+
+def test_channel_compared_with_what_it_said_before_not_our_clock():
+    # Our fetch happened "after" the edit by our clock (skew, or a slow sitemap), but the
+    # sitemap's lastmod moved on since the fetch we archived: the page changed.
+    known = {
+        "fetched_at": "2026-05-09T00:00:00+00:00",
+        "published_at": "2026-04-01T00:00:00+00:00",
+        "discovery": '{"lastmod": "2026-04-01T00:00:00+00:00"}',
+    }
+    assert policy().decide(known, {"lastmod": "2026-05-01T00:00:00+00:00"}).fetch
+    # Same lastmod as when we fetched: nothing changed, whatever the clocks say.
+    known["discovery"] = '{"lastmod": "2026-05-01T00:00:00+00:00"}'
+    assert not policy().decide(known, {"lastmod": "2026-05-01T00:00:00+00:00"}).fetch
+
+
+def test_without_channel_history_the_page_dates_are_the_reference():
+    known = {
+        "fetched_at": "2026-05-09T00:00:00+00:00",
+        "published_at": "2026-04-01T00:00:00+00:00",
+        "modified_at": "2026-04-02T00:00:00+00:00",
+    }
+    assert not policy().decide(known, {"updated": "2026-04-02T00:00:00+00:00"}).fetch
+    # an edit the publisher dates after the version we hold, even if our clock says
+    # we fetched later (skew): fetched once, and the channel's date is then recorded
+    assert policy().decide(known, {"updated": "2026-04-03T00:00:00+00:00"}).fetch
+
+
+def test_page_without_any_date_falls_back_to_our_fetch_time():
+    known = {"fetched_at": "2026-05-09T00:00:00+00:00"}
+    no_ladder = RefreshPolicy((), now=NOW)
+    assert not no_ladder.decide(known, {"lastmod": "2026-05-08"}).fetch
+    assert no_ladder.decide(known, {"lastmod": "2026-05-10"}).fetch

@@ -34,6 +34,8 @@ from newscrawl.sources import Source, load_sources, select_sources
 from newscrawl.store import Drop
 from newscrawl.urls import canonicalize_url, domain_allowed
 
+CHANNEL_PRIORITY = {"sitemap": 30, "feed": 20, "listing": 10, "artist-page": 10}
+
 
 def packaged_config(name: str) -> str:
     """Path of a config file shipped in ``newscrawl/data/``."""
@@ -182,6 +184,9 @@ class NewsSpider(scrapy.Spider):
             url,
             callback=callback,
             errback=self.channel_failed,
+            # Dated channels first, listings next, articles last: a page's evidence from
+            # every channel is merged before it is fetched.
+            priority=CHANNEL_PRIORITY.get(channel, 10),
             meta={**self._slot_meta(source), "channel": channel, **meta},
         )
 
@@ -212,8 +217,13 @@ class NewsSpider(scrapy.Spider):
                 channels.append(evidence["channel"])
             for key, value in evidence.items():
                 merged.setdefault(key, value)
-        if url in self.decided:
-            return self.decided[url], None
+        previous = self.decided.get(url)
+        if previous is not None:
+            # A channel dating the page (sitemap lastmod, feed updated) may show that an
+            # archived page skipped on another channel's word has changed since.
+            dated = any(evidence.get(k) for k in ("lastmod", "updated"))
+            if not (previous == "skipped" and dated):
+                return previous, None
         outcome, request = self._decide(
             source, url, evidence, report_off_pattern=report_off_pattern
         )
@@ -238,7 +248,8 @@ class NewsSpider(scrapy.Spider):
                 url, source, "discover", "off_pattern", f"does not match {source.article_url}"
             )
             return "dropped", None
-        self.session.count(source.id, "discovered")
+        if url not in self.decided:
+            self.session.count(source.id, "discovered")
         if self._older_than_since(evidence):
             detail = f"channel dates it before {self.since.date()}"
             self._drop(url, source, "discover", "before_since", detail)
@@ -249,8 +260,11 @@ class NewsSpider(scrapy.Spider):
                 archive.archived_page(url), evidence, dropped=archive.dropped_page(url)
             )
             if not decision.fetch:
-                self.session.count(source.id, "skipped")
+                if self.decided.get(url) != "skipped":
+                    self.session.count(source.id, "skipped")
                 return "skipped", None
+            if self.decided.get(url) == "skipped":
+                self.session.count(source.id, "skipped", -1)
         used = self.budget_used.get(source.id, 0)
         if used >= source.max_pages:
             self._drop(url, source, "discover", "budget", f"max_pages {source.max_pages} reached")
