@@ -10,7 +10,6 @@ date by more than a day are reported as ``date_conflicts``.
 
 from __future__ import annotations
 
-import logging
 import re
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -171,7 +170,6 @@ def _htmldate(doc: Document) -> When | None:
         from htmldate import find_date
     except ImportError:  # pragma: no cover - htmldate is a dependency
         return None
-    logging.getLogger("htmldate").setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from newscrawl.extract.blocks import BLOCK_TAGS
 from newscrawl.extract.errors import ExtractError
 from newscrawl.extract.jsonld import JsonLd, read_jsonld
 from newscrawl.extract.microdata import Microdata, read_microdata
@@ -276,7 +277,7 @@ class Document:
             for sibling in following:
                 if not isinstance(sibling.tag, str) or sibling.tag == "br":
                     break
-                if sibling.tag in _BLOCKS:
+                if sibling.tag in BLOCK_TAGS:
                     break
                 parts.append(sibling.text_content())
                 parts.append(sibling.tail or "")
@@ -293,9 +294,6 @@ class Document:
         return "sitemap" if "sitemap" in channel else "feed"
 
 
-_BLOCKS = frozenset(
-    ("p", "div", "section", "article", "li", "ul", "ol", "table", "tr", "td", "h1", "h2", "h3")
-)
 _SITE_KEY = re.compile(r"[^a-z0-9]+")
 
 

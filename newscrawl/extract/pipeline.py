@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -36,7 +35,6 @@ def _trafilatura(doc: Document) -> list[str]:
         import trafilatura
     except ImportError:  # pragma: no cover - trafilatura is a dependency
         return []
-    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -54,9 +52,10 @@ def _trafilatura(doc: Document) -> list[str]:
 
 
 def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[str], str | None]:
-    article_body = body_layer.from_article_body(
-        doc.ld("articleBody") or doc.microdata.first("articlebody")
-    )
+    structured, label = doc.ld("articleBody"), "jsonld"
+    if not isinstance(structured, str):
+        structured, label = doc.microdata.first("articlebody"), "microdata"
+    article_body = body_layer.from_article_body(structured)
     paragraphs, source = body_layer.extract_body(doc, title, authors)
     words = body_layer.word_count(paragraphs)
     structured_words = body_layer.word_count(article_body)
@@ -67,7 +66,7 @@ def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[st
         got = shingles(" ".join(paragraphs))
         recall = len(wanted & got) / max(len(wanted), 1)
         if recall < 0.5:
-            return article_body, "jsonld"
+            return article_body, label
     if words < MIN_WORDS and doc.worth_fallbacks:
         fallback = _trafilatura(doc)
         if body_layer.word_count(fallback) > max(words, 10):
