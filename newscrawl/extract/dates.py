@@ -198,12 +198,15 @@ def published_at(doc: Document) -> tuple[str | None, str | None, list[dict[str, 
         found = _htmldate(doc) if doc.worth_fallbacks else None
         return (found.iso(), "htmldate", []) if found else (None, None, [])
     kept, source = candidates[0]
-    # A naive time and an aware time on the same wall clock: keep the one with the offset.
-    if not kept.aware:
-        for other, other_source in candidates[1:]:
-            if other.aware and other.value.replace(tzinfo=None) == kept.value:
-                kept, source = other, other_source
-                break
+    # The same moment said more precisely elsewhere: a date alone and a time on that
+    # day, or a naive time and an aware one on the same wall clock.
+    for other, other_source in candidates[1:]:
+        if not kept.has_time and other.has_time and other.day() == kept.day():
+            kept, source = other, other_source
+        same_clock = other.aware and other.value.replace(tzinfo=None) == kept.value
+        if kept.has_time and not kept.aware and same_clock:
+            kept, source = other, other_source
+            break
     conflicts = []
     seen = set()
     for other, other_source in candidates:
