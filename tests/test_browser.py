@@ -131,16 +131,17 @@ def test_coverage_charts_render_offline(server, page):
     coverage = page.locator("svg[data-chart=coverage]")
     box = coverage.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 150
-    lines = page.locator("svg[data-chart=coverage] path.series")
-    assert lines.count() == 4
-    assert lines.first.bounding_box()["width"] > 50
+    cells = page.locator("svg[data-chart=coverage] rect.cell")  # four artists: a heatmap
+    assert cells.count() == 4 * 6
+    assert cells.first.bounding_box()["width"] > 10
     segments = page.locator("svg[data-chart=publishers] rect.segment")
     assert segments.count() >= 6
     screenshot(page, "charts.png")
     page.fill("input[name=artist]", "Britney")
     page.press("input[name=artist]", "Enter")
     page.wait_for_url("**artist=Britney**")
-    assert page.locator("svg[data-chart=coverage] path.series").count() == 1
+    line = page.locator("svg[data-chart=coverage] path.series")  # one artist: a line
+    assert line.count() == 1 and line.bounding_box()["width"] > 300
     assert page.csp_violations == []
 
 

@@ -412,12 +412,17 @@ def test_charts_page_draws_coverage_and_publishers(client):
     assert page.status_code == 200
     svgs = re.findall(r'<svg class="newscrawl-chart" data-chart="(\w+)"', page.text)
     assert svgs == ["coverage", "publishers"]
-    series = re.findall(r'<path class="series" data-artist="([^"]+)"', page.text)
-    assert set(series) == {"Britney Spears", "Lady Gaga", "Taylor Swift", "Beyoncé"}
-    assert "2024-02" in page.text  # months without Gaga coverage are drawn as zero
+    # four artists: a heatmap, one row of six months each (Feb, with no Gaga, drawn as 0)
+    cells = re.findall(r'<rect class="cell" data-artist="([^"]+)"', page.text)
+    assert len(cells) == 4 * 6
+    assert set(cells) == {"Britney Spears", "Lady Gaga", "Taylor Swift", "Beyoncé"}
+    assert "Lady Gaga, 2024-02: 0 articles" in page.text
     assert "1 undated article is not drawn" in page.text
+    # up to three artists: lines
     one = client.get("/-/charts/archive?artist=Mother+Monster")
     assert re.findall(r'<path class="series" data-artist="([^"]+)"', one.text) == ["Lady Gaga"]
+    two = client.get("/-/charts/archive?artist=britney&artist=taylor-swift")
+    assert len(re.findall(r'<path class="series"', two.text)) == 2
     svg = client.get("/-/charts/archive/coverage.svg?artist=britney")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.text.startswith("<svg") and 'data-artist="Britney Spears"' in svg.text
@@ -428,8 +433,9 @@ def test_charts_page_draws_coverage_and_publishers(client):
 
 def test_chart_labels_are_escaped():
     plugin = load_plugin("newscrawl_charts")
-    svg = str(plugin.line_chart(["2024-01"], [("<script>x</script>", [1])], title="t<"))
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    for chart in (plugin.line_chart, plugin.heatmap):
+        svg = str(chart(["2024-01"], [("<script>x</script>", [1])], title="t<"))
+        assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert plugin.months_between("2023-11", "2024-02") == [
         "2023-11",
         "2023-12",

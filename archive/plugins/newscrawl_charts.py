@@ -1,8 +1,8 @@
 """Coverage charts, drawn as SVG on the server.
 
-``/-/charts/<database>`` shows two charts: articles per month for each artist (lines),
-and each artist's coverage split by publisher (stacked bars), each with the numbers
-behind it in a table. ``?artist=`` (name, slug or alias; repeatable) narrows both.
+``/-/charts/<database>`` shows two charts: articles per month for each artist (lines for
+up to three artists, a heatmap for more), and each artist's coverage split by publisher
+(stacked bars), each with the numbers behind it in a table. ``?artist=`` (name, slug or alias; repeatable) narrows both.
 ``/-/charts/<database>/coverage.svg`` and ``.../publishers.svg`` serve the bare images.
 
 Plain SVG built here rather than a JavaScript charting library: it renders offline,
@@ -37,6 +37,7 @@ PALETTE = (
     "#bab0ac",
 )
 MAX_ARTISTS = 10
+LINE_CHART_MAX_ARTISTS = 3
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 ARTIST_FILTER = """
@@ -123,9 +124,9 @@ def line_chart(months, series, *, title):
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y}" y2="{y}" stroke="#ddd"/>'
             f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" {FONT}>{tick}</text>'
         )
-    label_every = max(1, -(-len(months) // 12))
+    label_every = max(1, math.ceil(len(months) / 12))
     for i, month in enumerate(months):
-        if i % label_every == 0 or i == len(months) - 1:
+        if i % label_every == 0:
             x, _ = xy(i, 0)
             parts.append(
                 f'<text x="{x}" y="{top + plot_h + 18}" text-anchor="middle" {FONT}>'
@@ -149,6 +150,64 @@ def line_chart(months, series, *, title):
     parts.append(_legend([name for name, _ in series], left + plot_w + 24, top))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def heatmap(months, series, *, title):
+    """Articles per month as a grid: a row per artist, a column per month, darker = more.
+
+    Reads better than overlapping lines once there are more than a few artists or the
+    coverage is sparse. ``series``: [(name, [count per month])].
+    """
+    top, cell_h = 48, 24
+    cell_w = max(6.0, min(40.0, 620 / max(1, len(months))))
+    left = legend_width([name for name, _ in series]) - 10
+    width = round(left + cell_w * len(months) + 20)
+    height = top + cell_h * len(series) + 36
+    peak = max([max(counts) for _, counts in series] + [1])
+    parts = [
+        f'<svg class="newscrawl-chart" data-chart="coverage" xmlns="http://www.w3.org/2000/svg"'
+        f' viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img"'
+        f' aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
+        f'<text x="{left}" y="14" {FONT} fill="#555">articles per month (darkest = {peak})</text>',
+    ]
+    label_every = max(1, math.ceil(56 / cell_w))
+    for i, month in enumerate(months):
+        if i % label_every == 0:
+            parts.append(
+                f'<text x="{round(left + i * cell_w, 1)}" y="{top - 8}" {FONT}>'
+                f"{escape(month)}</text>"
+            )
+    for row, (name, counts) in enumerate(series):
+        y = top + row * cell_h
+        parts.append(
+            f'<text x="{left - 8}" y="{y + cell_h / 2 + 4}" text-anchor="end" {FONT}>'
+            f"<title>{escape(name)}</title>{escape(_short(name))}</text>"
+        )
+        for i, (month, count) in enumerate(zip(months, counts, strict=True)):
+            x = round(left + i * cell_w, 1)
+            # Blue scaled by count; an empty month stays a faint grey square.
+            fill = f"rgba(78,121,167,{0.2 + 0.8 * count / peak:.2f})" if count else "#f1f1f1"
+            parts.append(
+                f'<rect class="cell" data-artist="{escape(name)}" x="{x}" y="{y + 1}"'
+                f' width="{round(cell_w - 2, 1)}" height="{cell_h - 2}" fill="{fill}">'
+                f"<title>{escape(name)}, {escape(month)}: {count} article"
+                f"{'' if count == 1 else 's'}</title></rect>"
+            )
+            if count and cell_w >= 18:
+                colour = "#fff" if count / peak > 0.5 else "#111"
+                parts.append(
+                    f'<text x="{round(x + (cell_w - 2) / 2, 1)}" y="{y + cell_h / 2 + 5}"'
+                    f' text-anchor="middle" {FONT} fill="{colour}">{count}</text>'
+                )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def coverage_chart(months, series, *, title):
+    """Lines for a few artists, a heatmap for more (see :func:`heatmap`)."""
+    chart = line_chart if len(series) <= LINE_CHART_MAX_ARTISTS else heatmap
+    return chart(months, series, title=title)
 
 
 def stacked_bars(rows, publishers, *, title):
@@ -291,7 +350,7 @@ async def charts_page(datasette, request):
         "database": database,
         "wanted": wanted,
         "data": data,
-        "coverage_svg": line_chart(
+        "coverage_svg": coverage_chart(
             data["months"], data["series"], title=f"Articles per month ({scope})"
         )
         if data["series"] and data["months"]
@@ -313,7 +372,7 @@ async def chart_svg(datasette, request):
     database = await _checked_database(datasette, request)
     data = await chart_data(datasette, database, _wanted(request))
     if request.url_vars["chart"] == "coverage":
-        svg = line_chart(data["months"], data["series"], title="Articles per month")
+        svg = coverage_chart(data["months"], data["series"], title="Articles per month")
     else:
         svg = stacked_bars(data["bars"], data["publishers"], title="Coverage by publisher")
     return Response(str(svg), content_type="image/svg+xml; charset=utf-8")
