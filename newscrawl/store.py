@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from newscrawl import __version__, schema
 from newscrawl.errors import NewscrawlError
 from newscrawl.items import Article, Mention
-from newscrawl.urls import hostname
+from newscrawl.urls import site_of
 
 # Fields compared to decide what changed between two versions of an article.
 REVISION_FIELDS = ("title", "description", "authors", "published_at", "modified_at", "body")
@@ -268,7 +268,7 @@ class Archive:
                         article, run_id=run_id, active=active, now=now, replay=replay
                     )
                 )
-            archived_urls = {a.url for a in articles} | {a.canonical_url for a in articles}
+            archived_urls = {a.url for a in articles}
             for drop in drops:
                 if drop.url in archived_urls:
                     continue
@@ -333,15 +333,29 @@ class Archive:
         else:
             outcome = self._update_article(old, row, article, now=now)
         self._write_mentions(outcome.article_id, article.mentions, active=active)
-        conn.execute("delete from drops where url in (?, ?)", [article.url, article.canonical_url])
+        conn.execute("delete from drops where url = ?", [article.url])
         return outcome
 
     def _update_article(self, old: dict, row: dict, article: Article, *, now: str) -> StoreOutcome:
-        canonical_host = hostname(article.canonical_url)
+        canonical_host = site_of(article.canonical_url)
         # The publisher's own copy wins over a syndicated copy of the same story.
-        if hostname(old["url"]) == canonical_host and hostname(article.url) != canonical_host:
+        if site_of(old["url"]) == canonical_host and site_of(article.url) != canonical_host:
             row["url"] = old["url"]
             row["source_id"] = old["source_id"]
+        elif old["url"] != row["url"] and site_of(old["url"]) != canonical_host:
+            # The original replaces a syndicated copy archived first: the copy's URL
+            # stays accounted for in the ledger.
+            self._write_drop(
+                Drop(
+                    old["url"],
+                    "dedupe",
+                    "duplicate",
+                    source_id=old["source_id"],
+                    detail=f"syndicated copy of {row['url']}",
+                ),
+                run_id=row["run_id"],
+                now=now,
+            )
         changed: tuple[str, ...] = ()
         action = "unchanged"
         if old["content_hash"] != article.content_hash:

@@ -106,6 +106,19 @@ def hostname(url: str) -> str:
         return ""
 
 
+def site_of(url: str) -> str:
+    """``host`` or ``host:port`` (non-default port) of ``url``: which site serves it.
+
+    Local demo publishers share 127.0.0.1 and differ by port, so comparing hosts alone
+    would call them one site.
+    """
+    try:
+        host, port = host_and_port(url)
+    except ValueError:
+        return ""
+    return f"{host}:{port}" if port else host
+
+
 def host_and_port(url: str) -> tuple[str, int | None]:
     """The lower-cased host and explicit non-default port of ``url``."""
     parts = urlsplit(url)

@@ -7,8 +7,9 @@ coverage ledger. Fetched pages leave as :class:`~newscrawl.items.Page` items for
 pipelines.
 
 Arguments (``-a name=value``): ``sources`` (ids, comma-separated), ``artists`` (names),
-``since`` (YYYY-MM-DD: skip entries a channel dates earlier), ``urls`` (fetch these
-article URLs directly; each must belong to a configured source).
+``since`` (YYYY-MM-DD: skip entries a channel dates earlier), ``urls`` (fetch exactly
+these article URLs, even if archived, without discovery; each must belong to a
+configured source).
 """
 
 from __future__ import annotations
@@ -254,7 +255,7 @@ class NewsSpider(scrapy.Spider):
             detail = f"channel dates it before {self.since.date()}"
             self._drop(url, source, "discover", "before_since", detail)
             return "dropped", None
-        if self.incremental:
+        if self.incremental and not self.direct_urls:
             archive = self.session.open()
             decision = self.refresh.decide(
                 archive.archived_page(url), evidence, dropped=archive.dropped_page(url)
@@ -288,11 +289,14 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         self.session.open()
-        for url in self.direct_urls:
-            source = self.source_for(url)
-            _, request = self.consider(source, url, {"channel": "url"}, report_off_pattern=True)
-            if request is not None:
-                yield request
+        if self.direct_urls:
+            # Fetch exactly these pages, now: no discovery, no incremental skipping.
+            for url in self.direct_urls:
+                source = self.source_for(url)
+                _, request = self.consider(source, url, {"channel": "url"}, report_off_pattern=True)
+                if request is not None:
+                    yield request
+            return
         for source in self.sources:
             for url in source.sitemaps:
                 yield self._channel_request(url, source, self.parse_sitemap, "sitemap")
