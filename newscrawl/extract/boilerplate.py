@@ -39,7 +39,11 @@ _WHOLE = re.compile(
     r"(?:watch|listen)(?: now)?\s*:.{0,160}|"
     r"(?:download|get) (?:the|our) .{0,40}app.{0,80}|"
     r"our standards\s*:.{0,120}|"
-    r"this (?:article|story|content) (?:is|was) .{0,80}(?:published|updated|produced).{0,80}"
+    r"this (?:article|story|content) (?:is|was) .{0,80}(?:published|updated|produced).{0,80}|"
+    # the same interface lines on German, French and Spanish pages
+    r"anzeige|werbung|lesen sie (?:auch|mehr)(?: ?:.{0,200})?|mehr zum thema(?: ?:.{0,200})?|"
+    r"auch interessant(?: ?:.{0,200})?|publicité|(?:à )?lire aussi(?: ?:.{0,200})?|"
+    r"publicidad|lea también(?: ?:.{0,200})?|te puede interesar(?: ?:.{0,200})?"
     r")[\s.!:;→»›|]*$",
     re.IGNORECASE,
 )
