@@ -51,16 +51,28 @@ def description(doc: Document) -> Value:
     return Value(value, "microdata") if value else NOTHING
 
 
+_NO_SECTION = frozenset(("uncategorized", "uncategorised", "general", "none", "null", "default"))
+
+
+def _section_name(value: Any) -> str:
+    """A section name; "Global,Innovation" lists keep the first, CMS defaults are none."""
+    text = clean_text(_first(value))
+    if "," in text and ", " not in text:
+        text = text.split(",")[0].strip()
+    return "" if text.casefold() in _NO_SECTION else text
+
+
 def section(doc: Document) -> Value:
-    value = clean_text(_first(doc.ld("articleSection")))
+    value = _section_name(doc.ld("articleSection"))
     if value:
         return Value(value, "jsonld")
-    value = clean_text(doc.microdata.first("articlesection"))
+    value = _section_name(doc.microdata.first("articlesection"))
     if value:
         return Value(value, "microdata")
-    found = doc.first_meta("article:section", "parsely-section", "section", "sailthru.section")
-    if found:
-        return Value(found[1], "opengraph" if found[0].startswith("article:") else "meta")
+    for key in ("article:section", "parsely-section", "section", "sailthru.section"):
+        value = _section_name(doc.meta.get(key))
+        if value:
+            return Value(value, "opengraph" if key.startswith("article:") else "meta")
     value = _breadcrumb(doc)
     if value:
         return Value(value, "breadcrumb")
@@ -155,13 +167,35 @@ def tags(doc: Document) -> Value:
             tag = tag.strip(" #")
             if ":" in tag and tag.split(":", 1)[0].isidentifier() and " " not in tag:
                 tag = tag.split(":", 1)[1]  # "section:music" style machine tags
+            labelled = _LABELLED.match(tag)
+            if labelled and _TOPIC_LABEL.search(labelled.group(1)):
+                tag = tag[labelled.end() :].strip()  # "Subject: Justice" → "Justice"
             folded = tag.casefold()
-            if tag and len(tag) <= MAX_TAG_CHARS and folded not in seen:
-                seen.add(folded)
-                out.append(tag)
+            if not tag or len(tag) > MAX_TAG_CHARS or folded in seen or _machine_tag(tag, doc):
+                continue
+            seen.add(folded)
+            out.append(tag)
         if out:
             return Value(out[:MAX_TAGS], source)
     return Value([], None)
+
+
+_HASH = re.compile(
+    r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$|^[0-9a-f]{16,}$", re.I
+)
+_LABELLED = re.compile(r"^([A-Za-z][\w ]{0,30}):\s+(?=\S)")
+_TOPIC_LABEL = re.compile(r"subject|topic|tag|keyword|entit|person|people|organi[sz]|place", re.I)
+
+
+def _machine_tag(tag: str, doc: Document) -> bool:
+    """Analytics and CMS tags that are not topics: ids, "Page Type: Article" labels,
+    "Uncategorized", the site's own name."""
+    return bool(
+        _HASH.match(tag)
+        or _LABELLED.match(tag)
+        or tag.casefold() in _NO_SECTION
+        or doc.is_site_name(tag, publisher=False)
+    )
 
 
 def language(doc: Document) -> Value:
