@@ -7,6 +7,7 @@ here and append it to ``COMMANDS``.
 from __future__ import annotations
 
 from newscrawl.commands.demo import demo
+from newscrawl.commands.demo_site import demo_site
 from newscrawl.commands.export import export
 from newscrawl.commands.extract import extract
 from newscrawl.commands.reextract import reextract
@@ -16,4 +17,5 @@ from newscrawl.commands.tag import tag
 
 COMMANDS: list = [demo, export, reextract, serve, stats]
 COMMANDS.append(tag)
+COMMANDS.append(demo_site)
 COMMANDS.append(extract)

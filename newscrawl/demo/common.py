@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
+from functools import lru_cache
 
 # A 1x1 transparent PNG served for every image path on the demo sites.
 TINY_PNG = base64.b64decode(
@@ -29,12 +30,16 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case ASCII folding: ``Beyoncé`` → ``beyonce``."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+@lru_cache(maxsize=65536)
 def slugify(text: str, *, max_words: int | None = None) -> str:
     """URL slug: lower-case ASCII words joined by hyphens (``Beyoncé`` → ``beyonce``)."""
     text = fold(text).replace("’", "").replace("'", "")
@@ -44,6 +49,7 @@ def slugify(text: str, *, max_words: int | None = None) -> str:
     return "-".join(words)
 
 
+@lru_cache(maxsize=65536)
 def title_slug(text: str, *, max_words: int = 14) -> str:
     """Tabloid-style slug that keeps the headline's capitals: ``Lady-Gaga-dazzles``."""
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "").replace("'", ""))
@@ -110,17 +116,24 @@ def _last_sunday(year: int, month: int) -> datetime:
     return last - timedelta(days=(last.weekday() + 1) % 7)
 
 
+@lru_cache(maxsize=64)
+def _summer_time(year: int, zone: str) -> tuple[datetime, datetime, timedelta, timedelta]:
+    """Local start and end of summer time, and the winter and summer offsets."""
+    if zone == US_EASTERN:
+        start = _nth_sunday(year, 3, 2).replace(hour=2)
+        end = _nth_sunday(year, 11, 1).replace(hour=2)
+        return start, end, timedelta(hours=-5), timedelta(hours=-4)
+    if zone == UK:
+        start = _last_sunday(year, 3).replace(hour=1)
+        end = _last_sunday(year, 10).replace(hour=2)
+        return start, end, timedelta(0), timedelta(hours=1)
+    raise ValueError(f"unknown zone {zone!r}")
+
+
 def utc_offset(local: datetime, zone: str) -> timedelta:
     """UTC offset of a naive local time in ``zone`` (US Eastern or UK rules, no tzdata)."""
-    if zone == US_EASTERN:
-        start = _nth_sunday(local.year, 3, 2).replace(hour=2)
-        end = _nth_sunday(local.year, 11, 1).replace(hour=2)
-        return timedelta(hours=-4 if start <= local < end else -5)
-    if zone == UK:
-        start = _last_sunday(local.year, 3).replace(hour=1)
-        end = _last_sunday(local.year, 10).replace(hour=2)
-        return timedelta(hours=1 if start <= local < end else 0)
-    raise ValueError(f"unknown zone {zone!r}")
+    start, end, winter, summer = _summer_time(local.year, zone)
+    return summer if start <= local < end else winter
 
 
 def zone_abbreviation(moment: datetime, zone: str) -> str:
@@ -135,12 +148,17 @@ def localize(local: datetime, zone: str | None) -> datetime:
     """Attach the zone's offset to a naive local time; ``zone=None`` keeps it naive."""
     if zone is None:
         return local
-    return local.replace(tzinfo=timezone(utc_offset(local, zone)))
+    return local.replace(tzinfo=_zone(utc_offset(local, zone)))
 
 
-def parse_local(text: str) -> datetime:
-    """Parse ``YYYY-MM-DD HH:MM[:SS]`` from the content files."""
-    return datetime.fromisoformat(str(text))
+@lru_cache(maxsize=8)
+def _zone(offset: timedelta) -> timezone:
+    return timezone(offset)
+
+
+def parse_local(value: str | datetime) -> datetime:
+    """Parse ``YYYY-MM-DD HH:MM[:SS]`` from the content files (datetimes pass through)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def to_utc(moment: datetime) -> datetime:

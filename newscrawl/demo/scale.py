@@ -79,24 +79,24 @@ def scaled_records(
     new_span = (END[2] - NEW_START).total_seconds()
     records: dict[str, list[DemoArticle]] = {p.id: [] for p in publishers}
     variants = material["title_variants"]
+    # One generator drawn in article order: article j is the same in every edition.
+    rng = random.Random(n)
     for j in range(total):
         publisher = publishers[j % len(publishers)]
         base, base_body = pool[j % len(pool)]
-        rng = random.Random(j)
         if j < n:
             published = START + timedelta(seconds=int(span * j / n))
         else:
             published = NEW_START + timedelta(seconds=int(new_span * (j - n) / new_count))
         title = variants[(j // len(pool)) % len(variants)].format(title=base["title"])
         lead = base_body[0]
+        dateline = material["datelines"][int(rng.random() * len(material["datelines"]))]
         if not _DATELINE.match(lead):
-            lead = f"{material['datelines'][rng.randrange(len(material['datelines']))]} — {lead}"
+            lead = f"{dateline} — {lead}"
         rest = base_body[1:]
         rng.shuffle(rest)
-        rest.insert(
-            rng.randint(0, len(rest)),
-            material["paragraphs"][rng.randrange(len(material["paragraphs"]))],
-        )
+        filler = material["paragraphs"][int(rng.random() * len(material["paragraphs"]))]
+        rest.insert(int(rng.random() * (len(rest) + 1)), filler)
         closing = (
             f"This article was first published on {long_date(published)} at {_clock(published)}."
         )
@@ -106,7 +106,7 @@ def scaled_records(
             "title": title,
             "description": base.get("description"),
             "authors": [pub_authors[j % len(pub_authors)]],
-            "published": published.isoformat(sep=" "),
+            "published": published,
             "section": base.get("section"),
             "tags": list(base.get("tags") or ()),
             "artists": list(base.get("artists") or ()),

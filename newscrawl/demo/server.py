@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -186,12 +187,16 @@ class DemoSites:
 
     def write_sources(self, path: str | Path) -> Path:
         """Write a sources.yml pointing at the served ports; returns the path."""
-        path = Path(path)
-        path.write_text(self.sources_yaml(), encoding="utf-8")
-        return path
+        return _write_atomically(Path(path), self.sources_yaml())
 
     def write_artists(self, path: str | Path) -> Path:
         """Write the demo watchlist (artists.yml); returns the path."""
-        path = Path(path)
-        path.write_text(artists_yaml(), encoding="utf-8")
-        return path
+        return _write_atomically(Path(path), artists_yaml())
+
+
+def _write_atomically(path: Path, text: str) -> Path:
+    # Readers poll for these files; they must never see a half-written one.
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+    return path
