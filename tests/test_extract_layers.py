@@ -485,3 +485,36 @@ def test_intro_outside_the_body_div_is_kept_comments_and_teasers_are_not():
     )
     fields = extract_article(page("", body), URL)
     assert fields["body"].split("\n\n") == PARAGRAPHS
+
+
+def test_old_template_without_markup():
+    html = (
+        "<html><head><title>Showbiz Bulletin :: Star Announces Tour</title></head><body>"
+        '<table><tr><td><img src="/images/logo.gif" width="300" height="60"></td></tr>'
+        "<tr><td><font size=1><a href='/news'>News</a> &gt; Music</font><br>"
+        "<font size=5><b>Star Announces Tour</b></font><br>"
+        "<font>By Dorothy Kaye<br>Posted: 6/3/2025 9:40:00 AM</font><hr>"
+        '<img src="/images/stories/2327.jpg" width="240" height="180">'
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</td></tr></table></body></html>"
+    ).encode("cp1252")
+    fields = extract_article(html, "https://bulletin.example/story.asp?id=2327")
+    assert fields["title"] == "Star Announces Tour"
+    assert fields["authors"] == ["Dorothy Kaye"]
+    assert fields["published_at"] == "2025-06-03T09:40:00"  # month first, no offset given
+    assert fields["section"] == "Music"
+    assert fields["image_url"] == "https://bulletin.example/images/stories/2327.jpg"
+    assert fields["body"].split("\n\n") == PARAGRAPHS
+    assert fields["provenance"]["published_at"] == "dateline"
+    assert fields["provenance"]["section"] == "breadcrumb"
+
+
+def test_machine_tags_are_dropped():
+    head = ld(
+        '{"@type": "NewsArticle", "headline": "Star Announces Tour", "keywords": ['
+        '"8f507083-bac4-423a-9015-2eb31e1bce50", "Page Type: Article", "Subject: Music",'
+        ' "Category: News", "gossip.example", "Pop"], "articleSection": "Uncategorized"}'
+    )
+    fields = extract_article(page(head, article_body()), URL)
+    assert fields["tags"] == ["Music", "Pop"]
+    assert fields["section"] is None

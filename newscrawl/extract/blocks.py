@@ -39,6 +39,7 @@ BLOCK_TAGS = words(
     """
 )
 HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_PARAGRAPHS = frozenset(("p", "li", "blockquote", "dd", "pre", "address", *HEADINGS))
 _BOILERPLATE_CLASS = re.compile(
     r"(?:^|[-_ ])(?:related|recirc\w*|newsletters?|signup|sign-up|subscribe\w*|promo\w*|"
     r"advert\w*|ads?|adslot|ad-slot|adunit|dfp|sponsor\w*|social|share\w*|sharing|"
@@ -209,8 +210,9 @@ def segment(root: lxml.html.HtmlElement) -> list[Block]:
                 flush(stack[-1] if stack else None)
                 stack.append(element)
             elif tag == "br":
-                # One <br> breaks a line inside a paragraph; two in a row end it.
-                if line_break:
+                # Inside a paragraph one <br> breaks a line and two end it; in other
+                # containers (old table layouts) every line is a block of its own.
+                if line_break or not stack or stack[-1].tag not in _PARAGRAPHS:
                     flush(stack[-1] if stack else None)
                 else:
                     parts.append("\n")

@@ -35,6 +35,7 @@ SHORT_PAGE_BLOCKS = 12
 SHORT_TEXT = 500
 MAX_LINK_DENSITY = 0.33
 _LEVEL_DIVISORS = (1, 2, 6, 9, 12)
+_BYLINE = re.compile(r"^(?:by|written by|words by|story by)\s+\S", re.IGNORECASE)
 _POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose|rich", re.I
 )
@@ -170,6 +171,11 @@ def _same_card(heading: Block, block: Block) -> bool:
     return any(a is card for a in block.owner.iterancestors())
 
 
+def _names_someone(text: str, authors: list[str]) -> bool:
+    folded = text.casefold()
+    return any(name.casefold() in folded for name in authors)
+
+
 def _prose(block: Block) -> bool:
     return len(block.text) >= 200 and block.link_density < 0.1
 
@@ -184,8 +190,11 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
     title_k = title_key(title) if title else None
     author_keys = {title_key(name) for name in authors}
     # Kickers, breadcrumbs and section labels sit above the headline: start after it.
-    for index, block in enumerate(blocks):
-        if block.owner.tag == "h1" and (not title_k or title_key(block.text) == title_k):
+    for index, block in enumerate(blocks[: max(3, len(blocks) // 3)]):
+        if len(block.text) > SHORT_TEXT:
+            continue
+        same = title_k is not None and title_key(block.text) == title_k
+        if same or (block.owner.tag == "h1" and not title_k):
             blocks = blocks[index + 1 :]
             break
     total = sum(len(b.text) for b in blocks) or 1
@@ -216,6 +225,8 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
             continue
         if block.owner.tag == "h1" or (title_k and k == title_k) or k in author_keys:
             continue
+        if len(text) <= 160 and _BYLINE.match(text) and _names_someone(text, authors):
+            continue  # the byline, inside the text container
         if block.link_density >= 0.5 or is_boilerplate(text):
             continue
         if k in seen:
