@@ -45,8 +45,8 @@ class Drop:
     """Where it left the funnel: discover, fetch, extract, tag, dedupe, store."""
     reason: str
     """Short code: robots, offsite, off_pattern, budget, depth, http_status, fetch_error,
-    not_html, too_large, not_article, extraction_failed, no_artist, duplicate, before_since,
-    removed."""
+    redirect_loop, not_html, too_large, not_article, extraction_failed, no_artist, duplicate,
+    before_since, removed."""
     source_id: str | None = None
     detail: str | None = None
     status: int | None = None

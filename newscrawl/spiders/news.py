@@ -21,8 +21,10 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.artists import load_watchlist
@@ -36,6 +38,50 @@ from newscrawl.store import Drop
 from newscrawl.urls import canonicalize_url, domain_allowed
 
 CHANNEL_PRIORITY = {"sitemap": 30, "feed": 20, "listing": 10, "artist-page": 10}
+# Article responses the spider judges itself (a drop with the status); redirects are
+# left to Scrapy's RedirectMiddleware, which ``handle_httpstatus_all`` would switch off.
+ARTICLE_STATUSES = [s for s in range(300, 600) if s not in (301, 302, 303, 307, 308)]
+MAX_SITEMAP_DEPTH = 4
+"""Sitemap indexes are followed this many levels deep at most: sitemaps.org allows one
+level, and an index that links to the next index forever is a crawler trap."""
+# Download failures by kind, for the ledger's ``fetch_error`` detail.
+_FAILURE_KINDS = (
+    ("timeout", ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError")),
+    ("truncated", ("ResponseDataLossError", "_DataLoss")),
+    ("connection_refused", ("DownloadConnectionRefusedError", "ConnectionRefusedError")),
+    ("dns", ("CannotResolveHostError", "DNSLookupError")),
+    (
+        "connection_lost",
+        ("DownloadFailedError", "ResponseNeverReceived", "ConnectionLost", "ConnectionDone"),
+    ),
+)
+
+
+def requested_url(request: Request) -> str:
+    """The URL the spider asked for, before any redirect (the ledger's key for it)."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
+def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
+    """The ledger's (reason, detail, status) for an article request that failed."""
+    message = failure.getErrorMessage()
+    if failure.check(HttpError):  # a redirect status without a Location header
+        status = failure.value.response.status
+        return "http_status", f"HTTP {status}", status
+    if failure.check(IgnoreRequest):
+        lowered = message.lower()
+        if "robots" in lowered:
+            return "robots", message, None
+        if "max redirections" in lowered:
+            return "redirect_loop", "redirects never end (REDIRECT_MAX_TIMES reached)", None
+        if "download_maxsize" in lowered:  # HttpCompressionMiddleware: a compression bomb
+            return "too_large", message, None
+        return "ignored", message, None
+    if failure.check(DownloadCancelledError) and ("max size" in message or not message):
+        return "too_large", message or "body larger than DOWNLOAD_MAXSIZE", None
+    name = failure.type.__name__
+    kind = next((k for k, names in _FAILURE_KINDS if name in names), name)
+    return "fetch_error", f"{kind}: {name}: {message}", None
 
 
 def packaged_config(name: str) -> str:
@@ -110,6 +156,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(crawler.settings)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     def configure(self, settings: Any) -> None:
@@ -280,7 +327,7 @@ class NewsSpider(scrapy.Spider):
             meta={
                 **self._slot_meta(source),
                 "newscrawl_article": True,
-                "handle_httpstatus_all": True,
+                "handle_httpstatus_list": ARTICLE_STATUSES,
             },
         )
         return "requested", request
@@ -333,11 +380,22 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("Not a sitemap: %s", response.url)
             self.crawler.stats.inc_value("newscrawl/channel_errors")
             return
+        depth = response.meta.get("sitemap_depth", 1)
+        if result.sitemaps and depth >= MAX_SITEMAP_DEPTH:
+            self.logger.warning(
+                "Sitemap index %s is %d levels deep; its children are not followed",
+                response.url,
+                depth,
+            )
+            self.crawler.stats.inc_value("newscrawl/sitemap_depth_limit")
+            result.sitemaps = []
         for child in result.sitemaps:
             if self._older_than_since(child.evidence):
                 continue
             if domain_allowed(child.url, source.allowed_domains):
-                yield self._channel_request(child.url, source, self.parse_sitemap, "sitemap")
+                yield self._channel_request(
+                    child.url, source, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1
+                )
         for entry in result.urls:
             evidence = {**entry.evidence, "via": response.url}
             _, request = self.consider(source, entry.url, evidence, report_off_pattern=True)
@@ -388,7 +446,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Page]:
         source = self.by_id[response.meta["source_id"]]
-        request_url = response.request.url
+        request_url = requested_url(response.request)
         evidence = self.candidates.pop(request_url, {})
         self.session.count(source.id, "fetched")
         if response.status >= 400 or response.status < 200 or response.status == 204:
@@ -423,16 +481,23 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
         source = self.by_id.get(request.meta.get("source_id"))
-        self.candidates.pop(request.url, None)
-        if failure.check(IgnoreRequest):
-            message = failure.getErrorMessage()
-            reason = "robots" if "robots" in message.lower() else "ignored"
-            self._drop(request.url, source, "fetch", reason, message)
+        url = requested_url(request)
+        self.candidates.pop(url, None)
+        reason, detail, status = failure_reason(failure)
+        self._drop(url, source, "fetch", reason, detail, status=status)
+
+    def request_dropped(self, request: Request) -> None:
+        """The scheduler's duplicate filter refused a request. For an article redirected
+        back to a URL of its own chain, or to a page this crawl already requested, record
+        why: no callback or errback runs for it, so it would leave no trace."""
+        chain = request.meta.get("redirect_urls")
+        if not request.meta.get("newscrawl_article") or not chain:
             return
-        self._drop(
-            request.url,
-            source,
-            "fetch",
-            "fetch_error",
-            f"{failure.type.__name__}: {failure.getErrorMessage()}",
-        )
+        source = self.by_id.get(request.meta.get("source_id"))
+        url = requested_url(request)
+        self.candidates.pop(url, None)
+        if canonicalize_url(request.url) in {canonicalize_url(u) for u in chain}:
+            self._drop(url, source, "fetch", "redirect_loop", " -> ".join([*chain, request.url]))
+        else:
+            detail = f"redirects to {request.url}, requested separately"
+            self._drop(url, source, "fetch", "duplicate", detail)
