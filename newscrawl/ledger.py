@@ -34,6 +34,7 @@ class CoverageLedger:
         crawler.signals.connect(ledger.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ledger.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ledger.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ledger.item_error, signal=signals.item_error)
         return ledger
 
     @property
@@ -68,6 +69,19 @@ class CoverageLedger:
                 stage=getattr(exception, "stage", "pipeline"),
                 reason=getattr(exception, "reason", "dropped"),
                 detail=getattr(exception, "detail", None) or str(exception),
+            )
+        )
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        # A bug or an unexpected input in a pipeline step: the page is still accounted for.
+        error = failure.value
+        self.session.drop(
+            Drop(
+                url=getattr(item, "request_url", None) or getattr(item, "url", None) or "?",
+                source_id=getattr(item, "source_id", None),
+                stage="pipeline",
+                reason="error",
+                detail=f"{type(error).__name__}: {error}",
             )
         )
 

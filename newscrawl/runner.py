@@ -41,7 +41,7 @@ def run_crawl(
     from scrapy.crawler import CrawlerProcess
 
     project = project_settings(settings)
-    process = CrawlerProcess(project, install_root_handler=True)
+    process = CrawlerProcess(project)
     spider_class = process.spider_loader.load(spider)
     if hasattr(spider_class, "configure"):
         spider_class(**spider_args).configure(project)

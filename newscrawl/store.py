@@ -92,6 +92,7 @@ class Archive:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             schema.apply(self.db)
+            self._known_sources: set[str] = set()
         except sqlite3.DatabaseError as error:
             raise NewscrawlError(f"{self.path}: cannot open archive: {error}") from None
 
@@ -303,6 +304,17 @@ class Archive:
         ).fetchone()
         return dict(zip(self._EXISTING, found, strict=True)) if found else None
 
+    def _ensure_source(self, source_id: str) -> None:
+        # Re-extraction into a fresh archive meets sources no sources.yml synced yet:
+        # keep the article and give its source a placeholder row (name = id).
+        if source_id in self._known_sources:
+            return
+        self.db.conn.execute(
+            "insert or ignore into sources (id, name, updated_at) values (?, ?, ?)",
+            [source_id, source_id, utcnow()],
+        )
+        self._known_sources.add(source_id)
+
     def _write_article(
         self,
         article: Article,
@@ -313,6 +325,7 @@ class Archive:
         replay: bool = False,
     ) -> StoreOutcome:
         conn = self.db.conn
+        self._ensure_source(article.source_id)
         row = self._article_row(article, run_id=run_id)
         old = self._existing(article.canonical_url)
         if old is None:

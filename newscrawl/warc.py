@@ -94,6 +94,9 @@ class WarcSeries:
             page.url,
             "response",
             payload=BytesIO(page.body),
+            # A known length lets warcio digest the body in place instead of spooling
+            # it to a temporary file first.
+            length=len(page.body),
             http_headers=http_headers,
             warc_headers_dict=warc_headers,
         )
@@ -155,8 +158,10 @@ def read_pages(directory: str | os.PathLike) -> Iterator[Page]:
             for record in iterator:
                 if record.rec_type != "response":
                     continue
-                offset = iterator.get_record_offset()
-                yield _page_from_record(record, path.name, offset)
+                page = _page_from_record(record, path.name, 0)
+                # get_record_offset() reads the record to its end: call it after the body.
+                page.warc_offset = iterator.get_record_offset()
+                yield page
 
 
 def read_page(directory: str | os.PathLike, name: str, offset: int) -> Page:
