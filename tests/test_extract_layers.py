@@ -518,3 +518,30 @@ def test_machine_tags_are_dropped():
     fields = extract_article(page(head, article_body()), URL)
     assert fields["tags"] == ["Music", "Pop"]
     assert fields["section"] is None
+
+
+def test_trafilatura_backs_up_a_container_holding_little_of_the_prose(monkeypatch):
+    from newscrawl.extract import pipeline
+
+    filler = " ".join(["The promoter said more shows would follow in the autumn."] * 4)
+    scattered = "".join(
+        f'<div class="w{i}"><div class="x{i}"><div class="y{i}"><p>{filler} ({i})</p>'
+        "</div></div></div>"
+        for i in range(12)
+    )
+    html = page(
+        "",
+        '<div class="article-body">'
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:2])
+        + "</div>"
+        + scattered,
+    )
+    fuller = PARAGRAPHS[:2] + [f"{filler} ({i})" for i in range(12)]
+    monkeypatch.setattr(pipeline, "_trafilatura", lambda doc: fuller)
+    fields = extract_article(html, URL)
+    assert fields["provenance"]["body"] == "trafilatura"
+    assert fields["body"].split("\n\n") == fuller
+    # A fallback that does not hold what was found is not trusted.
+    monkeypatch.setattr(pipeline, "_trafilatura", lambda doc: fuller[2:] * 2)
+    fields = extract_article(html, URL)
+    assert fields["provenance"]["body"] == "html"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 import lxml.html
 
@@ -245,10 +246,25 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
     return kept
 
 
-def extract_body(
-    doc: Document, title: str | None, authors: list[str] | None = None
-) -> tuple[list[str], str | None]:
-    """``(paragraphs, source)``. Modifies ``doc.tree``; run it after the other fields."""
+@dataclass
+class Body:
+    """The extracted text and how much of the page's prose it holds."""
+
+    paragraphs: list[str]
+    source: str | None
+    coverage: float = 1.0
+    """Share of the page's prose (long, unlinked blocks) inside the chosen container;
+    low values mean the container may be only part of the article."""
+    prose_words: int = 0
+    """Words of prose on the whole page."""
+
+
+def _is_prose(block: Block) -> bool:
+    return len(block.text) >= 80 and block.link_density < 0.2 and not block.heading
+
+
+def extract_body(doc: Document, title: str | None, authors: list[str] | None = None) -> Body:
+    """The article text. Modifies ``doc.tree``; run it after the other fields."""
     root = doc.tree.find("body")
     if root is None:
         root = doc.tree
@@ -270,7 +286,15 @@ def extract_body(
         head = {title_key(p) for p in paragraphs[:3]}
         lead = [p for p in lead if title_key(p) not in head]
         paragraphs = lead + paragraphs
-    return paragraphs, "html" if paragraphs else None
+    prose = [b for b in blocks if _is_prose(b)]
+    total = sum(len(b.text) for b in prose)
+    kept = sum(len(b.text) for b in inside if _is_prose(b))
+    return Body(
+        paragraphs,
+        "html" if paragraphs else None,
+        coverage=kept / total if total else 1.0,
+        prose_words=sum(len(b.text.split()) for b in prose),
+    )
 
 
 def word_count(paragraphs: list[str]) -> int:

@@ -21,6 +21,8 @@ TRUNCATE_FACTOR = 2
 MAX_BODY_CHARS = 500_000
 MIN_WORDS = 40
 ARTICLE_BODY_WORDS = 80
+LOW_COVERAGE = 0.4
+SUSPICIOUS_PROSE = 300
 
 
 def _truncate(html: bytes, max_bytes: int) -> bytes:
@@ -56,22 +58,33 @@ def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[st
     if not isinstance(structured, str):
         structured, label = doc.microdata.first("articlebody"), "microdata"
     article_body = body_layer.from_article_body(structured)
-    paragraphs, source = body_layer.extract_body(doc, title, authors)
+    found = body_layer.extract_body(doc, title, authors)
+    paragraphs = found.paragraphs
     words = body_layer.word_count(paragraphs)
-    structured_words = body_layer.word_count(article_body)
-    if structured_words >= ARTICLE_BODY_WORDS:
+    if body_layer.word_count(article_body) >= ARTICLE_BODY_WORDS:
         # The page's own articleBody shows how much text there is: when the DOM
         # extraction holds little of it (text split or hidden in odd markup), use it.
         wanted = shingles(" ".join(article_body))
-        got = shingles(" ".join(paragraphs))
-        recall = len(wanted & got) / max(len(wanted), 1)
-        if recall < 0.5:
+        if _share(wanted, shingles(" ".join(paragraphs))) < 0.5:
             return article_body, label
-    if words < MIN_WORDS and doc.worth_fallbacks:
+    if not doc.worth_fallbacks:
+        return paragraphs, found.source
+    if words < MIN_WORDS:
         fallback = _trafilatura(doc)
         if body_layer.word_count(fallback) > max(words, 10):
             return fallback, "trafilatura"
-    return paragraphs, source
+    elif found.coverage < LOW_COVERAGE and found.prose_words >= SUSPICIOUS_PROSE:
+        # Most of the page's prose lies outside the chosen container: ask trafilatura,
+        # and take its text if it is much longer and holds what was found.
+        fallback = _trafilatura(doc)
+        longer = body_layer.word_count(fallback) >= 1.5 * words
+        if longer and _share(shingles(" ".join(paragraphs)), shingles(" ".join(fallback))) >= 0.7:
+            return fallback, "trafilatura"
+    return paragraphs, found.source
+
+
+def _share(wanted: set, got: set) -> float:
+    return len(wanted & got) / max(len(wanted), 1)
 
 
 def extract(
