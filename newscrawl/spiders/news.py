@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
+from http import HTTPStatus
 from importlib import resources
 from typing import Any
 from urllib.parse import quote_plus
@@ -38,9 +39,10 @@ from newscrawl.store import Drop
 from newscrawl.urls import canonicalize_url, domain_allowed
 
 CHANNEL_PRIORITY = {"sitemap": 30, "feed": 20, "listing": 10, "artist-page": 10}
-# Article responses the spider judges itself (a drop with the status); redirects are
-# left to Scrapy's RedirectMiddleware, which ``handle_httpstatus_all`` would switch off.
-ARTICLE_STATUSES = [s for s in range(300, 600) if s not in (301, 302, 303, 307, 308)]
+# Error statuses the article callback drops with their status. Redirects are left to
+# Scrapy's RedirectMiddleware (``handle_httpstatus_all`` would switch it off); any other
+# status reaches article_failed as an HttpError and is recorded the same way.
+ARTICLE_STATUSES = tuple(status.value for status in HTTPStatus if status.value >= 400)
 MAX_SITEMAP_DEPTH = 4
 """Sitemap indexes are followed this many levels deep at most: sitemaps.org allows one
 level, and an index that links to the next index forever is a crawler trap."""
@@ -65,7 +67,7 @@ def requested_url(request: Request) -> str:
 def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
     """The ledger's (reason, detail, status) for an article request that failed."""
     message = failure.getErrorMessage()
-    if failure.check(HttpError):  # a redirect status without a Location header
+    if failure.check(HttpError):  # a status outside ARTICLE_STATUSES
         status = failure.value.response.status
         return "http_status", f"HTTP {status}", status
     if failure.check(IgnoreRequest):
@@ -483,6 +485,8 @@ class NewsSpider(scrapy.Spider):
         source = self.by_id.get(request.meta.get("source_id"))
         url = requested_url(request)
         self.candidates.pop(url, None)
+        if failure.check(HttpError) and source is not None:
+            self.session.count(source.id, "fetched")
         reason, detail, status = failure_reason(failure)
         self._drop(url, source, "fetch", reason, detail, status=status)
 
