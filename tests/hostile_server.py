@@ -102,6 +102,8 @@ CASES: tuple[Case, ...] = (
     Case("/news/session-story", "archived"),
     Case("/news/gone", "http_status", "fetch", 404, "HTTP 404"),
     Case("/news/always-503", "http_status", "fetch", 503, "HTTP 503"),
+    Case("/news/odd-status", "http_status", "fetch", 599, "HTTP 599"),
+    Case("/news/redirect-nowhere", "http_status", "fetch", 302, "HTTP 302"),
     Case("/news/hang", "fetch_error", "fetch", None, "timeout:"),
     Case("/news/slow-body", "fetch_error", "fetch", None, "timeout:"),
     Case("/news/dropped-connection", "fetch_error", "fetch", None, "connection_lost:"),
@@ -451,6 +453,10 @@ class HostilePublisher:
             return h.send(200, article_html(slug))
         if slug == "always-503":
             return h.send(503, "<h1>Busy</h1>")
+        if slug == "odd-status":
+            return h.send(599, "<h1>Network read timeout</h1>")
+        if slug == "redirect-nowhere":
+            return h.send(302, "<h1>Moved, but not saying where</h1>")
         if slug == "gone":
             return h.send(404, "<h1>Not found</h1>")
         if slug == "moved":
