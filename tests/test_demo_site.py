@@ -321,6 +321,9 @@ def test_error_urls_fail_every_time(sites, catalog):
     assert fetch(sites.base_urls["popwire"] + "2026/01/no-such-post/")[0] == 404
     assert fetch(sites.base_urls["showbizbulletin"] + "story.asp?id=99999")[0] == 404
     assert fetch(sites.base_urls["popwire"] + "tag/lady-gaga/page/99/")[0] == 404
+    guid = lxml.etree.fromstring(fetch(sites.base_urls["popwire"] + "feed/")[2]).find(".//guid")
+    status, _, body = fetch(guid.text)  # ?p=ID redirects to the permalink
+    assert status == 200 and b"yoast-schema-graph" in body
 
 
 def test_wordpress_json_ld_and_paywall(sites, catalog):

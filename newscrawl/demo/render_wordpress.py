@@ -79,6 +79,7 @@ class WordPressSite(Site):
                 for name in names:
                     entry = self.archives[kind].setdefault(slugify(name), (name, []))
                     entry[1].append(article)
+        self.by_post_id = {1000 + a.extra["number"]: a for a in self.visible}
         in_sitemap = [a for a in self.visible if a.syndicated_from is None]
         in_sitemap.sort(key=lambda a: (a.published_dt, a.path))
         self.sitemap_chunks = [
@@ -114,6 +115,10 @@ class WordPressSite(Site):
             return self.article_response(article, origin) if article else None
         if match and path + "/" in self.by_path:
             return redirect(origin[self.publisher.id] + path + "/")
+        if path == "/" and query.get("p", "").isdigit():
+            # The feed's guid is WordPress's ?p=ID shortlink, which redirects.
+            article = self.by_post_id.get(int(query["p"]))
+            return redirect(self.url(article, origin)) if article else None
         if match := _HOME.match(path):
             return self.archive_page(
                 "/", "Latest", self.visible, int(match.group(1) or 1), self.per_page, origin
