@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -30,13 +29,13 @@ GOAL = 1.5
 
 def corpus_pages() -> list[tuple[bytes, str]]:
     """``(html, url)`` of every page in the dev corpus."""
-    root = Path(os.environ.get("NEWSCRAWL_CORPUS") or REPO.parent / "shared" / "corpus")
-    folder = root / "fundus-dev"
-    if not (folder / "truth.jsonl").is_file():
-        raise SystemExit(f"corpus not found: {folder}/truth.jsonl (set NEWSCRAWL_CORPUS)")
-    with open(folder / "truth.jsonl", encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    return [((folder / row["file"]).read_bytes(), row["url"]) for row in rows]
+    from newscrawl.extract.evaluate import dev_set, load_truth
+
+    try:
+        folder = dev_set(REPO)
+    except FileNotFoundError as error:
+        raise SystemExit(str(error)) from None
+    return [((folder / row["file"]).read_bytes(), row["url"]) for row in load_truth(folder)]
 
 
 def ours(html: bytes, url: str) -> object:

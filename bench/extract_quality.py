@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -67,15 +66,15 @@ def trafilatura_fields(html: bytes, url: str) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Score both extractors; returns the figures it prints."""
-    from newscrawl.extract.evaluate import evaluate, summarise
+    from newscrawl.extract.evaluate import dev_set, evaluate, summarise
 
     parser = argparse.ArgumentParser(description="per-field quality vs trafilatura")
     parser.add_argument("--pages", action="store_true", help="print one line per page")
     args = parser.parse_args(argv)
-    root = Path(os.environ.get("NEWSCRAWL_CORPUS") or REPO.parent / "shared" / "corpus")
-    folder = root / "fundus-dev"
-    if not (folder / "truth.jsonl").is_file():
-        raise SystemExit(f"corpus not found: {folder}/truth.jsonl (set NEWSCRAWL_CORPUS)")
+    try:
+        folder = dev_set(REPO)
+    except FileNotFoundError as error:
+        raise SystemExit(str(error)) from None
     result: dict = {"benchmark": "extract_quality", "corpus": "fundus-dev"}
     per_page = {}
     for name, function in (("newscrawl", newscrawl_fields), ("trafilatura", trafilatura_fields)):

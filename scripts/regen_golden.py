@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -27,7 +26,7 @@ GOLDEN = REPO / "tests" / "golden" / "fundus"
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO))
     from newscrawl.extract import EXTRACTOR_VERSION, extract_article
-    from newscrawl.extract.evaluate import load_truth
+    from newscrawl.extract.evaluate import dev_set, load_truth
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report what would change")
@@ -35,10 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         "--same-version", action="store_true", help="allow changes without a version bump"
     )
     args = parser.parse_args(argv)
-    root = Path(os.environ.get("NEWSCRAWL_CORPUS") or REPO.parent / "shared" / "corpus")
-    folder = root / "fundus-dev"
-    if not (folder / "truth.jsonl").is_file():
-        print(f"corpus not found: {folder}/truth.jsonl (set NEWSCRAWL_CORPUS)", file=sys.stderr)
+    try:
+        folder = dev_set(REPO)
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
         return 1
     GOLDEN.mkdir(parents=True, exist_ok=True)
     changed, unversioned, wanted = [], [], set()

@@ -13,14 +13,13 @@ fixed floors and against plain trafilatura on the same pages.
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 
 import pytest
 
 from newscrawl.extract import EXTRACTOR_VERSION, extract_article
-from newscrawl.extract.evaluate import evaluate, load_truth, score_page, summarise
+from newscrawl.extract.evaluate import dev_set, evaluate, load_truth, score_page, summarise
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "golden" / "fundus"
@@ -29,15 +28,10 @@ FLOORS = {"body_f1": 0.96, "title": 0.90, "authors_f1": 0.94, "date": 0.97}
 
 def corpus_folder() -> Path:
     """``fundus-dev`` in the shared corpus, or a test failure that says where to put it."""
-    root = Path(os.environ.get("NEWSCRAWL_CORPUS") or REPO.parent / "shared" / "corpus")
-    folder = root / "fundus-dev"
-    if not (folder / "truth.jsonl").is_file():
-        pytest.fail(
-            f"corpus not found: {folder}/truth.jsonl is missing. Set NEWSCRAWL_CORPUS to the "
-            "folder holding fundus-dev/ (default: ../shared/corpus next to the repository).",
-            pytrace=False,
-        )
-    return folder
+    try:
+        return dev_set(REPO)
+    except FileNotFoundError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 def stem(file: str) -> str:

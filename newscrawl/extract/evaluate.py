@@ -140,15 +140,28 @@ def summarise(scores: list[PageScore]) -> dict[str, float]:
 # -- the corpus ----------------------------------------------------------------------------
 
 CORPUS_ENV = "NEWSCRAWL_CORPUS"
+DEV_SET = "fundus-dev"
 
 
-def corpus_dir() -> Path:
-    """The shared corpus folder: ``$NEWSCRAWL_CORPUS``, else ``../shared/corpus`` from the repo."""
+def corpus_dir(repo: Path | None = None) -> Path:
+    """The shared corpus folder: ``$NEWSCRAWL_CORPUS``, else ``../shared/corpus`` next to
+    the repository (``repo``, by default the checkout this module is in)."""
     env = os.environ.get(CORPUS_ENV)
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[2]
+    repo = repo or Path(__file__).resolve().parents[2]
     return (repo.parent / "shared" / "corpus").resolve()
+
+
+def dev_set(repo: Path | None = None) -> Path:
+    """The ``fundus-dev`` folder; ``FileNotFoundError`` saying what to set when missing."""
+    folder = corpus_dir(repo) / DEV_SET
+    if not (folder / "truth.jsonl").is_file():
+        raise FileNotFoundError(
+            f"corpus not found: {folder}/truth.jsonl is missing. Set {CORPUS_ENV} to the "
+            f"folder holding {DEV_SET}/ (default: ../shared/corpus next to the repository)."
+        )
+    return folder
 
 
 def load_truth(folder: Path) -> list[dict[str, Any]]:

@@ -43,7 +43,6 @@ ARTICLE_TYPES = frozenset(
 )
 # Types that never describe the article (they are about parts or neighbours of the page).
 PAGE_TYPES = frozenset(("webpage", "itempage", "collectionpage", "profilepage", "aboutpage"))
-PERSON_TYPES = frozenset(("person",))
 ORGANIZATION_TYPES = frozenset(("organization", "newsmediaorganization", "corporation"))
 
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
