@@ -22,11 +22,11 @@ import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 
 from newscrawl.errors import NewscrawlError
+from newscrawl.store import open_readonly
 
 ARCHIVE_DIR = Path(__file__).resolve().parent.parent / "archive"
 """The Datasette configuration directory shipped with newscrawl."""
@@ -34,7 +34,6 @@ ARCHIVE_DIR = Path(__file__).resolve().parent.parent / "archive"
 DEFAULT_DB = Path("archive") / "archive.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
-ARCHIVE_TABLES = ("articles", "mentions", "artists", "sources")
 
 
 def load_metadata(config_dir: Path = ARCHIVE_DIR) -> dict[str, Any]:
@@ -69,22 +68,7 @@ def check_archive(db_path: Path) -> None:
             f"{db_path}: no such archive (crawl into it first, or try "
             f"`newscrawl demo --no-serve --db {db_path}`)"
         )
-    if not db_path.is_file():
-        raise NewscrawlError(f"{db_path}: not a file")
-    try:
-        conn = sqlite3.connect(f"file:{quote(str(db_path.resolve()))}?mode=ro", uri=True)
-        try:
-            tables = {
-                row[0]
-                for row in conn.execute("select name from sqlite_master where type = 'table'")
-            }
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as error:
-        raise NewscrawlError(f"{db_path}: not an SQLite database ({error})") from None
-    missing = [t for t in ARCHIVE_TABLES if t not in tables]
-    if missing:
-        raise NewscrawlError(f"{db_path}: not a newscrawl archive (no {', '.join(missing)} table)")
+    open_readonly(db_path).close()
 
 
 def datasette_options(

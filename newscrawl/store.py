@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -29,6 +30,31 @@ from newscrawl.urls import site_of
 
 # Fields compared to decide what changed between two versions of an article.
 REVISION_FIELDS = ("title", "description", "authors", "published_at", "modified_at", "body")
+
+
+# Tables whose presence makes an SQLite file a newscrawl archive.
+ARCHIVE_TABLES = ("articles", "mentions", "artists", "sources", "crawl_runs", "articles_fts")
+
+
+def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
+    """Open an existing archive for reading, or raise a one-line :class:`NewscrawlError`
+    saying why it cannot be (missing, not a file, not SQLite, not a newscrawl archive)."""
+    path = Path(path)
+    if not path.exists():
+        raise NewscrawlError(f"{path}: no such archive")
+    if not path.is_file():
+        raise NewscrawlError(f"{path}: not a file")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError as error:
+        raise NewscrawlError(f"{path}: not an SQLite database ({error})") from None
+    missing = [t for t in ARCHIVE_TABLES if t not in names]
+    if missing:
+        conn.close()
+        raise NewscrawlError(f"{path}: not a newscrawl archive (no {', '.join(missing)} table)")
+    return conn
 
 
 def utcnow() -> str:

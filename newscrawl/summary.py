@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
+from newscrawl.store import open_readonly
+
 
 def _table(title: str, rows: list[tuple], headers: tuple[str, ...]) -> None:
     click.echo(f"\n{title}")
@@ -21,7 +23,7 @@ def _table(title: str, rows: list[tuple], headers: tuple[str, ...]) -> None:
 
 def print_summary(db_path: str | Path, *, run_id: int | None = None) -> None:
     """Print articles per publisher and per artist, drops by reason, and the run's counts."""
-    db = Database(db_path)
+    db = Database(open_readonly(db_path))
     try:
         total = db.execute("select count(*) from articles").fetchone()[0]
         click.echo(f"\nArchive {db_path}: {total} articles")
@@ -76,7 +78,7 @@ def print_summary(db_path: str | Path, *, run_id: int | None = None) -> None:
 
 def funnel(db_path: str | Path, *, runs: int = 10) -> list[dict]:
     """The last ``runs`` crawl runs with their per-source funnel and drops by reason."""
-    db = Database(db_path)
+    db = Database(open_readonly(db_path))
     try:
         result = []
         for run in db.query("select * from crawl_runs order by id desc limit ?", [runs]):

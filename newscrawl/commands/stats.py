@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-
-from newscrawl.errors import NewscrawlError
 
 
 @click.command()
@@ -26,8 +22,6 @@ def stats(db_path: str, runs: int, as_json: bool) -> None:
     """
     from newscrawl.summary import funnel, print_funnel
 
-    if not Path(db_path).exists():
-        raise NewscrawlError(f"{db_path}: no such archive")
     if as_json:
         import json
 

@@ -15,13 +15,11 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from newscrawl.errors import NewscrawlError
 from newscrawl.export.fields import TABLES
@@ -34,10 +32,10 @@ from newscrawl.export.selection import (
     select_articles,
 )
 from newscrawl.export.writers import FORMATS, PROGRESS_EVERY, WRITERS, rows
+from newscrawl.store import open_readonly
 
 __all__ = ["ExportResult", "ExportedFile", "Selection", "export_archive"]
 
-ARCHIVE_TABLES = ("articles", "mentions", "artists", "sources", "crawl_runs", "articles_fts")
 DATAPACKAGE = "datapackage.json"
 DATACARD = "DATACARD.md"
 
@@ -80,24 +78,6 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _open_archive(db_path: Path) -> sqlite3.Connection:
-    if not db_path.exists():
-        raise NewscrawlError(f"{db_path}: no such archive")
-    if not db_path.is_file():
-        raise NewscrawlError(f"{db_path}: not a file")
-    uri = f"file:{quote(str(db_path.resolve()))}?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
-        names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    except sqlite3.DatabaseError as error:
-        raise NewscrawlError(f"{db_path}: not an SQLite database ({error})") from None
-    missing = [t for t in ARCHIVE_TABLES if t not in names]
-    if missing:
-        conn.close()
-        raise NewscrawlError(f"{db_path}: not a newscrawl archive (no {', '.join(missing)} table)")
-    return conn
 
 
 def _check_out_dir(out_dir: Path, *, force: bool) -> None:
@@ -165,7 +145,7 @@ def export_archive(
     if selection.since and selection.until and selection.since > selection.until:
         raise NewscrawlError(f"--since {selection.since} is after --until {selection.until}")
     _check_out_dir(out, force=force)
-    conn = _open_archive(db)
+    conn = open_readonly(db)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:

@@ -1,0 +1,105 @@
+"""Bad input gets one clear line naming file, entry and field, exit code 1, no traceback,
+from `scrapy crawl news` and from the `newscrawl` commands alike."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from crawling import ROOT
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def crawl(tmp_path, sources, artists, *extra):
+    return run(
+        "scrapy",
+        "crawl",
+        "news",
+        "-s",
+        f"NEWSCRAWL_SOURCES={sources}",
+        "-s",
+        f"NEWSCRAWL_ARTISTS={artists}",
+        "-s",
+        f"NEWSCRAWL_DB={tmp_path / 'a.db'}",
+        *extra,
+    )
+
+
+def one_line_error(proc) -> str:
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_missing_sources_file(tmp_path, demo_config):
+    _, artists = demo_config
+    line = one_line_error(crawl(tmp_path, tmp_path / "nope.yml", artists))
+    assert line == f"Error: {tmp_path / 'nope.yml'}: file not found"
+
+
+def test_malformed_sources_entry(tmp_path, demo_config):
+    sources, artists = demo_config
+    bad = tmp_path / "bad.yml"
+    bad.write_text(sources.read_text().replace("max_pages: 1000", "max_pages: lots", 1))
+    line = one_line_error(crawl(tmp_path, bad, artists))
+    assert f"{bad}:" in line and "source 'popwire'" in line and "field 'max_pages'" in line
+    assert not (tmp_path / "a.db").exists()  # nothing started
+
+
+@pytest.mark.parametrize(
+    ("change", "expect"),
+    [
+        (("aliases:", "alias:"), "alias"),
+        (("- name: Lady Gaga", "- name: [Lady, Gaga]"), "name"),
+    ],
+)
+def test_malformed_artists_entry(tmp_path, demo_config, change, expect):
+    sources, artists = demo_config
+    bad = tmp_path / "artists.yml"
+    text = artists.read_text()
+    assert change[0] in text
+    bad.write_text(text.replace(change[0], change[1], 1))
+    line = one_line_error(crawl(tmp_path, sources, bad))
+    assert f"{bad}:" in line and f"'{expect}'" in line
+
+
+def test_missing_artists_file(tmp_path, demo_config):
+    sources, _ = demo_config
+    line = one_line_error(crawl(tmp_path, sources, tmp_path / "none.yml"))
+    assert str(tmp_path / "none.yml") in line
+
+
+def test_bad_spider_arguments(tmp_path, demo_config):
+    sources, artists = demo_config
+    assert "'since'" in one_line_error(crawl(tmp_path, sources, artists, "-a", "since=last week"))
+    assert "unknown source id(s) nope" in one_line_error(
+        crawl(tmp_path, sources, artists, "-a", "sources=nope")
+    )
+    assert "Nobody Famous" in one_line_error(
+        crawl(tmp_path, sources, artists, "-a", "artists=Nobody Famous")
+    )
+    line = one_line_error(
+        crawl(tmp_path, sources, artists, "-a", "urls=https://elsewhere.example/a")
+    )
+    assert "elsewhere.example" in line
+
+
+def test_newscrawl_commands_name_the_bad_input(tmp_path):
+    line = one_line_error(
+        run("newscrawl", "demo", "--no-serve", "--db", str(tmp_path / "no" / "such" / "x.db"))
+    )
+    assert str(tmp_path / "no" / "such") in line
+    line = one_line_error(run("newscrawl", "stats", "--db", str(tmp_path / "missing.db")))
+    assert "missing.db" in line
+    not_db = tmp_path / "junk.db"
+    not_db.write_text("not a database " * 100)
+    line = one_line_error(run("newscrawl", "stats", "--db", str(not_db)))
+    assert "junk.db" in line
