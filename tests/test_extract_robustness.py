@@ -205,6 +205,20 @@ def test_pathological_pages_finish(data):
         assert len(fields["title"] or "") <= 400
 
 
+def test_threads_give_the_same_results(corpus_pages):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pages = [path.read_bytes() for path in corpus_pages[:8]]
+
+    def run(html: bytes) -> str:
+        return extract_article(html, URL)["content_hash"]
+
+    alone = [run(html) for html in pages]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(run, pages * 3))
+    assert together == alone * 3
+
+
 @pytest.fixture(scope="module")
 def corpus_pages():
     from test_extract_golden import corpus_folder

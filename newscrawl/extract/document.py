@@ -8,6 +8,7 @@ and microdata properties. Field functions take a Document and return a
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,23 +30,33 @@ DOM this size is generated junk, not an article."""
 HEAVY_ELEMENTS = 30_000
 """Above this the slow fallbacks (trafilatura, htmldate) are skipped."""
 
-_PARSER = etree.HTMLParser(
-    encoding="utf-8",
-    remove_comments=True,
-    remove_pis=True,
-    no_network=True,
-    default_doctype=False,
-)
-# Every element is an HtmlElement (text_content, drop_tree) without lxml.html's
-# per-element Python class lookup, which costs more than the parse itself.
-_PARSER.set_element_class_lookup(
-    etree.ElementDefaultClassLookup(
-        element=lxml.html.HtmlElement,
-        comment=lxml.html.HtmlComment,
-        pi=lxml.html.HtmlProcessingInstruction,
-        entity=lxml.html.HtmlEntity,
-    )
-)
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """This thread's parser: lxml parser objects must not be used by two threads at once
+    (the pipeline may extract in a thread pool)."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = etree.HTMLParser(
+            encoding="utf-8",
+            remove_comments=True,
+            remove_pis=True,
+            no_network=True,
+            default_doctype=False,
+        )
+        # Every element is an HtmlElement (text_content, drop_tree) without lxml.html's
+        # per-element Python class lookup, which costs more than the parse itself.
+        parser.set_element_class_lookup(
+            etree.ElementDefaultClassLookup(
+                element=lxml.html.HtmlElement,
+                comment=lxml.html.HtmlComment,
+                pi=lxml.html.HtmlProcessingInstruction,
+                entity=lxml.html.HtmlEntity,
+            )
+        )
+        _LOCAL.parser = parser
+    return parser
 
 
 class Value(NamedTuple):
@@ -72,7 +83,7 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     if not data.strip():
         raise ExtractError("empty", "no content")
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _parser())
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
         raise ExtractError("empty", f"no HTML document ({error})") from None
     if root is None or not isinstance(root, lxml.html.HtmlElement):
