@@ -71,8 +71,14 @@ class CrawlSession:
         if self.archive is not None:
             return self.archive
         spider = self.crawler.spider
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.archive = Archive(self.db_path)
+        if self.crawler.settings.get("NEWSCRAWL_REDIS_URL"):
+            # Redis mode: writes become messages for `newscrawl ingest` (docs/scaling.md).
+            from newscrawl.scale.redis_queue import RedisWriter
+
+            self.archive = RedisWriter.from_crawler(self.crawler)
+        else:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            self.archive = Archive(self.db_path)
         sources = getattr(spider, "all_sources", None) or getattr(spider, "sources", [])
         watchlist = getattr(spider, "watchlist", None)
         self.archive.sync_sources(sources)
@@ -163,7 +169,10 @@ class CrawlSession:
         )
         for article, outcome in zip(articles, outcomes, strict=True):
             self.outcomes[outcome.action] += 1
-            self.count(article.source_id, "archived")
+            # The store itself turns a syndicated copy of an archived original into a drop.
+            self.count(
+                article.source_id, "dropped" if outcome.action == "duplicate" else "archived"
+            )
             self.crawler.stats.inc_value(f"newscrawl/articles_{outcome.action}")
 
     def summary(self) -> dict[str, Any]:

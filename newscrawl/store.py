@@ -84,7 +84,9 @@ class StoreOutcome:
 
     article_id: int
     action: str
-    """new, updated (content changed; previous version kept in revisions), unchanged;
+    """new, updated (content changed; previous version kept in revisions), unchanged,
+    replaced_copy (the publisher's original replaced a syndicated copy archived first),
+    duplicate (a syndicated copy of an archived original: recorded in drops instead);
     when replaying WARC records also reextracted (a held version refreshed in place)
     or stale (older than the archived fetch; nothing written)."""
     changed_fields: tuple[str, ...] = ()
@@ -371,33 +373,34 @@ class Archive:
             return StoreOutcome(old["id"], "stale")
         else:
             outcome = self._update_article(old, row, article, now=now)
+            if outcome.action == "duplicate":
+                return outcome
         self._write_mentions(outcome.article_id, article.mentions, active=active)
         conn.execute("delete from drops where url = ?", [article.url])
         return outcome
 
     def _update_article(self, old: dict, row: dict, article: Article, *, now: str) -> StoreOutcome:
-        canonical_host = site_of(article.canonical_url)
-        # The publisher's own copy wins over a syndicated copy of the same story.
-        if site_of(old["url"]) == canonical_host and site_of(article.url) != canonical_host:
-            row["url"] = old["url"]
-            row["source_id"] = old["source_id"]
-        elif old["url"] != row["url"] and site_of(old["url"]) != canonical_host:
-            # The original replaces a syndicated copy archived first: the copy's URL
-            # stays accounted for in the ledger.
-            self._write_drop(
-                Drop(
-                    old["url"],
-                    "dedupe",
-                    "duplicate",
-                    source_id=old["source_id"],
-                    detail=f"syndicated copy of {row['url']}",
-                ),
-                run_id=row["run_id"],
-                now=now,
+        canonical_site = site_of(article.canonical_url)
+        old_is_copy = site_of(old["url"]) != canonical_site
+        new_is_copy = site_of(article.url) != canonical_site
+        if new_is_copy and not old_is_copy:
+            # A syndicated copy never overwrites the publisher's own version (the dedupe
+            # step drops it first; this keeps the store safe on its own).
+            self._drop_copy(
+                article.url, article.source_id, of=old["url"], run_id=row["run_id"], now=now
             )
+            return StoreOutcome(old["id"], "duplicate")
         changed: tuple[str, ...] = ()
         action = "unchanged"
-        if old["content_hash"] != article.content_hash:
+        if old_is_copy and not new_is_copy:
+            # The original replaces a copy archived before it: not a new version of the
+            # story (the copy had its own dates and standfirst), and the copy's URL stays
+            # accounted for in the ledger.
+            self._drop_copy(
+                old["url"], old["source_id"], of=row["url"], run_id=row["run_id"], now=now
+            )
+            action = "replaced_copy"
+        elif old["content_hash"] != article.content_hash:
             action = "updated"
             changed = tuple(f for f in REVISION_FIELDS if (old[f] or None) != (row[f] or None))
             self._keep_revision(old, changed, seen_until=row["fetched_at"] or now)
@@ -408,6 +411,14 @@ class Archive:
             f"update articles set {assignments} where id = ?", [*row.values(), old["id"]]
         )
         return StoreOutcome(old["id"], action, changed)
+
+    def _drop_copy(
+        self, url: str, source_id: str, *, of: str, run_id: int | None, now: str
+    ) -> None:
+        drop = Drop(
+            url, "dedupe", "duplicate", source_id=source_id, detail=f"syndicated copy of {of}"
+        )
+        self._write_drop(drop, run_id=run_id, now=now)
 
     def _refresh_in_place(self, old: dict, row: dict) -> bool:
         """Re-extraction of a fetch the archive already holds: update that version

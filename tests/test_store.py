@@ -168,24 +168,41 @@ def test_drops_upsert_and_clear_when_archived(archive):
 
 
 def test_original_copy_wins_over_syndicated(archive):
-    copy = article(
-        url="https://b.example/wire/duet", source_id="b"
-    )  # canonical points at a.example
+    # the copy has its own dates and standfirst, so its content hash differs
+    copy = article(url="https://b.example/wire/duet", source_id="b", content_hash="copy-hash")
     archive.write_batch([copy], run_id=None)
-    archive.write_batch([article()], run_id=None)
-    row = next(archive.db.query("select url, source_id from articles"))
-    assert row == {"url": "https://a.example/2026/03/duet/", "source_id": "a"}
-    archive.write_batch([copy], run_id=None)
-    row = next(archive.db.query("select url, source_id from articles"))
-    assert row == {"url": "https://a.example/2026/03/duet/", "source_id": "a"}
-    assert count(archive, "articles") == 1
+    (outcome,) = archive.write_batch([article()], run_id=None)
+    assert outcome.action == "replaced_copy"
+    row = next(
+        archive.db.query("select url, source_id, content_hash, revision_count from articles")
+    )
+    assert row == {
+        "url": "https://a.example/2026/03/duet/",
+        "source_id": "a",
+        "content_hash": "hash-1",
+        "revision_count": 0,
+    }
+    assert count(archive, "revisions") == 0
+    drop = next(archive.db.query("select url, reason, detail from drops"))
+    assert drop == {
+        "url": copy.url,
+        "reason": "duplicate",
+        "detail": "syndicated copy of https://a.example/2026/03/duet/",
+    }
+    (outcome,) = archive.write_batch([copy], run_id=None)  # the copy again: never overwrites
+    assert outcome.action == "duplicate"
+    row = next(archive.db.query("select url, source_id, content_hash from articles"))
+    assert row == {
+        "url": "https://a.example/2026/03/duet/",
+        "source_id": "a",
+        "content_hash": "hash-1",
+    }
+    assert count(archive, "articles") == 1 and count(archive, "drops") == 1
 
 
 def test_batch_is_atomic(archive):
     good = article()
-    bad = article(
-        url="https://z.example/1", canonical_url="https://z.example/1", source_id="unknown-source"
-    )
+    bad = article(url=None, canonical_url="https://z.example/1")  # url is NOT NULL
     with pytest.raises(sqlite3.IntegrityError):
         archive.write_batch(
             [good, bad], [Drop("https://a.example/d", "tag", "no_artist")], run_id=None
