@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
@@ -78,6 +80,22 @@ class WarcPipeline:
         return item
 
 
+def _exit_with(crawl_pid: int) -> None:
+    """Worker initializer: leave when the crawl process is gone. A crawl killed with -9
+    never shuts its pool down, and its idle workers (and their forkserver) would wait
+    for work forever."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(crawl_pid, 0)
+            except (ProcessLookupError, PermissionError):  # gone (or the pid reused)
+                os._exit(0)
+
+    threading.Thread(target=watch, name="newscrawl-crawl-watch", daemon=True).start()
+
+
 def _extract_in_worker(body: bytes, url: str, headers: dict, evidence: dict) -> dict:
     # Runs in a worker process; imported there so the parent never pays twice.
     from newscrawl.extract import ExtractError, extract_article
@@ -111,7 +129,12 @@ class ExtractPipeline:
     def open_spider(self) -> None:
         if self.workers > 0:
             # forkserver: workers never inherit the reactor, sockets or the database.
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver"))
+            self.executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=get_context("forkserver"),
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
 
     def close_spider(self) -> None:
         if self.executor is not None:
