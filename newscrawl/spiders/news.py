@@ -336,7 +336,19 @@ class NewsSpider(scrapy.Spider):
 
     # -- start ----------------------------------------------------------------------
 
+    def _keep_in_job_state(self) -> None:
+        """With a JOBDIR, Scrapy saves ``self.state`` when the crawl stops and restores
+        it on resume: keep the crawl's decisions, evidence and budgets there, so that a
+        resumed crawl neither requests a URL again nor spends a source's budget twice."""
+        state = getattr(self, "state", None)
+        if state is None:
+            return
+        self.candidates = state.setdefault("candidates", self.candidates)
+        self.decided = state.setdefault("decided", self.decided)
+        self.budget_used = state.setdefault("budget_used", self.budget_used)
+
     async def start(self) -> AsyncIterator[Any]:
+        self._keep_in_job_state()
         self.session.open()
         if self.direct_urls:
             # Fetch exactly these pages, now: no discovery, no incremental skipping.
