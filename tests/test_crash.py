@@ -1,0 +1,214 @@
+"""Crashes: a crawl killed with -9 mid-batch, and a crawl stopped with SIGTERM and resumed
+from its JOBDIR, against the scaled demo publishers (2,000 articles).
+
+A killed crawl must leave a consistent archive (integrity check, every committed article
+whole, the full-text index and the mentions in step with the articles) and a re-run must
+complete it without duplicates; a stopped crawl resumed from its JOBDIR must lose and
+double nothing, and fetch no article twice.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import signal
+import sqlite3
+import time
+from urllib.parse import urlsplit
+
+import psutil
+import pytest
+from hostile_server import CrawlProcess, crawl_command
+
+from newscrawl.demo.server import DemoSites
+
+ARTICLES = 2000
+STOP_AFTER_ROWS = 300
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scaled-demo")
+    with DemoSites(port=0, articles=ARTICLES) as sites:
+        sites.sources = sites.write_sources(folder / "sources.yml")
+        sites.artists = sites.write_artists(folder / "artists.yml")
+        yield sites
+
+
+def expected_canonical_urls(sites) -> set[str]:
+    """Every page a complete crawl archives, by the catalogue."""
+    return {
+        a.canonical_url(sites.base_urls)
+        for a in sites.catalog.articles
+        if a.archivable and a.artists and a.syndicated_from is None
+    }
+
+
+def article_targets(sites) -> dict[str, set[str]]:
+    """Request targets (path and query) of the catalogue's articles, per publisher."""
+    targets: dict[str, set[str]] = {}
+    for article in sites.catalog.articles:
+        parts = urlsplit(article.url(sites.base_urls))
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        targets.setdefault(article.source_id, set()).add(target)
+    return targets
+
+
+def count_articles(db) -> int:
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("select count(*) from articles").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def wait_for_rows(db, rows: int, crawl: CrawlProcess, timeout: float = 120) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = count_articles(db)
+        if found >= rows:
+            return found
+        assert crawl.poll() is None, f"crawl ended early:\n{crawl.output[-3000:]}"
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {rows} articles after {timeout} s")
+
+
+def check_consistent(db) -> int:
+    """Assert the archive is whole; returns its article count."""
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("pragma integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("pragma foreign_key_check").fetchall() == []
+        # FTS5 checks its index against the articles it indexes; raises when they differ.
+        conn.execute("insert into articles_fts(articles_fts) values ('integrity-check')")
+        articles = conn.execute("select count(*) from articles").fetchone()[0]
+        incomplete = conn.execute(
+            "select url from articles where coalesce(title, '') = '' or coalesce(body, '') = ''"
+            " or coalesce(canonical_url, '') = '' or coalesce(content_hash, '') = ''"
+            " or coalesce(source_id, '') = '' or word_count is null or fetched_at is null"
+            " or warc_file is null"
+        ).fetchall()
+        assert incomplete == []
+        untagged = conn.execute(
+            "select a.url from articles a where not exists"
+            " (select 1 from mentions m where m.article_id = a.id)"
+            " or json_array_length(a.artists) !="
+            " (select count(*) from mentions m where m.article_id = a.id)"
+        ).fetchall()
+        assert untagged == []
+        orphans = conn.execute(
+            "select count(*) from mentions where article_id not in (select id from articles)"
+            " or artist_id not in (select id from artists)"
+        ).fetchone()[0]
+        assert orphans == 0
+        distinct = conn.execute("select count(distinct canonical_url) from articles").fetchone()[0]
+        assert distinct == articles
+        # Every indexed article is found by a phrase of its own title.
+        for rowid, title in conn.execute(
+            "select id, title from articles order by random() limit 25"
+        ).fetchall():
+            phrase = '"' + " ".join(title.replace('"', " ").split()[:3]) + '"'
+            hits = {
+                r[0]
+                for r in conn.execute(
+                    "select rowid from articles_fts where articles_fts match ?", [phrase]
+                )
+            }
+            assert rowid in hits, title
+        return articles
+    finally:
+        conn.close()
+
+
+def canonical_urls(db) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute("select canonical_url from articles")]
+    finally:
+        conn.close()
+
+
+def runs(db) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("select * from crawl_runs order by id")]
+    finally:
+        conn.close()
+
+
+def test_kill_9_mid_batch_leaves_a_consistent_archive_and_a_rerun_completes_it(scaled, tmp_path):
+    db = tmp_path / "archive.db"
+    command = crawl_command(db=db, sources=scaled.sources, artists=scaled.artists)
+    crawl = CrawlProcess(command, log=tmp_path / "killed.log").start()
+    wait_for_rows(db, STOP_AFTER_ROWS, crawl)
+    workers = psutil.Process(crawl.pid).children(recursive=True)
+    assert workers, "no extraction workers"
+    crawl.signal(signal.SIGKILL)
+    assert crawl.wait() == -signal.SIGKILL
+
+    committed = check_consistent(db)
+    assert STOP_AFTER_ROWS <= committed < len(expected_canonical_urls(scaled))
+    assert runs(db)[0]["finished_at"] is None  # it never got to say goodbye
+    # Its extraction workers do not outlive it.
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == [], [p.pid for p in alive]
+
+    rerun = CrawlProcess(command, log=tmp_path / "rerun.log").start()
+    assert rerun.wait() == 0, rerun.output[-3000:]
+    assert "Traceback" not in rerun.output
+    assert check_consistent(db) == len(expected_canonical_urls(scaled))
+    urls = canonical_urls(db)
+    assert len(urls) == len(set(urls))
+    assert set(urls) == expected_canonical_urls(scaled)
+    assert runs(db)[1]["finish_reason"] == "finished"
+    print(f"kill -9 after {committed} committed articles; rerun {rerun.seconds:.1f} s")
+
+
+def test_sigterm_then_resume_from_jobdir_loses_and_doubles_nothing(scaled, tmp_path):
+    db, jobdir = tmp_path / "archive.db", tmp_path / "job"
+    command = crawl_command(
+        db=db, sources=scaled.sources, artists=scaled.artists, settings={"JOBDIR": str(jobdir)}
+    )
+    scaled.reset_hits()
+    first = CrawlProcess(command, log=tmp_path / "first.log").start()
+    wait_for_rows(db, STOP_AFTER_ROWS, first)
+    first.signal(signal.SIGTERM)  # once: Scrapy finishes what is in flight and stops
+    assert first.wait() == 0, first.output[-3000:]
+    stopped = runs(db)[0]
+    assert stopped["finish_reason"] == "shutdown"
+    assert check_consistent(db) < len(expected_canonical_urls(scaled))
+
+    # What the spider decided and spent survives in the job's state.
+    with open(jobdir / "spider.state", "rb") as handle:
+        state = pickle.load(handle)
+    assert sum(state["budget_used"].values()) == stopped["requested"]
+    assert sum(1 for v in state["decided"].values() if v == "requested") == stopped["requested"]
+
+    second = CrawlProcess(command, log=tmp_path / "second.log").start()
+    assert second.wait() == 0, second.output[-3000:]
+    assert "Traceback" not in first.output + second.output
+    assert runs(db)[1]["finish_reason"] == "finished"
+    assert check_consistent(db) == len(expected_canonical_urls(scaled))
+    assert set(canonical_urls(db)) == expected_canonical_urls(scaled)
+
+    # No article was fetched twice over the two runs.
+    targets = article_targets(scaled)
+    for source_id, counter in scaled.hits.items():
+        fetched = {t: n for t, n in counter.items() if t in targets[source_id]}
+        assert {t for t, n in fetched.items() if n > 1} == set(), source_id
+    # Requests waiting in the job's queue kept their discovery evidence.
+    conn = sqlite3.connect(db)
+    try:
+        evidence = [
+            json.loads(r[0] or "{}") for r in conn.execute("select discovery from articles")
+        ]
+    finally:
+        conn.close()
+    assert all(e.get("channels") for e in evidence)
+    print(f"SIGTERM after {stopped['articles_new']} articles; resumed run {second.seconds:.1f} s")
