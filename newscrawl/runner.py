@@ -51,4 +51,6 @@ def run_crawl(
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if not stats.get("finish_reason"):
         raise NewscrawlError(f"the {spider} crawl did not finish; see the log above")
+    if stats.get("newscrawl/archive_error"):  # stopped: the archive refused writes
+        raise NewscrawlError(stats["newscrawl/archive_error"])
     return stats

@@ -10,10 +10,15 @@ the spider closes, after the pipelines have flushed.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrapy.utils.defer import deferred_from_coro
+
+from newscrawl.errors import NewscrawlError
 from newscrawl.store import Archive, Drop
 
 if TYPE_CHECKING:
@@ -38,6 +43,41 @@ RECORDED_SETTINGS = (
 )
 
 
+def check_writable(settings: Any) -> None:
+    """Raise :class:`NewscrawlError` (one line) unless the crawl can write its archive
+    and its WARC folder: a read-only file or folder fails here, before any request."""
+    db_path = Path(settings.get("NEWSCRAWL_DB") or "archive/archive.db")
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise NewscrawlError(f"{db_path}: cannot create its folder: {error.strerror}") from None
+    archive = Archive(db_path)
+    try:
+        # A read-only file opens and even takes the write lock; only a write fails.
+        version = archive.db.execute("pragma user_version").fetchone()[0]
+        archive.db.execute("begin immediate")
+        try:
+            archive.db.execute(f"pragma user_version = {int(version)}")
+        finally:
+            archive.db.execute("rollback")
+    except sqlite3.Error as error:
+        raise NewscrawlError(f"{db_path}: cannot write to the archive: {error}") from None
+    finally:
+        archive.db.close()
+    if settings.getbool("NEWSCRAWL_WARC_ENABLED", True):
+        from newscrawl.warc import warc_dir_for
+
+        directory = warc_dir_for(settings)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as error:
+            raise NewscrawlError(
+                f"{directory}: cannot write WARC files: {error.strerror}"
+            ) from None
+
+
 class CrawlSession:
     """The archive writer and run ledger of one crawl."""
 
@@ -54,6 +94,8 @@ class CrawlSession:
         self.funnel: dict[str, Counter] = defaultdict(Counter)
         self.outcomes: Counter = Counter()
         self.closed = False
+        self.error: str | None = None
+        """Why the archive could not be written (the crawl then stops), or None."""
 
     @classmethod
     def of(cls, crawler: Crawler) -> CrawlSession:
@@ -100,7 +142,7 @@ class CrawlSession:
         """Flush what is buffered and record how the run ended."""
         if self.closed or self.archive is None:
             return
-        self.flush()
+        self.flush(stopping=True)
         stats = self.crawler.stats.get_stats()
         totals = Counter()
         for counts in self.funnel.values():
@@ -119,13 +161,17 @@ class CrawlSession:
             source_id: {name: counts_[name] for name in FUNNEL}
             for source_id, counts_ in self.funnel.items()
         }
-        self.archive.finish_run(
-            self.run_id,
-            finish_reason=reason,
-            counts=counts,
-            per_source=per_source,
-            stats={k: v for k, v in stats.items() if isinstance(v, int | float | str)},
-        )
+        try:
+            self.archive.finish_run(
+                self.run_id,
+                finish_reason=reason,
+                counts=counts,
+                per_source=per_source,
+                stats={k: v for k, v in stats.items() if isinstance(v, int | float | str)},
+            )
+        except sqlite3.Error as error:  # the archive refuses writes: reported, not raised
+            if self.error is None:
+                self._stop(error, 1, stopping=True)
         self.archive.close()
         self.closed = True
 
@@ -154,19 +200,23 @@ class CrawlSession:
         if len(self._articles) + len(self._drops) >= self.batch_size:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, *, stopping: bool = False) -> None:
         """Write buffered articles and drops in one transaction."""
-        if self.archive is None or not (self._articles or self._drops):
+        if self.archive is None or self.error or not (self._articles or self._drops):
             return
         articles, drops = self._articles, self._drops
         self._articles, self._drops = [], []
-        outcomes = self.archive.write_batch(
-            articles,
-            drops,
-            run_id=self.run_id,
-            active_artist_ids=self.active_artist_ids,
-            replay=getattr(self.crawler.spider, "replay", False),
-        )
+        try:
+            outcomes = self.archive.write_batch(
+                articles,
+                drops,
+                run_id=self.run_id,
+                active_artist_ids=self.active_artist_ids,
+                replay=getattr(self.crawler.spider, "replay", False),
+            )
+        except sqlite3.Error as error:
+            self._stop(error, len(articles) + len(drops), stopping=stopping)
+            return
         for article, outcome in zip(articles, outcomes, strict=True):
             self.outcomes[outcome.action] += 1
             # The store itself turns a syndicated copy of an archived original into a drop.
@@ -174,6 +224,20 @@ class CrawlSession:
                 article.source_id, "dropped" if outcome.action == "duplicate" else "archived"
             )
             self.crawler.stats.inc_value(f"newscrawl/articles_{outcome.action}")
+
+    def _stop(self, error: sqlite3.Error, lost: int, *, stopping: bool) -> None:
+        """The archive refuses writes (disk full, read-only, I/O error): the batch's
+        transaction left nothing behind; stop the crawl with one clear line instead of
+        fetching pages that cannot be stored."""
+        self.error = (
+            f"{self.db_path}: cannot write to the archive: {error}"
+            f" (the crawl stopped; the last {lost} rows were not written)"
+        )
+        logger.error(self.error)
+        self.crawler.stats.set_value("newscrawl/archive_error", self.error)
+        engine = self.crawler.engine
+        if not stopping and engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="archive_error"))
 
     def summary(self) -> dict[str, Any]:
         """Counts of this run so far (for progress lines)."""

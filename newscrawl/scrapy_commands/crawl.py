@@ -1,8 +1,10 @@
-"""``scrapy crawl`` with one-line errors for bad configuration.
+"""``scrapy crawl`` with one-line errors for bad configuration and unwritable archives.
 
 A malformed sources.yml or artists.yml, or a bad ``-a`` argument, is an operator's
 mistake, not a bug: it is printed as one line naming file, entry and field, with exit
-code 1, instead of a traceback from inside the crawler.
+code 1, instead of a traceback from inside the crawler. So is an archive (or WARC
+folder) that cannot be written, checked before the first request, and a crawl that
+stopped because its archive refused writes halfway (a full disk).
 """
 
 from __future__ import annotations
@@ -13,9 +15,16 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from newscrawl.errors import NewscrawlError
+from newscrawl.session import check_writable
 
 
 class Command(ScrapyCrawlCommand):
+    crawler = None
+
+    def _create_crawler(self, spidercls: Any) -> Any:
+        self.crawler = super()._create_crawler(spidercls)
+        return self.crawler
+
     def run(self, args: list[str], opts: Any) -> None:
         spider_class = None
         if args:
@@ -26,8 +35,14 @@ class Command(ScrapyCrawlCommand):
         if spider_class is not None and hasattr(spider_class, "configure"):
             try:
                 spider_class(**opts.spargs).configure(self.settings)
+                check_writable(self.settings)
             except NewscrawlError as error:
                 print(f"Error: {error}", file=sys.stderr)
                 self.exitcode = 1
                 return
         super().run(args, opts)
+        # A crawl stopped because its archive refused writes (a full disk) failed.
+        session = getattr(self.crawler, "_newscrawl_session", None)
+        if session is not None and session.error:
+            print(f"Error: {session.error}", file=sys.stderr)
+            self.exitcode = 1
