@@ -201,6 +201,23 @@ class _Reader:
         return Source(**values, _pattern=pattern)
 
 
+def _reject_tags(node: yaml.Node, path: str) -> None:
+    """Only plain YAML: a tag no safe loader builds (``!!python/object``...) is an error."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if node.tag not in yaml.SafeLoader.yaml_constructors:
+            raise ConfigError(
+                f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed (plain YAML only)",
+                path=path,
+                line=node.start_mark.line + 1,
+            )
+        if isinstance(node, yaml.MappingNode):  # reversed: the first one in the file is named
+            stack.extend(reversed([n for pair in node.value for n in pair]))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+
+
 def parse_sources(text: str, *, path: str = "<sources>") -> list[Source]:
     """Parse and validate the text of a sources.yml file."""
     try:
@@ -212,6 +229,7 @@ def parse_sources(text: str, *, path: str = "<sources>") -> list[Source]:
         raise ConfigError(f"not valid YAML: {problem}", path=path, line=line) from None
     if root is None:
         raise ConfigError("is empty; expected a 'sources:' list", path=path)
+    _reject_tags(root, path)
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError("expected a mapping with a 'sources:' list", path=path, line=1)
     top = {k.value: (k, v) for k, v in root.value}
