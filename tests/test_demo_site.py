@@ -476,9 +476,11 @@ def test_sources_yaml_loads_and_patterns_fit(sites, catalog, tmp_path):
     assert text.startswith("# Demo publishers served by `newscrawl demo-site`")
     sources = yaml.safe_load(text)["sources"]
     allowed = {"id", "name", "homepage", "allowed_domains", "sitemaps", "feeds", "listings",
-               "artist_pages", "article_url", "max_pages"}  # fmt: skip
+               "artist_pages", "article_url", "max_pages", "download_delay", "concurrency"}  # fmt: skip
     for source in sources:
         assert set(source) <= allowed and source["homepage"] == sites.base_urls[source["id"]]
+        # local sites: no politeness delay, so the demo and the tests stay quick
+        assert (source["download_delay"], source["concurrency"]) == (0, 8)
         assert source["allowed_domains"] == [urlsplit(source["homepage"]).netloc]
         pattern = re.compile(source["article_url"])
         for a in catalog.for_source(source["id"]):

@@ -104,6 +104,11 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
                 f"Demo publishers on http://127.0.0.1:{sites_port}/ and the next ports (fictional sites).",
                 err=True,
             )
+            click.echo(
+                "They include a dead link, a server error, a robots.txt-disallowed section and"
+                " articles about nobody on the watchlist, on purpose: those end up in `drops`.",
+                err=True,
+            )
             click.echo(f"Crawling them into {db} ...", err=True)
             show_progress()
             stats = run_crawl(

@@ -65,6 +65,10 @@ def sources_yaml(base_urls: dict[str, str], *, articles: int | None = None) -> s
             out.append(f"    {key}: {_flow([origin + p for p in paths])}\n")
         pattern = article_pattern(publisher.id, base).replace("'", "''")
         out.append(f"    article_url: '{pattern}'\n")
+        # The demo sites run on this machine: no politeness delay needed, and it keeps
+        # `make demo` quick. Real publishers keep the polite defaults (docs/sources.md).
+        out.append("    download_delay: 0\n")
+        out.append("    concurrency: 8\n")
         if articles is None:
             out.append("    max_pages: 1000\n")
         else:
