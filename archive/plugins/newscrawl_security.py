@@ -10,6 +10,8 @@ in that escaping much less useful to an attacker.
 * The newscrawl pages (``/-/article/...``, ``/-/charts/...``), where article bodies and
   artist names are rendered, run no script of their own: their policy allows exactly one
   inline script, Datasette's menu-closing snippet, by its sha256 hash, and nothing else.
+* Only GET, HEAD and OPTIONS reach Datasette; anything else is a 405 (the archive is
+  read-only).
 
 Self-contained (standard library and Datasette only) so that ``datasette publish ...
 --plugins-dir archive/plugins`` works without installing newscrawl.
@@ -38,6 +40,9 @@ EXTRA_HEADERS = (
     (b"x-frame-options", b"DENY"),
 )
 OURS = {b"content-security-policy"} | {name for name, _ in EXTRA_HEADERS}
+# The archive is read-only: no request that could write reaches Datasette (0.65 answers
+# a POST to a table with a 500 and a traceback; there are no writable canned queries).
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def relaxed_policy():
@@ -82,6 +87,24 @@ def asgi_wrapper(datasette):
                     strict_policy(inline_script_hashes(datasette)) if strict else relaxed_policy()
                 )
             policy = policies[strict].encode("ascii")
+
+            if scope.get("method", "GET") not in READ_METHODS:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 405,
+                        "headers": [
+                            (b"allow", b"GET, HEAD, OPTIONS"),
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-security-policy", policy),
+                            *EXTRA_HEADERS,
+                        ],
+                    }
+                )
+                await send(
+                    {"type": "http.response.body", "body": b"Method not allowed: read-only\n"}
+                )
+                return
 
             async def send_with_headers(message):
                 if message["type"] == "http.response.start":
