@@ -18,6 +18,7 @@ records every User-Agent it was sent.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -25,11 +26,15 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psutil
@@ -705,3 +710,58 @@ class CrawlProcess:
     @property
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@contextlib.contextmanager
+def serving(db: Path, *, log: Path, args: tuple[str, ...] = ()) -> Iterator[ServedArchive]:
+    """``newscrawl serve DB`` as a real server process (its output in ``log``)."""
+    from archive_fixtures import free_port, wait_for_http
+
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newscrawl", "serve", str(db), "--port", str(port), *args],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+    served = ServedArchive(f"http://127.0.0.1:{port}", process, log)
+    try:
+        wait_for_http(f"{served.base}/-/versions.json", process=process)
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class ServedArchive:
+    base: str
+    process: subprocess.Popen
+    log: Path
+
+    def get(self, path: str, *, method: str = "GET", data: bytes | None = None) -> HttpAnswer:
+        """One request; HTTP errors are answers too."""
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                body = response.read().decode("utf-8", "replace")
+                return HttpAnswer(response.status, response.headers, body)
+        except urllib.error.HTTPError as error:
+            return HttpAnswer(error.code, error.headers, error.read().decode("utf-8", "replace"))
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    headers: Any
+    text: str

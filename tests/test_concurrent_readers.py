@@ -8,19 +8,13 @@ no "database is locked", no 5xx, every answer a 200, and the write-ahead log bou
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
-from archive_fixtures import free_port, wait_for_http
-from hostile_server import ROOT, CrawlProcess, crawl_command
+from hostile_server import CrawlProcess, ServedArchive, crawl_command, serving
 
 from newscrawl.demo.server import DemoSites
 from newscrawl.store import Archive
@@ -66,12 +60,9 @@ class ReadLog:
                 self.failures.append((path, status, body[:300]))
 
 
-def read(base: str, path: str, log: ReadLog) -> None:
-    try:
-        with urllib.request.urlopen(base + path, timeout=30) as response:
-            log.record(path, response.status, response.read().decode("utf-8", "replace"))
-    except urllib.error.HTTPError as error:
-        log.record(path, error.code, error.read().decode("utf-8", "replace"))
+def read(server: ServedArchive, path: str, log: ReadLog) -> None:
+    answer = server.get(path)
+    log.record(path, answer.status, answer.text)
 
 
 @pytest.fixture(scope="module")
@@ -83,18 +74,7 @@ def concurrent_run(tmp_path_factory):
     with DemoSites(port=0, articles=ARTICLES) as sites:
         sources = sites.write_sources(folder / "sources.yml")
         artists = sites.write_artists(folder / "artists.yml")
-        port = free_port()
-        with open(folder / "serve.log", "wb") as out:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "newscrawl", "serve", str(db), "--port", str(port)],
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONWARNINGS": "ignore"},
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_http(f"{base}/-/versions.json", process=server)
+        with serving(db, log=folder / "serve.log") as server:
             crawl = CrawlProcess(
                 crawl_command(db=db, sources=sources, artists=artists), log=folder / "crawl.log"
             ).start()
@@ -104,7 +84,7 @@ def concurrent_run(tmp_path_factory):
             def reader(offset: int) -> None:
                 turn = offset
                 while not done.is_set():
-                    read(base, QUERIES[turn % len(QUERIES)], log)
+                    read(server, QUERIES[turn % len(QUERIES)], log)
                     turn += 1
                     time.sleep(THINK_SECONDS)
 
@@ -122,11 +102,8 @@ def concurrent_run(tmp_path_factory):
             for thread in threads:
                 thread.join(timeout=60)
             for path in QUERIES + AFTERWARDS:  # once more, on the finished archive
-                read(base, path, log)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-        yield code, crawl, log, (folder / "serve.log").read_text(errors="replace"), db
+                read(server, path, log)
+        yield code, crawl, log, server.output, db
 
 
 def test_the_crawl_finishes_while_read(concurrent_run):
