@@ -6,6 +6,7 @@ ground truth (``newscrawl.demo.catalog.load_catalog``)."""
 from __future__ import annotations
 
 import urllib.request
+from datetime import datetime
 
 import pytest
 
@@ -59,6 +60,10 @@ def test_demo_article(key, served):
     assert date_match(fields["published_at"], article.published_at), (
         fields["published_at"],
         article.published_at,
+    )
+    # every demo page states the time too: the archive keeps the instant, not just the day
+    assert datetime.fromisoformat(fields["published_at"]) == datetime.fromisoformat(
+        article.published_at
     )
     f1 = body_scores(fields["body"], expected_body(article, fields))[2]
     assert f1 >= MIN_BODY_F1, f"body F1 {f1:.3f}"

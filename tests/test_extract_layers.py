@@ -545,3 +545,13 @@ def test_trafilatura_backs_up_a_container_holding_little_of_the_prose(monkeypatc
     monkeypatch.setattr(pipeline, "_trafilatura", lambda doc: fuller[2:] * 2)
     fields = extract_article(html, URL)
     assert fields["provenance"]["body"] == "html"
+
+
+def test_uk_tabloid_dateline_with_the_time_first():
+    from newscrawl.extract.normalize import parse_text_date
+
+    when = parse_text_date("Published: 09:31 EDT, 6 May 2025")
+    assert when.value.isoformat() == "2025-05-06T09:31:00-04:00"
+    when = parse_text_date("Updated: 14:02 BST, 3 March 2026")
+    assert when.value.isoformat() == "2026-03-03T14:02:00+01:00"
+    assert parse_text_date("6 May 2025").value.isoformat() == "2025-05-06"

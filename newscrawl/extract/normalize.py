@@ -134,6 +134,11 @@ _TZ_ABBR = {"utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": 
 _TZ_ABBR |= {"mdt": -6, "pst": -8, "pdt": -7, "bst": 1, "cet": 1, "cest": 2, "sast": 2}
 _TZ_ABBR |= {"ist": 5.5, "aest": 10, "aedt": 11, "jst": 9}
 _TZ_AFTER = re.compile(r"^\s*\(?(?P<tz>[a-z]{2,4})\b", re.I)
+_TIME_BEFORE = re.compile(
+    r"(?<!\d)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?"
+    r"\s*(?P<tz>[a-z]{2,4})?\s*,?\s*(?:on\s+)?$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -247,17 +252,23 @@ def parse_text_date(text: str) -> When | None:
         month = _MONTHS.get(g["mon"].lower().rstrip("."))
         if month is None:
             continue
+        tz = None
         if g["H"] is None:
-            return _build(g["y"], month, g["d"])
+            # UK-style datelines put the time first: "Published: 09:31 EDT, 6 May 2025".
+            before = _TIME_BEFORE.search(text[: match.start()])
+            if before is None:
+                return _build(g["y"], month, g["d"])
+            g = {**g, **{k: before.group(k) for k in ("H", "M", "S", "ampm")}}
+            if before.group("tz") and before.group("tz").lower() in _TZ_ABBR:
+                tz = timezone(timedelta(hours=_TZ_ABBR[before.group("tz").lower()]))
         hour = int(g["H"])
         ampm = (g["ampm"] or "").replace(".", "").lower()
         if ampm == "pm" and hour < 12:
             hour += 12
         elif ampm == "am" and hour == 12:
             hour = 0
-        tz = None
         after = _TZ_AFTER.match(text[match.end() :])
-        if after and after.group("tz").lower() in _TZ_ABBR:
+        if tz is None and after and after.group("tz").lower() in _TZ_ABBR:
             tz = timezone(timedelta(hours=_TZ_ABBR[after.group("tz").lower()]))
         return _build(g["y"], month, g["d"], hour, g["M"], g["S"], tz)
     return None
