@@ -136,3 +136,66 @@ def test_direct_urls(tmp_path, demo_config, demo_sites, demo_catalog):
     assert rows == [
         {"url": seed.url(demo_sites.base_urls), "canonical_url": seed.url(demo_sites.base_urls)}
     ]
+
+
+def test_budget_caps_article_fetches_per_source(tmp_path, demo_config, demo_sites):
+    sources, artists = demo_config
+    data = yaml.safe_load(sources.read_text())
+    for source in data["sources"]:
+        source["max_pages"] = 3
+    capped = tmp_path / "capped.yml"
+    capped.write_text(yaml.safe_dump(data, sort_keys=False))
+    demo_sites.reset_hits()
+    result = scrapy_crawl(db=tmp_path / "a.db", sources=capped, artists=artists)
+    per_source = {r["source_id"]: r for r in result.query("select * from run_sources")}
+    assert all(r["requested"] == 3 for r in per_source.values()), per_source
+    budget = result.query("select source_id, detail from drops where reason = 'budget'")
+    assert budget and all(r["detail"] == "max_pages 3 reached" for r in budget)
+    assert {r["source_id"] for r in budget} == set(per_source)
+
+
+def test_offsite_and_off_pattern_urls_from_a_sitemap_are_ledger_rows(
+    tmp_path, demo_config, demo_sites
+):
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.session import CrawlSession
+    from newscrawl.spiders.news import NewsSpider
+
+    sources, artists = demo_config
+    settings = {
+        "NEWSCRAWL_DB": str(tmp_path / "a.db"),
+        "NEWSCRAWL_SOURCES": str(sources),
+        "NEWSCRAWL_ARTISTS": str(artists),
+    }
+    crawler = get_crawler(NewsSpider, settings)
+    spider = crawler.spider = crawler._create_spider()
+    session = CrawlSession.of(crawler)
+    popwire = spider.by_id["popwire"]
+    base = demo_sites.base_urls["popwire"]
+    cases = {
+        "https://elsewhere.example/2026/01/a/": ("dropped", "offsite"),
+        base + "about/": ("dropped", "off_pattern"),
+        base + "2026/01/a-new-story/?utm_source=x": ("requested", None),
+    }
+    for url, (outcome, _) in cases.items():
+        assert (
+            spider.consider(popwire, url, {"channel": "sitemap"}, report_off_pattern=True)[0]
+            == outcome
+        )
+    # seen again from a listing: decided once, not reported twice
+    assert (
+        spider.consider(popwire, base + "about/", {"channel": "listing"}, report_off_pattern=False)[
+            0
+        ]
+        == "dropped"
+    )
+    session.close("finished")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        drops = dict(conn.execute("select url, reason from drops"))
+    assert drops == {
+        "https://elsewhere.example/2026/01/a/": "offsite",
+        base + "about/": "off_pattern",
+    }
