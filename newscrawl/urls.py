@@ -8,7 +8,7 @@ request; after fetching, the page's own ``rel=canonical`` wins (see the extract 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that identify a campaign, a click or a session, never a page.
 TRACKING_PARAMS = frozenset(
@@ -55,8 +55,23 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "at_", "__hs")
 # ;jsessionid=... style path parameters.
-_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#;]*", re.IGNORECASE)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _normalize_escapes(text: str, *, safe: str) -> str:
+    """Percent-escapes in normal form (RFC 3986, 6.2.2): escaped unreserved characters
+    decoded (``%7E`` is ``~``), every other escape kept with upper-case hex, and what must
+    be escaped escaped as UTF-8. Never decoding ``%2F``, ``%25`` or bytes that are not
+    UTF-8 text (``%E9`` on a Latin-1 site) keeps the URL pointing at the same page."""
+
+    def unescape(match: re.Match) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return quote(_ESCAPE.sub(unescape, text), safe=safe + "%")
 
 
 def is_tracking_param(name: str) -> bool:
@@ -87,14 +102,16 @@ def canonicalize_url(url: str) -> str:
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
     path = _PATH_SESSION.sub("", parts.path) or "/"
-    # Re-quote with a fixed safe set so %7E and ~ (and friends) compare equal.
-    path = quote(unquote(path), safe="/:@!$&'()*+,;=-._~%")
+    path = _normalize_escapes(path, safe="/:@!$&'()*+,;=-._~")
+    # Latin-1 maps each escaped byte to one character and back: values that are not
+    # UTF-8 text survive the round trip unchanged.
+    query = _normalize_escapes(parts.query, safe="/?:@!$&'()*+,;=-._~")
     query_pairs = [
         (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        for k, v in parse_qsl(query, keep_blank_values=True, encoding="latin-1")
         if not is_tracking_param(k)
     ]
-    query = urlencode(sorted(query_pairs), doseq=True)
+    query = urlencode(sorted(query_pairs), doseq=True, encoding="latin-1")
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
