@@ -7,13 +7,10 @@ rejection into a ``drops`` row, so nothing fetched disappears silently.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
-from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
@@ -23,6 +20,7 @@ from newscrawl.dedupe import Deduplicator
 from newscrawl.items import Article, Page
 from newscrawl.session import CrawlSession
 from newscrawl.urls import canonicalize_url
+from newscrawl.workers import WorkerPool
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -106,12 +104,19 @@ def _extract_in_worker(body: bytes, url: str, headers: dict, evidence: dict) -> 
         return {"error": error.reason, "detail": str(error)}
 
 
+# Extraction workers yield the CPU to the reactor (and to other processes) when cores
+# are short: on two cores the reactor is the bottleneck of a crawl (bench/crawl.py).
+EXTRACT_NICENESS = 10
+
+
 class ExtractPipeline:
     """Turn a :class:`Page` into an :class:`Article` with the layered extractor.
 
     Extraction is the CPU cost of a crawl, so it runs in a pool of worker processes
     (``NEWSCRAWL_EXTRACT_WORKERS``, default: one per core; 0 runs it in-process) and
-    the reactor stays free to download.
+    the reactor stays free to download. The pool is driven by the event loop itself
+    (:mod:`newscrawl.workers`) and its workers run at a lower CPU priority, so on a
+    small machine the reactor keeps a core and extraction takes the rest.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -120,7 +125,7 @@ class ExtractPipeline:
         self.min_words = settings.getint("NEWSCRAWL_MIN_WORDS", 40)
         workers = settings.get("NEWSCRAWL_EXTRACT_WORKERS")
         self.workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
-        self.executor: Executor | None = None
+        self.executor: WorkerPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -128,25 +133,23 @@ class ExtractPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
-            # forkserver: workers never inherit the reactor, sockets or the database.
-            self.executor = ProcessPoolExecutor(
+            self.executor = WorkerPool(
                 self.workers,
-                mp_context=get_context("forkserver"),
+                niceness=EXTRACT_NICENESS,
                 initializer=_exit_with,
                 initargs=(os.getpid(),),
             )
 
     def close_spider(self) -> None:
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor.close()
             self.executor = None
 
     async def _extract(self, page: Page) -> dict:
         args = (page.body, page.url, dict(page.headers), dict(page.discovery))
         if self.executor is None:
             return _extract_in_worker(*args)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, _extract_in_worker, *args)
+        return await self.executor.run(_extract_in_worker, *args)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):

@@ -1,0 +1,72 @@
+"""The loop-driven worker pool behind the extract step: results, errors, a worker that
+dies, priority and shutdown, with real worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+import os
+import time
+
+import psutil
+import pytest
+
+from newscrawl.workers import WorkerDied, WorkerPool
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture
+def pool():
+    pool = WorkerPool(2, niceness=5)
+    yield pool
+    pool.close()
+
+
+def test_results_and_errors_come_back_to_their_callers(pool):
+    async def main():
+        squares = [pool.run(operator.mul, n, n) for n in range(40)]
+        results = await asyncio.gather(*squares)
+        with pytest.raises(ZeroDivisionError):
+            await pool.run(operator.truediv, 1, 0)
+        pids = set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(20))))
+        return results, pids
+
+    results, pids = run(main())
+    assert results == [n * n for n in range(40)]
+    assert len(pids) <= 2 and os.getpid() not in pids
+
+
+def test_large_payloads_cross_the_pipes_whole(pool):
+    body = os.urandom(3 * 1024 * 1024)  # far more than a pipe buffer, both ways
+    assert run(pool.run(bytes, body)) == body
+
+
+def test_workers_run_at_a_lower_priority(pool):
+    assert run(pool.run(os.nice, 0)) == os.nice(0) + 5
+
+
+def test_a_dead_worker_fails_its_own_task_and_is_replaced(pool):
+    async def main():
+        await pool.run(time.sleep, 0)  # both workers up
+        survivor = asyncio.ensure_future(pool.run(time.sleep, 0.5))
+        await asyncio.sleep(0)  # sent to one worker; the next task goes to the other
+        with pytest.raises(WorkerDied):
+            await pool.run(os._exit, 3)
+        await survivor  # the other worker's task is unaffected
+        return await asyncio.gather(*(pool.run(operator.add, n, 1) for n in range(10)))
+
+    assert run(main()) == list(range(1, 11))
+    assert pool.restarts == 1
+
+
+def test_close_ends_every_worker_process():
+    pool = WorkerPool(2)
+    run(pool.run(time.sleep, 0))
+    workers = [w.process.pid for w in pool._workers]
+    pool.close()
+    assert not [pid for pid in workers if psutil.pid_exists(pid)]
+    with pytest.raises(RuntimeError, match="closed"):
+        run(pool.run(os.getpid))
