@@ -223,6 +223,25 @@ def m003_views(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_fts_reindex_on_text_change(db: Database) -> None:
+    # m002's update trigger re-indexed an article (an FTS delete and insert of its whole
+    # text) on any update: a refetch that changed only fetched_at, the artists list
+    # written after the mentions. Only a change of an indexed column needs it.
+    db.execute("drop trigger if exists articles_au")
+    db.execute(
+        """
+        create trigger articles_au after update of title, description, body on articles
+        begin
+          insert into articles_fts (articles_fts, rowid, title, description, body)
+            values ('delete', old.rowid, old.title, old.description, old.body);
+          insert into articles_fts (rowid, title, description, body)
+            values (new.rowid, new.title, new.description, new.body);
+        end
+        """
+    )
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the latest schema (idempotent)."""
     migrations.apply(db)
