@@ -28,7 +28,8 @@ from newscrawl.store import Archive
 
 PR_CAPBSET_DROP = 24
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2
-FILE_SIZE_LIMIT = 200 * 1024
+ROOM = 256 * 1024
+"""How much a file of the crawl may grow on the "small disk"."""
 
 
 def _as_an_ordinary_user() -> None:
@@ -41,10 +42,13 @@ def _as_an_ordinary_user() -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
 
-def _with_a_small_disk() -> None:
-    # preexec_fn: writes past FILE_SIZE_LIMIT fail (EFBIG) instead of killing the process.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
+def _small_disk(limit: int):
+    def preexec() -> None:
+        # Writes past ``limit`` fail (EFBIG) instead of killing the process (SIGXFSZ).
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return preexec
 
 
 def crawl(demo_config, db, *, preexec=None, settings=None) -> subprocess.CompletedProcess:
@@ -148,9 +152,11 @@ def test_read_only_archive_folder(crawled_archive, demo_config, tmp_path, existi
 
 def test_disk_full_halfway_stops_the_crawl_cleanly(demo_config, tmp_path):
     db = tmp_path / "archive.db"
+    Archive(db).close()  # an empty archive: the disk fills with what the crawl writes
+    limit = db.stat().st_size + ROOM
     # Small batches: the disk fills while pages are still being fetched.
     proc = crawl(
-        demo_config, db, preexec=_with_a_small_disk, settings={"NEWSCRAWL_BATCH_SIZE": "10"}
+        demo_config, db, preexec=_small_disk(limit), settings={"NEWSCRAWL_BATCH_SIZE": "10"}
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output[-3000:]
@@ -160,6 +166,7 @@ def test_disk_full_halfway_stops_the_crawl_cleanly(demo_config, tmp_path):
     assert "Spider closed (archive_error)" in output
     written = check_consistent(db)  # the failed batch left nothing behind
     assert written < 46
+    print(f"disk full after {written} of 46 articles: {last_line(proc)}")
     # With room to write, the next crawl completes the archive.
     proc = crawl(demo_config, db)
     assert proc.returncode == 0, proc.stderr[-3000:]
