@@ -179,6 +179,8 @@ class NewsSpider(scrapy.Spider):
         # URL → what this crawl decided for it (see consider()).
         self.decided: dict[str, str] = {}
         self.budget_used: dict[str, int] = {}
+        # The previous crawl did not finish: follow listings past known territory.
+        self.catch_up = False
         for url in self.direct_urls:
             if self.source_for(url) is None:
                 raise ConfigError(
@@ -347,9 +349,28 @@ class NewsSpider(scrapy.Spider):
         self.decided = state.setdefault("decided", self.decided)
         self.budget_used = state.setdefault("budget_used", self.budget_used)
 
+    def _after_an_unfinished_run(self) -> bool:
+        """True when the previous crawl of this archive did not finish (killed, stopped,
+        its disk full): pages it fetched last may be missing behind listing pages whose
+        other links are all archived, so this crawl does not stop at known territory."""
+        archive, run_id = self.session.archive, self.session.run_id
+        if archive is None or run_id is None:
+            return False
+        row = archive.db.execute(
+            "select finish_reason from crawl_runs where id < ? and spider = ?"
+            " order by id desc limit 1",
+            [run_id, self.name],
+        ).fetchone()
+        return row is not None and row[0] != "finished"
+
     async def start(self) -> AsyncIterator[Any]:
         self._keep_in_job_state()
         self.session.open()
+        self.catch_up = self._after_an_unfinished_run()
+        if self.catch_up:
+            self.logger.info(
+                "The previous crawl did not finish: listings are followed to max_listing_pages"
+            )
         if self.direct_urls:
             # Fetch exactly these pages, now: no discovery, no incremental skipping.
             for url in self.direct_urls:
@@ -443,8 +464,9 @@ class NewsSpider(scrapy.Spider):
             if request is not None:
                 yield request
         # Follow pagination while pages list articles the archive does not have yet
-        # (found here or by another channel in this crawl); stop at known territory.
-        if new_articles and page_number < source.max_listing_pages:
+        # (found here or by another channel in this crawl); stop at known territory,
+        # unless the previous crawl did not finish.
+        if (new_articles or self.catch_up) and page_number < source.max_listing_pages:
             for url in result.next_pages[:1]:
                 if domain_allowed(url, source.allowed_domains):
                     yield self._channel_request(
