@@ -212,3 +212,35 @@ def test_sigterm_then_resume_from_jobdir_loses_and_doubles_nothing(scaled, tmp_p
         conn.close()
     assert all(e.get("channels") for e in evidence)
     print(f"SIGTERM after {stopped['articles_new']} articles; resumed run {second.seconds:.1f} s")
+
+
+def test_after_an_unfinished_run_listings_are_walked_past_known_territory(demo_sites, tmp_path):
+    # A crawl killed (or stopped by a full disk) after storing the articles of a listing's
+    # first page but before those of its later pages: the next crawl must find them,
+    # although every article on the first page is already archived.
+    from crawling import scrapy_crawl
+
+    sources = demo_sites.write_sources(tmp_path / "sources.yml")
+    artists = demo_sites.write_artists(tmp_path / "artists.yml")
+    db = tmp_path / "archive.db"
+    scrapy_crawl(db=db, sources=sources, artists=artists)
+    conn = sqlite3.connect(db)
+    lost = [
+        (article_id, url)
+        for article_id, url, discovery in conn.execute(
+            "select id, url, discovery from articles where source_id = 'showbizbulletin'"
+        )
+        if not json.loads(discovery)["via"].endswith("page=1")
+    ]
+    assert len(lost) >= 3  # only the later listing pages link to these
+    for article_id, _ in lost:
+        conn.execute("delete from mentions where article_id = ?", [article_id])
+        conn.execute("delete from articles where id = ?", [article_id])
+    conn.execute("update crawl_runs set finished_at = null, finish_reason = null")  # killed
+    conn.commit()
+    conn.close()
+
+    rerun = scrapy_crawl(db=db, sources=sources, artists=artists)
+    assert "listings are followed to max_listing_pages" in rerun.output
+    assert {url for _, url in lost} <= {r["url"] for r in rerun.query("select url from articles")}
+    assert check_consistent(db) == 46
