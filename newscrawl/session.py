@@ -45,7 +45,14 @@ RECORDED_SETTINGS = (
 
 def check_writable(settings: Any) -> None:
     """Raise :class:`NewscrawlError` (one line) unless the crawl can write its archive
-    and its WARC folder: a read-only file or folder fails here, before any request."""
+    and its WARC folder: a read-only file or folder fails here, before any request.
+    A Redis-mode worker never opens the archive, so only its WARC folder is checked."""
+    if not settings.get("NEWSCRAWL_REDIS_URL"):
+        _check_archive_writable(settings)
+    _check_warc_writable(settings)
+
+
+def _check_archive_writable(settings: Any) -> None:
     db_path = Path(settings.get("NEWSCRAWL_DB") or "archive/archive.db")
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +71,9 @@ def check_writable(settings: Any) -> None:
         raise NewscrawlError(f"{db_path}: cannot write to the archive: {error}") from None
     finally:
         archive.db.close()
+
+
+def _check_warc_writable(settings: Any) -> None:
     if settings.getbool("NEWSCRAWL_WARC_ENABLED", True):
         from newscrawl.warc import warc_dir_for
 

@@ -53,6 +53,10 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newscrawl.ledger.CoverageLedger": 500,
 }
+# Redis mode when NEWSCRAWL_REDIS_URL is set; does nothing otherwise (docs/scaling.md).
+ADDONS = {
+    "newscrawl.scale.addon.RedisScaleOut": 0,
+}
 
 # --- newscrawl (documented in docs/settings.md) ---
 NEWSCRAWL_DB = "archive/archive.db"
@@ -69,3 +73,5 @@ NEWSCRAWL_REFRESH_AGES = "1h,1d,7d"
 NEWSCRAWL_PROGRESS_INTERVAL = 30.0
 NEWSCRAWL_MAX_CRAWL_DELAY = 60.0
 NEWSCRAWL_REDIS_URL = ""
+NEWSCRAWL_REDIS_PREFIX = ""  # empty: the spider name (news)
+NEWSCRAWL_REDIS_WORKER_TTL = 30.0

@@ -14,10 +14,13 @@ configured source).
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from http import HTTPStatus
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -87,8 +90,17 @@ def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
 
 
 def packaged_config(name: str) -> str:
-    """Path of a config file shipped in ``newscrawl/data/``."""
-    return str(resources.files("newscrawl") / "data" / name)
+    """Path of a config file shipped in ``newscrawl/data/``.
+
+    Scrapyd runs the project from a zipped egg, where the file has no path of its own:
+    it is then copied to a temporary file of this process.
+    """
+    resource = resources.files("newscrawl") / "data" / name
+    if isinstance(resource, Path):
+        return str(resource)
+    target = Path(tempfile.gettempdir()) / f"newscrawl-{os.getpid()}-{name}"
+    target.write_bytes(resource.read_bytes())
+    return str(target)
 
 
 def _split(value: str | None) -> list[str]:
@@ -332,6 +344,8 @@ class NewsSpider(scrapy.Spider):
                 **self._slot_meta(source),
                 "newscrawl_article": True,
                 "handle_httpstatus_list": ARTICLE_STATUSES,
+                # Travels with the request when another process fetches it (Redis mode).
+                "newscrawl_evidence": self.candidates[url],
             },
         )
         return "requested", request
@@ -483,7 +497,9 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Page]:
         source = self.by_id[response.meta["source_id"]]
         request_url = requested_url(response.request)
-        evidence = self.candidates.pop(request_url, {})
+        evidence = self.candidates.pop(request_url, None) or response.meta.get(
+            "newscrawl_evidence", {}
+        )
         self.session.count(source.id, "fetched")
         if response.status >= 400 or response.status < 200 or response.status == 204:
             self._drop(

@@ -1,0 +1,63 @@
+"""The Scrapy add-on that switches a crawl to Redis mode (listed in ``ADDONS``).
+
+Without ``NEWSCRAWL_REDIS_URL`` it does nothing. With it, the crawl shares its frontier
+with every other worker on that Redis (:class:`~newscrawl.scale.frontier.SharedFrontier`
+over scrapy-redis) and, in place of the dedupe and store steps, queues its items for
+``newscrawl ingest`` (:class:`~newscrawl.scale.redis_queue.RedisQueuePipeline`); the
+crawl session then writes through a :class:`~newscrawl.scale.redis_queue.RedisWriter`
+instead of opening the SQLite archive. robots.txt is checked by
+:class:`~newscrawl.scale.robots.SharedRobotsTxtMiddleware` (see there why). Settings are
+set at add-on priority, so ``-s NAME=VALUE`` still overrides any of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from newscrawl.errors import NewscrawlError
+
+logger = logging.getLogger(__name__)
+
+REPLACED_STEPS = ("newscrawl.pipelines.DedupePipeline", "newscrawl.pipelines.StorePipeline")
+QUEUE_STEP = "newscrawl.scale.redis_queue.RedisQueuePipeline"
+ROBOTS_STEP = "newscrawl.middlewares.RobotsTxtCrawlDelayMiddleware"
+SHARED_ROBOTS_STEP = "newscrawl.scale.robots.SharedRobotsTxtMiddleware"
+
+
+class RedisScaleOut:
+    """Redis mode when ``NEWSCRAWL_REDIS_URL`` is set (see docs/scaling.md)."""
+
+    def update_settings(self, settings: Any) -> None:
+        url = settings.get("NEWSCRAWL_REDIS_URL")
+        if not url:
+            return
+        try:
+            import scrapy_redis  # noqa: F401
+        except ImportError:
+            raise NewscrawlError(
+                "NEWSCRAWL_REDIS_URL needs the scale extra: pip install 'newscrawl[scale]'"
+            ) from None
+        prefix = settings.get("NEWSCRAWL_REDIS_PREFIX") or "%(spider)s"
+        for name, value in {
+            "SCHEDULER": "newscrawl.scale.frontier.SharedFrontier",
+            "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+            "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+            "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "SCHEDULER_PERSIST": True,
+            "REDIS_URL": url,
+        }.items():
+            settings.set(name, value, priority="addon")
+        pipelines = settings["ITEM_PIPELINES"]
+        order = max((pipelines.get(step) or 0) for step in REPLACED_STEPS) or 500
+        for step in REPLACED_STEPS:
+            pipelines[step] = None
+        pipelines[QUEUE_STEP] = order
+        middlewares = settings["DOWNLOADER_MIDDLEWARES"]
+        robots = middlewares.get(ROBOTS_STEP)
+        if robots is not None:
+            middlewares[ROBOTS_STEP] = None
+            middlewares[SHARED_ROBOTS_STEP] = robots
+        if settings.get("JOBDIR"):
+            logger.warning("JOBDIR is ignored in Redis mode: the frontier lives in Redis")

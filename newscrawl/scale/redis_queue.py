@@ -1,0 +1,365 @@
+"""Redis mode, worker side: the message format, the queue writer and the pipeline step.
+
+In Redis mode a worker runs WARC → extract → tag and then, instead of writing SQLite,
+pushes one JSON message per outcome onto the list ``<prefix>:items``; ``newscrawl
+ingest`` (:mod:`newscrawl.scale.ingest`) is the single writer that drains it into the
+archive through the dedupe and store steps. Every message is an object with ``v``
+(format version, 1), ``type``, ``run`` (the worker run that sent it) and ``seq`` (its
+position among that run's messages, from 1), plus:
+
+* ``run_start``: ``spider``, ``args``, ``settings``, ``host``, ``pid``, ``version``,
+  ``started_at``, ``sources`` and ``artists`` (the configuration to sync) and
+  ``active_artist_ids``;
+* ``article``: ``article``, the :class:`~newscrawl.items.Article` fields with its
+  mentions (no page body: the raw response is in the worker's WARC files);
+* ``drop``: ``drop``, the :class:`~newscrawl.store.Drop` fields;
+* ``run_finish``: ``finish_reason``, ``finished_at``, ``counts``, ``per_source``, ``stats``.
+
+``run`` + ``seq`` let the ingester apply every message exactly once, even when it
+replays a batch after a crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from newscrawl import __version__
+from newscrawl.errors import NewscrawlError
+from newscrawl.items import Article, Mention
+from newscrawl.session import CrawlSession
+from newscrawl.store import Drop, StoreOutcome, utcnow
+
+if TYPE_CHECKING:
+    import redis
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_VERSION = 1
+MESSAGE_TYPES = ("run_start", "article", "drop", "run_finish")
+
+
+class MessageError(ValueError):
+    """A queue message that cannot be read (bad JSON, unknown version or type)."""
+
+
+@dataclass(frozen=True)
+class RedisKeys:
+    """The Redis keys of one crawl namespace (``NEWSCRAWL_REDIS_PREFIX``, default: the
+    spider name). scrapy-redis keeps its queue and "seen" set at ``<prefix>:requests``
+    and ``<prefix>:dupefilter``."""
+
+    prefix: str
+
+    @classmethod
+    def for_spider(cls, settings: Any, spider_name: str) -> RedisKeys:
+        return cls(settings.get("NEWSCRAWL_REDIS_PREFIX") or spider_name)
+
+    @property
+    def items(self) -> str:
+        """List of messages for the ingester (workers push right, it pops left)."""
+        return f"{self.prefix}:items"
+
+    @property
+    def processing(self) -> str:
+        """Messages the ingester has taken but not yet committed."""
+        return f"{self.prefix}:items:processing"
+
+    @property
+    def dead(self) -> str:
+        """Messages the ingester could not read, kept for a human to look at."""
+        return f"{self.prefix}:items:dead"
+
+    @property
+    def ingester(self) -> str:
+        """Lock held by the one running ingester."""
+        return f"{self.prefix}:ingester"
+
+    @property
+    def runs(self) -> str:
+        """Counter numbering worker runs."""
+        return f"{self.prefix}:runs"
+
+    def worker(self, worker_id: str) -> str:
+        """Lease of a live worker (expires when the worker stops renewing it)."""
+        return f"{self.prefix}:workers:{worker_id}"
+
+    @property
+    def workers_pattern(self) -> str:
+        return f"{self.prefix}:workers:*"
+
+    def inflight(self, worker_id: str) -> str:
+        """Requests a worker has taken from the queue and not finished."""
+        return f"{self.prefix}:inflight:{worker_id}"
+
+    @property
+    def inflight_pattern(self) -> str:
+        return f"{self.prefix}:inflight:*"
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for ``url`` (``redis://host:port/db``) that answers PING, or a
+    :class:`~newscrawl.errors.NewscrawlError` naming the server."""
+    import redis
+
+    try:
+        server = redis.Redis.from_url(
+            url, socket_timeout=30, socket_connect_timeout=10, retry_on_timeout=True
+        )
+        server.ping()
+    except (redis.RedisError, ValueError) as error:
+        raise NewscrawlError(f"cannot reach Redis at {redacted(url)}: {error}") from None
+    return server
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One message as compact UTF-8 JSON."""
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode(raw: bytes | str) -> dict[str, Any]:
+    """Parse and check one message; raises :class:`MessageError`."""
+    try:
+        message = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MessageError(f"not JSON: {error}") from None
+    if not isinstance(message, dict):
+        raise MessageError("not a JSON object")
+    if message.get("v") != MESSAGE_VERSION:
+        raise MessageError(f"unknown message version {message.get('v')!r}")
+    if message.get("type") not in MESSAGE_TYPES:
+        raise MessageError(f"unknown message type {message.get('type')!r}")
+    if not isinstance(message.get("run"), str) or not isinstance(message.get("seq"), int):
+        raise MessageError("message without run and seq")
+    return message
+
+
+_ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
+_MENTION_FIELDS = frozenset(f.name for f in dataclasses.fields(Mention))
+_DROP_FIELDS = frozenset(f.name for f in dataclasses.fields(Drop))
+
+
+def article_to_dict(article: Article) -> dict[str, Any]:
+    """The article's fields, mentions included, as JSON-ready values."""
+    return dataclasses.asdict(article)
+
+
+def article_from_dict(data: dict[str, Any]) -> Article:
+    """Rebuild an :class:`Article` (fields unknown to this version are ignored)."""
+    values = {k: v for k, v in data.items() if k in _ARTICLE_FIELDS and k != "mentions"}
+    mentions = [
+        Mention(**{k: v for k, v in m.items() if k in _MENTION_FIELDS})
+        for m in data.get("mentions") or []
+    ]
+    return Article(**values, mentions=mentions)
+
+
+def drop_from_dict(data: dict[str, Any]) -> Drop:
+    return Drop(**{k: v for k, v in data.items() if k in _DROP_FIELDS})
+
+
+def source_record(source: Any) -> dict[str, Any]:
+    """What :meth:`Archive.sync_sources` stores about a source."""
+    return {
+        "id": source.id,
+        "name": source.name,
+        "homepage": source.homepage,
+        "allowed_domains": list(source.allowed_domains),
+        "config": source.to_dict() if hasattr(source, "to_dict") else None,
+    }
+
+
+def artist_record(artist: Any) -> dict[str, Any]:
+    """What :meth:`Archive.sync_artists` stores about an artist."""
+    return {
+        "id": artist.id,
+        "name": artist.name,
+        "aliases": list(getattr(artist, "aliases", ()) or ()),
+        "wikidata": getattr(artist, "wikidata", None),
+    }
+
+
+# -- the worker's writer ----------------------------------------------------------------
+
+
+class RedisWriter:
+    """Stands in for :class:`~newscrawl.store.Archive` in a Redis-mode worker.
+
+    It has the archive methods the crawl session, spider and pipelines call. Writes
+    become messages on the item queue; lookups return None, because a worker never
+    reads the archive (it may run on another machine): whether a URL is fetched is
+    decided by the shared, persisted "seen" set alone (see docs/scaling.md).
+    """
+
+    def __init__(self, server: redis.Redis, keys: RedisKeys) -> None:
+        self.server = server
+        self.keys = keys
+        self.run_key: str | None = None
+        self.seq = 0
+        self.pushed = 0
+        self._sources: list[dict[str, Any]] = []
+        self._artists: list[dict[str, Any]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisWriter:
+        settings = crawler.settings
+        url = settings.get("NEWSCRAWL_REDIS_URL")
+        spider = getattr(crawler, "spider", None)
+        keys = RedisKeys.for_spider(settings, getattr(spider, "name", "news"))
+        writer = cls(connect(url), keys)
+        logger.info("Redis mode: items go to %s on %s", keys.items, redacted(url))
+        return writer
+
+    # Archive interface: reference data and runs
+
+    def sync_sources(self, sources: Iterable[Any]) -> None:
+        self._sources = [source_record(s) for s in sources]
+
+    def sync_artists(self, artists: Iterable[Any]) -> None:
+        self._artists = [artist_record(a) for a in artists]
+
+    def start_run(
+        self, *, spider: str, args: dict | None = None, settings: dict | None = None
+    ) -> int:
+        """Number the run (shared counter) and announce it; returns the number, which
+        names this run's WARC files. The archive's ``crawl_runs.id`` is the ingester's."""
+        number = int(self.server.incr(self.keys.runs))
+        # The counter restarts if Redis loses its data; the random part keeps keys unique.
+        self.run_key = f"{number}-{secrets.token_hex(4)}"
+        self._push(
+            [
+                {
+                    "type": "run_start",
+                    "spider": spider,
+                    "args": args or {},
+                    "settings": settings or {},
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "version": __version__,
+                    "started_at": utcnow(),
+                    "sources": self._sources,
+                    "artists": self._artists,
+                    "active_artist_ids": [a["id"] for a in self._artists],
+                }
+            ]
+        )
+        return number
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        finish_reason: str,
+        counts: dict[str, int],
+        per_source: dict[str, dict[str, int]] | None = None,
+        stats: dict | None = None,
+    ) -> None:
+        self._push(
+            [
+                {
+                    "type": "run_finish",
+                    "finish_reason": finish_reason,
+                    "finished_at": utcnow(),
+                    "counts": counts,
+                    "per_source": per_source or {},
+                    "stats": stats or {},
+                }
+            ]
+        )
+
+    # Archive interface: lookups (a worker knows nothing; see the class docstring)
+
+    def archived_page(self, url: str) -> None:
+        return None
+
+    def dropped_page(self, url: str) -> None:
+        return None
+
+    def article_with_hash(self, content_hash: str) -> None:
+        return None
+
+    # Archive interface: writes
+
+    def write_batch(
+        self,
+        articles: Sequence[Article],
+        drops: Sequence[Drop] = (),
+        *,
+        run_id: int | None,
+        active_artist_ids: Iterable[str] | None = None,
+        replay: bool = False,
+    ) -> list[StoreOutcome]:
+        """Queue ``drops`` then ``articles`` in one atomic push; every article's
+        outcome is ``queued`` (the ingester decides new / updated / duplicate)."""
+        # Drops first: an article stored later removes a drop of its URL, which is what
+        # Archive.write_batch does for drops and articles of one batch.
+        messages = [{"type": "drop", "drop": dataclasses.asdict(d)} for d in drops]
+        messages += [{"type": "article", "article": article_to_dict(a)} for a in articles]
+        self._push(messages)
+        return [StoreOutcome(0, "queued") for _ in articles]
+
+    def close(self) -> None:
+        self.server.close()
+
+    def _push(self, messages: list[dict[str, Any]]) -> None:
+        if not messages:
+            return
+        if self.run_key is None:
+            raise RuntimeError("RedisWriter: start_run() must come first")
+        encoded = []
+        for message in messages:
+            self.seq += 1
+            envelope = {"v": MESSAGE_VERSION, "run": self.run_key, "seq": self.seq, **message}
+            encoded.append(encode(envelope))
+        # One RPUSH of many values is atomic: a crash pushes all of them or none.
+        self.server.rpush(self.keys.items, *encoded)
+        self.pushed += len(encoded)
+
+
+class RedisQueuePipeline:
+    """Redis mode's last step (in place of dedupe and store): queue each article for
+    the ingester, which dedupes and stores it. Drops reach the queue through the crawl
+    session, like in a local crawl."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisQueuePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        writer = CrawlSession.of(self.crawler).open()
+        if not isinstance(writer, RedisWriter):
+            raise NewscrawlError("RedisQueuePipeline needs NEWSCRAWL_REDIS_URL (Redis mode)")
+
+    def close_spider(self) -> None:
+        CrawlSession.of(self.crawler).flush()
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Article):
+            CrawlSession.of(self.crawler).add_article(item)
+            self.crawler.stats.inc_value("newscrawl/queued")
+        return item
