@@ -10,6 +10,7 @@ from newscrawl.commands.demo import demo
 from newscrawl.commands.demo_site import demo_site
 from newscrawl.commands.export import export
 from newscrawl.commands.extract import extract
+from newscrawl.commands.ingest import ingest
 from newscrawl.commands.reextract import reextract
 from newscrawl.commands.serve import serve
 from newscrawl.commands.stats import stats
@@ -19,3 +20,4 @@ COMMANDS: list = [demo, export, reextract, serve, stats]
 COMMANDS.append(tag)
 COMMANDS.append(demo_site)
 COMMANDS.append(extract)
+COMMANDS.append(ingest)

@@ -1,0 +1,483 @@
+"""The one archive writer of Redis mode: drain the item queue into SQLite.
+
+Workers push messages (:mod:`newscrawl.scale.redis_queue`) onto ``<prefix>:items``; the
+:class:`Ingester` applies them through the same dedupe rules
+(:class:`~newscrawl.dedupe.Deduplicator`) and store (:meth:`Archive.write_batch
+<newscrawl.store.Archive.write_batch>`) as a local crawl, with the reliable-queue
+pattern:
+
+1. ``BLMOVE``/``LMOVE`` up to ``batch`` messages from the queue to
+   ``<prefix>:items:processing``;
+2. apply them, in order, in one SQLite transaction, which also records per worker run
+   the ``seq`` of the last message applied (table ``ingest_runs``);
+3. after the commit, remove them from the processing list.
+
+A crash before 3 leaves the batch in the processing list; the next ingester applies it
+first. Messages the archive already holds (``seq`` not above the recorded one) are
+skipped, so a replayed batch changes nothing, and a batch that did not commit is applied
+as if for the first time. One ingester runs per queue (lock ``<prefix>:ingester``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newscrawl.dedupe import Deduplicator
+from newscrawl.errors import NewscrawlError
+from newscrawl.items import Article
+from newscrawl.scale.redis_queue import (
+    MessageError,
+    RedisKeys,
+    article_from_dict,
+    connect,
+    decode,
+    drop_from_dict,
+    redacted,
+)
+from newscrawl.store import Archive, Drop
+
+if TYPE_CHECKING:
+    import redis
+
+logger = logging.getLogger(__name__)
+
+INGEST_RUNS_SQL = """
+create table if not exists ingest_runs (
+    run_key text primary key,      -- the worker run that sent the messages
+    run_id integer not null,       -- its crawl_runs row
+    worker text,                   -- host/pid of the worker
+    last_seq integer not null,     -- last message of the run applied to this archive
+    active_artists text,           -- JSON: artists the worker tagged for
+    counts text                    -- JSON: what the ingester did with the run's messages
+)
+"""
+
+# Renew if this value is still ours (a lapsed lock may belong to another ingester now).
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+# Take over a lock whose value is still the one we saw (its holder is dead).
+_TAKE_OVER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+class _NothingArchived:
+    """Lookups for replaying a run's own articles into a fresh Deduplicator."""
+
+    def archived_page(self, url: str) -> None:
+        return None
+
+    def article_with_hash(self, content_hash: str) -> None:
+        return None
+
+
+_NOTHING_ARCHIVED = _NothingArchived()
+
+
+class _Record:
+    """A source or artist as :meth:`Archive.sync_sources` / ``sync_artists`` read it."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.__dict__.update(data)
+        if data.get("config") is not None:
+            self.to_dict = lambda: data["config"]
+
+
+@dataclass
+class _Run:
+    """One worker run as the ingester knows it (an ``ingest_runs`` row)."""
+
+    key: str
+    run_id: int
+    last_seq: int
+    active: list[str] | None
+    counts: dict[str, Any]
+    deduplicator: Deduplicator | None = field(default=None, repr=False)
+
+    def count(self, name: str, source_id: str | None = None) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+        if source_id is not None:
+            per_source = self.counts.setdefault("sources", {}).setdefault(source_id, {})
+            per_source[name] = per_source.get(name, 0) + 1
+
+
+@dataclass
+class IngestTotals:
+    """What one :meth:`Ingester.run` did."""
+
+    messages: int = 0
+    batches: int = 0
+    replayed: int = 0
+    dead: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        o = self.outcomes
+        return (
+            f"{self.messages} messages in {self.batches} batches: {o['new']} new,"
+            f" {o['updated']} updated, {o['unchanged']} unchanged articles,"
+            f" {o['drop']} drops ({o['duplicate']} duplicates), {o['run_start']} runs started,"
+            f" {o['run_finish']} finished; {self.replayed} replayed, {self.dead} unreadable"
+        )
+
+
+def _faults() -> dict[str, float]:
+    # Test hook (docs/scaling.md): NEWSCRAWL_INGEST_FAULTS="crash-in-batch=3,delay=0.01"
+    # kills this process with SIGKILL inside the 3rd batch's transaction; also
+    # crash-after-commit=N (between commit and acknowledgement) and delay=SECONDS (per message).
+    faults = {}
+    for part in os.environ.get("NEWSCRAWL_INGEST_FAULTS", "").split(","):
+        if "=" in part:
+            name, value = part.split("=", 1)
+            faults[name.strip()] = float(value)
+    return faults
+
+
+class Ingester:
+    """Drains ``<prefix>:items`` on ``redis_url`` into the archive at ``db_path``."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        db_path: str | os.PathLike,
+        *,
+        prefix: str = "news",
+        batch_size: int = 100,
+        idle_exit: float | None = None,
+        lock_ttl: float = 15.0,
+        progress: Callable[[IngestTotals], None] | None = None,
+        progress_interval: float = 5.0,
+    ) -> None:
+        if batch_size < 1:
+            raise NewscrawlError(f"--batch must be at least 1, got {batch_size}")
+        self.redis_url = redis_url
+        self.db_path = Path(db_path)
+        self.keys = RedisKeys(prefix)
+        self.batch_size = batch_size
+        self.idle_exit = idle_exit
+        self.lock_ttl_ms = int(lock_ttl * 1000)
+        self.progress = progress
+        self.progress_interval = progress_interval
+        self.totals = IngestTotals()
+        self.stopping = False
+        self._runs: dict[str, _Run] = {}
+        self._faults = _faults()
+        self._lock_value = json.dumps(
+            {"host": socket.gethostname(), "pid": os.getpid(), "at": time.time()}
+        )
+
+    def stop(self, *_: Any) -> None:
+        """Finish the current batch, then return from :meth:`run`."""
+        self.stopping = True
+
+    def run(self) -> IngestTotals:
+        """Apply messages until stopped, or until the queue stayed idle ``idle_exit`` s."""
+        server = connect(self.redis_url)
+        archive = Archive(self.db_path)
+        try:
+            archive.db.execute(INGEST_RUNS_SQL)
+            self._acquire_lock(server)
+            try:
+                self._loop(server, archive)
+            finally:
+                server.eval(
+                    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end",
+                    1,
+                    self.keys.ingester,
+                    self._lock_value,
+                )
+        finally:
+            archive.close()
+            server.close()
+        return self.totals
+
+    # -- the loop -------------------------------------------------------------------
+
+    def _loop(self, server: redis.Redis, archive: Archive) -> None:
+        idle_since: float | None = None
+        reported = time.monotonic()
+        while not self.stopping:
+            self._renew_lock(server)
+            batch = server.lrange(self.keys.processing, 0, -1)
+            if batch:
+                logger.info("Applying %d messages left by an interrupted ingester", len(batch))
+            else:
+                batch = self._take(server)
+            if not batch:
+                if self.idle_exit is not None and self._idle(server):
+                    idle_since = idle_since or time.monotonic()
+                    if time.monotonic() - idle_since >= self.idle_exit:
+                        break
+                else:
+                    idle_since = None
+                continue
+            idle_since = None
+            self._apply_batch(server, archive, batch)
+            if self.progress and time.monotonic() - reported >= self.progress_interval:
+                reported = time.monotonic()
+                self.progress(self.totals)
+
+    def _take(self, server: redis.Redis) -> list[bytes]:
+        first = server.blmove(self.keys.items, self.keys.processing, 1.0, "LEFT", "RIGHT")
+        if first is None:
+            return []
+        if self.batch_size == 1:
+            return [first]
+        pipe = server.pipeline(transaction=True)
+        for _ in range(self.batch_size - 1):
+            pipe.lmove(self.keys.items, self.keys.processing, "LEFT", "RIGHT")
+        return [first, *(m for m in pipe.execute() if m is not None)]
+
+    def _idle(self, server: redis.Redis) -> bool:
+        """The queue is empty and no worker holds a lease (none will push more)."""
+        if server.llen(self.keys.items):
+            return False
+        return next(server.scan_iter(match=self.keys.workers_pattern, count=200), None) is None
+
+    def _apply_batch(self, server: redis.Redis, archive: Archive, batch: list[bytes]) -> None:
+        self.totals.batches += 1
+        dead: list[bytes] = []
+        try:
+            with archive.db.atomic():
+                touched: dict[str, _Run] = {}
+                for position, raw in enumerate(batch):
+                    crash_here = position == len(batch) // 2
+                    if crash_here and self.totals.batches == self._faults.get("crash-in-batch"):
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    if self._faults.get("delay"):
+                        time.sleep(self._faults["delay"])
+                    try:
+                        message = decode(raw)
+                    except MessageError as error:
+                        logger.error("Unreadable message moved to %s: %s", self.keys.dead, error)
+                        dead.append(raw)
+                        continue
+                    run = self._run_for(archive, message)
+                    if message["seq"] <= run.last_seq:
+                        self.totals.replayed += 1
+                        continue
+                    self._apply(archive, run, message)
+                    run.last_seq = message["seq"]
+                    touched[run.key] = run
+                for run in touched.values():
+                    archive.db.execute(
+                        "update ingest_runs set last_seq = ?, counts = ? where run_key = ?",
+                        [run.last_seq, json.dumps(run.counts, sort_keys=True), run.key],
+                    )
+        except BaseException:
+            # Nothing of this batch was committed: forget what memory says about it.
+            self._runs.clear()
+            raise
+        if self.totals.batches == self._faults.get("crash-after-commit"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        # The commit is done: now, and only now, the messages leave Redis.
+        pipe = server.pipeline(transaction=True)
+        if dead:
+            pipe.rpush(self.keys.dead, *dead)
+        pipe.ltrim(self.keys.processing, len(batch), -1)
+        pipe.execute()
+        self.totals.messages += len(batch)
+        self.totals.dead += len(dead)
+
+    # -- messages -------------------------------------------------------------------
+
+    def _run_for(self, archive: Archive, message: dict[str, Any]) -> _Run:
+        key = message["run"]
+        run = self._runs.get(key)
+        if run is not None:
+            return run
+        row = archive.db.execute(
+            "select run_id, last_seq, active_artists, counts from ingest_runs where run_key = ?",
+            [key],
+        ).fetchone()
+        if row is not None:
+            run = _Run(
+                key, row[0], row[1], json.loads(row[2] or "null"), json.loads(row[3] or "{}")
+            )
+        elif message["type"] == "run_start":
+            run = self._start_run(archive, message)
+        else:
+            logger.warning("Messages of worker run %s arrived without its run_start", key)
+            run_id = archive.start_run(spider="news", settings={"redis_run": key})
+            run = self._insert_run(archive, key, run_id, worker=None, active=None)
+        self._runs[key] = run
+        return run
+
+    def _start_run(self, archive: Archive, message: dict[str, Any]) -> _Run:
+        archive.sync_sources(_Record(s) for s in message.get("sources") or [])
+        if message.get("artists"):
+            archive.sync_artists(_Record(a) for a in message["artists"])
+        settings = {**(message.get("settings") or {}), "redis_run": message["run"]}
+        run_id = archive.start_run(
+            spider=message.get("spider") or "news", args=message.get("args"), settings=settings
+        )
+        # The run is the worker's: its start time, host and pid, not the ingester's.
+        archive.db["crawl_runs"].update(
+            run_id,
+            {
+                "started_at": message.get("started_at"),
+                "host": message.get("host"),
+                "pid": message.get("pid"),
+                "newscrawl_version": message.get("version"),
+            },
+        )
+        worker = f"{message.get('host')}/{message.get('pid')}"
+        return self._insert_run(
+            archive, message["run"], run_id, worker=worker, active=message.get("active_artist_ids")
+        )
+
+    @staticmethod
+    def _insert_run(
+        archive: Archive, key: str, run_id: int, *, worker: str | None, active: list | None
+    ) -> _Run:
+        archive.db.execute(
+            "insert into ingest_runs (run_key, run_id, worker, last_seq, active_artists, counts)"
+            " values (?, ?, ?, 0, ?, '{}')",
+            [key, run_id, worker, json.dumps(active)],
+        )
+        return _Run(key, run_id, 0, active, {})
+
+    def _apply(self, archive: Archive, run: _Run, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "article":
+            self._apply_article(archive, run, article_from_dict(message["article"]))
+        elif kind == "drop":
+            drop = drop_from_dict(message["drop"])
+            archive.write_batch([], [drop], run_id=run.run_id)
+            self.totals.outcomes["drop"] += 1
+        elif kind == "run_finish":
+            self._finish_run(archive, run, message)
+        if kind in ("run_start", "run_finish"):
+            self.totals.outcomes[kind] += 1
+
+    def _apply_article(self, archive: Archive, run: _Run, article: Article) -> None:
+        original = self._deduplicator(archive, run).duplicate_of(article, archive)
+        if original is not None:
+            drop = Drop(
+                url=article.url,
+                stage="dedupe",
+                reason="duplicate",
+                source_id=article.source_id,
+                detail=original,
+            )
+            archive.write_batch([], [drop], run_id=run.run_id)
+            run.count("dropped", article.source_id)
+            self.totals.outcomes["drop"] += 1
+            self.totals.outcomes["duplicate"] += 1
+            return
+        (outcome,) = archive.write_batch(
+            [article], [], run_id=run.run_id, active_artist_ids=run.active
+        )
+        run.count(outcome.action)
+        # Like the crawl session: the store itself may turn a copy into a duplicate drop.
+        run.count("dropped" if outcome.action == "duplicate" else "archived", article.source_id)
+        self.totals.outcomes[outcome.action] += 1
+
+    def _deduplicator(self, archive: Archive, run: _Run) -> Deduplicator:
+        """The run's dedupe memory. After a restart it is rebuilt by showing the rules
+        the run's archived articles again, so a duplicate within a run stays one."""
+        if run.deduplicator is None:
+            run.deduplicator = Deduplicator()
+            rows = archive.db.execute(
+                "select url, canonical_url, source_id, content_hash, warc_file from articles"
+                " where run_id = ? order by id",
+                [run.run_id],
+            ).fetchall()
+            for url, canonical_url, source_id, content_hash, warc_file in rows:
+                seen = Article(
+                    url=url,
+                    canonical_url=canonical_url,
+                    source_id=source_id,
+                    content_hash=content_hash,
+                    warc_file=warc_file,
+                )
+                run.deduplicator.duplicate_of(seen, _NOTHING_ARCHIVED)
+        return run.deduplicator
+
+    def _finish_run(self, archive: Archive, run: _Run, message: dict[str, Any]) -> None:
+        """The worker's funnel counts, with what the ingester did in place of "queued"."""
+        counts = dict(message.get("counts") or {})
+        for action in ("new", "updated", "unchanged"):
+            counts[f"articles_{action}"] = run.counts.get(action, 0)
+        counts["dropped"] = int(counts.get("dropped", 0)) + run.counts.get("dropped", 0)
+        per_source = {sid: dict(c) for sid, c in (message.get("per_source") or {}).items()}
+        mine = run.counts.get("sources", {})
+        for source_id in set(per_source) | set(mine):
+            row = per_source.setdefault(source_id, {})
+            stored = mine.get(source_id, {})
+            row["archived"] = stored.get("archived", 0)
+            row["dropped"] = int(row.get("dropped", 0)) + stored.get("dropped", 0)
+        archive.finish_run(
+            run.run_id,
+            finish_reason=message.get("finish_reason") or "finished",
+            counts=counts,
+            per_source=per_source,
+            stats=message.get("stats"),
+        )
+        archive.db["crawl_runs"].update(run.run_id, {"finished_at": message.get("finished_at")})
+        run.deduplicator = None
+
+    # -- the lock -------------------------------------------------------------------
+
+    def _acquire_lock(self, server: redis.Redis) -> None:
+        """Become the one ingester of this queue. A holder on this host whose process
+        is gone (killed) is replaced at once; any other holder is an error."""
+        if server.set(self.keys.ingester, self._lock_value, nx=True, px=self.lock_ttl_ms):
+            return
+        held = server.get(self.keys.ingester)
+        if held is None:  # released in between
+            return self._acquire_lock(server)
+        if self._holder_is_dead(held) and server.eval(
+            _TAKE_OVER, 1, self.keys.ingester, held, self._lock_value, self.lock_ttl_ms
+        ):
+            logger.info("Took over the lock of an ingester that is no longer running")
+            return
+        try:
+            holder = json.loads(held)
+        except ValueError:
+            holder = {}
+        expires = max(0, server.pttl(self.keys.ingester)) / 1000
+        raise NewscrawlError(
+            f"another ingester is draining {self.keys.items} on {redacted(self.redis_url)}"
+            f" (host {holder.get('host')}, pid {holder.get('pid')}); if it is gone, its"
+            f" lock expires in {expires:.0f} s"
+        )
+
+    @staticmethod
+    def _holder_is_dead(held: bytes) -> bool:
+        try:
+            holder = json.loads(held)
+        except ValueError:
+            return False
+        if holder.get("host") != socket.gethostname():
+            return False
+        try:
+            os.kill(int(holder["pid"]), 0)
+        except ProcessLookupError:
+            return True
+        except (PermissionError, KeyError, ValueError):
+            return False
+        return False
+
+    def _renew_lock(self, server: redis.Redis) -> None:
+        if not server.eval(_RENEW, 1, self.keys.ingester, self._lock_value, self.lock_ttl_ms):
+            # Lapsed (a stall longer than the lock): get it back before going on.
+            self._acquire_lock(server)

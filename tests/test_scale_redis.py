@@ -1,0 +1,500 @@
+"""Redis mode end to end: a real redis-server, real `scrapy crawl news` worker processes
+sharing its frontier, and real `newscrawl ingest` processes writing the archive, against
+the demo publishers. The archive must match the demo catalogue (like
+tests/test_crawl_demo.py) and a single-process crawl of the same sites, whatever is
+killed on the way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from crawling import FAST, ROOT, evidence, scrapy_crawl
+
+from newscrawl.errors import NewscrawlError
+from newscrawl.scale.local import RedisServer
+from newscrawl.scale.redis_queue import (
+    RedisKeys,
+    article_from_dict,
+    article_to_dict,
+    decode,
+    encode,
+)
+
+KEYS = RedisKeys("news")
+ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
+@pytest.fixture
+def redis_url():
+    """A fresh redis-server per test (the "seen" set persists: tests must not share it)."""
+    try:
+        server = RedisServer()
+    except NewscrawlError as error:
+        pytest.fail(f"{error}; CI installs it with `apt-get install redis-server`")
+    with server:
+        yield server.url
+
+
+@pytest.fixture
+def client(redis_url):
+    connection = redis.Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def single_process(tmp_path_factory, demo_sites):
+    """The reference: one local crawl of the same sites into SQLite."""
+    folder = tmp_path_factory.mktemp("single")
+    sources = demo_sites.write_sources(folder / "sources.yml")
+    artists = demo_sites.write_artists(folder / "artists.yml")
+    return scrapy_crawl(db=folder / "archive.db", sources=sources, artists=artists).db
+
+
+class Worker:
+    """One `scrapy crawl news` process in Redis mode, in its own process group."""
+
+    def __init__(self, name, redis_url, folder, config, *, spider_args=None, settings=None):
+        sources, artists = config
+        merged = {
+            **FAST,
+            "NEWSCRAWL_REDIS_URL": redis_url,
+            "NEWSCRAWL_SOURCES": str(sources),
+            "NEWSCRAWL_ARTISTS": str(artists),
+            "NEWSCRAWL_EXTRACT_WORKERS": "1",
+            "NEWSCRAWL_WARC_DIR": str(folder / f"warc-{name}"),
+            # Workers never need the archive: if one opened it, this file would appear.
+            "NEWSCRAWL_DB": str(folder / "no-such-folder" / "worker.db"),
+            "NEWSCRAWL_PROGRESS_INTERVAL": "0",
+            **(settings or {}),
+        }
+        command = [sys.executable, "-m", "scrapy", "crawl", "news"]
+        for key, value in (spider_args or {}).items():
+            command += ["-a", f"{key}={value}"]
+        for key, value in merged.items():
+            command += ["-s", f"{key}={value}"]
+        self.log = folder / f"{name}.log"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=ENV,
+                start_new_session=True,
+            )
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait(self, timeout: float = 120) -> None:
+        returncode = self.process.wait(timeout=timeout)
+        assert returncode == 0, self.output[-4000:]
+        assert "Traceback" not in self.output, self.output[-6000:]
+
+    def kill(self) -> None:
+        """SIGKILL the crawl and its extraction processes: no cleanup of any kind."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
+def paced(config, folder, *, delay: float, concurrency: int):
+    """The demo config with a per-publisher download delay and concurrency."""
+    sources, artists = config
+    text = sources.read_text()
+    paced_text = text.replace("download_delay: 0\n", f"download_delay: {delay}\n").replace(
+        "concurrency: 8\n", f"concurrency: {concurrency}\n"
+    )
+    assert paced_text != text
+    path = folder / "paced-sources.yml"
+    path.write_text(paced_text)
+    return path, artists
+
+
+def ingest(redis_url, db, *args, faults="", timeout=120):
+    """Run `newscrawl ingest` to its end; returns the finished process."""
+    command = [sys.executable, "-m", "newscrawl", "ingest", "--redis", redis_url, "--db", str(db)]
+    env = {**ENV, "NEWSCRAWL_INGEST_FAULTS": faults}
+    return subprocess.run(
+        [*command, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def rows(db, sql, params=()):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def wait_for(condition, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def assert_matches_catalogue(db, demo_sites, catalog):
+    """The checks of tests/test_crawl_demo.py: every watched article once, with its
+    artists; every other listed URL in the ledger for the catalogued reason."""
+    base = demo_sites.base_urls
+    expected = {
+        a.canonical_url(base): set(a.artists)
+        for a in catalog.articles
+        if a.archivable and a.artists and a.syndicated_from is None
+    }
+    articles = rows(db, "select canonical_url, url, artists from articles")
+    got = {r["canonical_url"]: set(json.loads(r["artists"])) for r in articles}
+    assert len(articles) == len(got) == 46
+    assert got == expected
+    drops = {r["url"]: r for r in rows(db, "select * from drops")}
+    reasons: dict[str, int] = {}
+    for row in drops.values():
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    assert reasons == {
+        "no_artist": 34,
+        "robots": 3,
+        "http_status": 2,
+        "duplicate": 1,
+        "off_pattern": reasons.get("off_pattern", 0),
+    }
+    no_artist = {a.url(base) for a in catalog.articles if a.archivable and not a.artists}
+    assert {u for u, r in drops.items() if r["reason"] == "no_artist"} == no_artist
+    copies = {a.url(base) for a in catalog.articles if a.syndicated_from and a.archivable}
+    assert {u for u, r in drops.items() if r["reason"] == "duplicate"} == copies
+    listed = {a.url(base) for a in catalog.articles if a.channels}
+    assert listed <= {r["url"] for r in articles} | set(drops)
+
+
+def assert_same_archive(db, reference):
+    """Same articles (content, artists, mentions) and the same ledger as ``reference``."""
+    article_sql = (
+        "select canonical_url, url, source_id, title, published_at, content_hash, artists,"
+        " revision_count from articles order by canonical_url"
+    )
+    assert rows(db, article_sql) == rows(reference, article_sql)
+    mention_sql = (
+        "select a.canonical_url, m.artist_id, m.count, m.salience from mentions m"
+        " join articles a on a.id = m.article_id order by 1, 2"
+    )
+    assert rows(db, mention_sql) == rows(reference, mention_sql)
+    drop_sql = "select url, stage, reason, status from drops order by url"
+    assert rows(db, drop_sql) == rows(reference, drop_sql)
+    assert rows(db, "select count(*) n from revisions") == rows(
+        reference, "select count(*) n from revisions"
+    )
+
+
+def assert_redis_drained(client):
+    assert client.llen(KEYS.items) == 0
+    assert client.llen(KEYS.processing) == 0
+    assert not list(client.scan_iter(match=KEYS.inflight_pattern))
+    assert not list(client.scan_iter(match=KEYS.workers_pattern))
+    assert client.zcard("news:requests") == 0
+
+
+def inflight_of(client, worker: Worker) -> int:
+    for key in client.scan_iter(match=KEYS.inflight_pattern):
+        if f"-{worker.process.pid}-" in key.decode():
+            return client.hlen(key) - 1  # minus the ~queue field
+    return 0
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+def test_an_article_survives_the_queue_unchanged():
+    from newscrawl.items import Article, Mention
+
+    article = Article(
+        url="https://pop.example/2026/01/a/",
+        canonical_url="https://pop.example/2026/01/a/",
+        source_id="pop",
+        title="Britney Spears “returns”",
+        authors=["Kayla Brennan"],
+        tags=["music"],
+        body="Britney Spears is back.\n\nMore text.",
+        word_count=7,
+        is_paywalled=None,
+        content_hash="abc",
+        provenance={"title": "jsonld", "date_conflicts": [["a", "b"]]},
+        discovery={"channels": ["rss"], "title": "x"},
+        warc_file="newscrawl-1-run3-99-00000.warc.gz",
+        warc_offset=1234,
+        mentions=[Mention("Britney Spears", "britney-spears", 2, True, 0, ["…Spears…"], 0.9)],
+    )
+    message = decode(
+        encode(
+            {"v": 1, "type": "article", "run": "1-x", "seq": 2, "article": article_to_dict(article)}
+        )
+    )
+    assert article_from_dict(message["article"]) == article
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{not json",
+        b"[]",
+        b'{"v": 2, "type": "article", "run": "1", "seq": 1}',
+        b'{"v": 1, "type": "poem", "run": "1", "seq": 1}',
+        b'{"v": 1, "type": "drop"}',
+    ],
+)
+def test_an_unreadable_message_is_refused(raw):
+    from newscrawl.scale.redis_queue import MessageError
+
+    with pytest.raises(MessageError):
+        decode(raw)
+
+
+# -- workers and ingester ---------------------------------------------------------------
+
+
+def test_two_workers_and_one_ingester_archive_every_article_once(
+    tmp_path, redis_url, client, demo_sites, demo_catalog, demo_config, single_process
+):
+    demo_sites.reset_hits()
+    # Paced, so that neither worker is done before the other has started.
+    config = paced(demo_config, tmp_path, delay=0.05, concurrency=2)
+    workers = [Worker(name, redis_url, tmp_path, config) for name in ("w1", "w2")]
+    # Both workers have started their runs before the ingester counts idle time.
+    wait_for(lambda: int(client.get(KEYS.runs) or 0) == 2, what="two worker runs")
+    db = tmp_path / "archive.db"
+    result = ingest(redis_url, db, "--idle-exit", "3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for worker in workers:
+        worker.wait()
+
+    assert_matches_catalogue(db, demo_sites, demo_catalog)
+    assert_same_archive(db, single_process)
+    # One shared "seen" set: each article page fetched once, by one of the two workers.
+    for row in rows(db, "select source_id, url from articles"):
+        parts = urlsplit(row["url"])
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        assert demo_sites.hits[row["source_id"]][path] == 1, row["url"]
+    runs = rows(db, "select * from crawl_runs order by id")
+    assert [r["finish_reason"] for r in runs] == ["finished", "finished"]
+    assert all(r["pages_fetched"] > 0 for r in runs), "both workers fetched articles"
+    assert sum(r["articles_new"] for r in runs) == 46
+    assert {r["pid"] for r in runs} == {w.process.pid for w in workers}
+    warc_files = {p.name for p in tmp_path.glob("warc-w*/*.warc.gz")}
+    for row in rows(db, "select * from articles"):
+        assert evidence(row).get("channels"), row["url"]  # discovery travels with requests
+        assert row["warc_file"] in warc_files
+    assert not (tmp_path / "no-such-folder").exists()
+    assert_redis_drained(client)
+
+
+def test_robots_txt_holds_for_every_request_waiting_for_it(
+    tmp_path, redis_url, client, demo_sites, demo_config
+):
+    """Several requests to a host whose robots.txt is still downloading (what a worker
+    gets from the shared queue) are all checked against it."""
+    demo_sites.reset_hits()
+    premium = [demo_sites.url(a) for a in demo_sites.catalog.articles if a.robots_disallowed]
+    assert len(premium) == 3
+    Worker("w", redis_url, tmp_path, demo_config, spider_args={"urls": ",".join(premium)}).wait()
+    db = tmp_path / "archive.db"
+    assert ingest(redis_url, db, "--idle-exit", "0").returncode == 0
+    assert rows(db, "select count(*) n from articles") == [{"n": 0}]
+    drops = rows(db, "select url, reason from drops order by url")
+    assert drops == [{"url": url, "reason": "robots"} for url in sorted(premium)]
+    for article in demo_sites.catalog.articles:
+        if article.robots_disallowed:
+            assert demo_sites.hits[article.source_id][article.path] == 0
+
+
+def test_a_second_run_fetches_only_discovery_pages(
+    tmp_path, redis_url, client, demo_sites, demo_config
+):
+    """The persisted "seen" set is the workers' incremental memory: a second run reads
+    sitemaps, feeds and listings again but fetches no article page."""
+    Worker("first", redis_url, tmp_path, demo_config).wait()
+    seen = client.scard("news:dupefilter")
+    assert seen >= 80
+    demo_sites.reset_hits()
+    Worker("second", redis_url, tmp_path, demo_config).wait()
+    assert client.scard("news:dupefilter") == seen
+    articles = {(a.source_id, a.path) for a in demo_sites.catalog.articles if a.channels}
+    fetched = {(s, p) for s, counter in demo_sites.hits.items() for p in counter}
+    assert fetched and not (fetched & articles)
+    db = tmp_path / "archive.db"
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    runs = rows(db, "select requested, pages_fetched, articles_new from crawl_runs order by id")
+    assert runs[0]["articles_new"] == 46
+    assert runs[1]["pages_fetched"] == 0 and runs[1]["articles_new"] == 0
+
+
+def test_a_killed_worker_is_restarted_and_the_set_completes(
+    tmp_path, redis_url, client, demo_sites, demo_catalog, demo_config, single_process
+):
+    # Partitioned like two nodes (-a sources=...), slowed so the kill lands mid-crawl,
+    # and short leases so the killed worker's requests come back quickly.
+    demo_config = paced(demo_config, tmp_path, delay=0.15, concurrency=1)
+    slow = {"NEWSCRAWL_REDIS_WORKER_TTL": "3"}
+    first_half = {"sources": "popwire,stagescreen"}
+    other_half = {"sources": "dailygossip,showbizbulletin"}
+    victim = Worker(
+        "victim", redis_url, tmp_path, demo_config, spider_args=first_half, settings=slow
+    )
+    other = Worker("other", redis_url, tmp_path, demo_config, spider_args=other_half, settings=slow)
+    wait_for(
+        lambda: client.llen(KEYS.items) >= 15 and inflight_of(client, victim) >= 2,
+        what="items queued and requests in flight",
+    )
+    lost_in_flight = inflight_of(client, victim)
+    victim.kill()
+    # Its in-flight requests are in no queue now; its lease lapses after 3 s.
+    restarted = Worker(
+        "restarted", redis_url, tmp_path, demo_config, spider_args=first_half, settings=slow
+    )
+    other.wait()
+    restarted.wait()
+    db = tmp_path / "archive.db"
+    result = ingest(redis_url, db, "--idle-exit", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    assert_matches_catalogue(db, demo_sites, demo_catalog)
+    assert_same_archive(db, single_process)
+    runs = rows(db, "select pid, finish_reason, stats from crawl_runs order by id")
+    by_pid = {r["pid"]: r for r in runs}
+    assert set(by_pid) == {w.process.pid for w in (victim, other, restarted)}
+    assert by_pid[other.process.pid]["finish_reason"] == "finished"
+    assert by_pid[restarted.process.pid]["finish_reason"] == "finished"
+    assert by_pid[victim.process.pid]["finish_reason"] is None  # killed: never finished
+    recovered = sum(
+        json.loads(r["stats"] or "{}").get("newscrawl/frontier/recovered", 0) for r in runs
+    )
+    assert recovered >= lost_in_flight >= 2
+    assert "stopped without finishing" in other.output + restarted.output
+    assert_redis_drained(client)
+
+
+def test_a_killed_ingester_loses_nothing_and_doubles_nothing(
+    tmp_path, redis_url, client, demo_sites, demo_catalog, demo_config, single_process
+):
+    Worker("w", redis_url, tmp_path, demo_config).wait()
+    messages = client.lrange(KEYS.items, 0, -1)
+    assert len(messages) > 80
+    # The reference: the same messages under another prefix, ingested without faults.
+    client.rpush("ref:items", *messages)
+    reference = tmp_path / "reference.db"
+    assert ingest(redis_url, reference, "--prefix", "ref", "--idle-exit", "0").returncode == 0
+
+    db = tmp_path / "archive.db"
+    # 1. SIGKILL inside the 3rd batch's transaction: that batch is not committed.
+    crashed = ingest(redis_url, db, "--batch", "7", faults="crash-in-batch=3")
+    assert crashed.returncode == -signal.SIGKILL
+    assert client.llen(KEYS.processing) == 7
+    assert rows(db, "select max(last_seq) n from ingest_runs")[0]["n"] == 14
+    # 2. SIGKILL after the 2nd batch committed, before its messages left Redis.
+    crashed = ingest(redis_url, db, "--batch", "7", faults="crash-after-commit=2")
+    assert crashed.returncode == -signal.SIGKILL
+    assert client.llen(KEYS.processing) == 7
+    assert rows(db, "select max(last_seq) n from ingest_runs")[0]["n"] == 28
+    # 3. SIGTERM: the current batch is finished and acknowledged, then it stops.
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "newscrawl",
+            "ingest",
+            "--redis",
+            redis_url,
+            "--db",
+            str(db),
+            "--batch",
+            "3",
+        ],
+        cwd=ROOT,
+        env={**ENV, "NEWSCRAWL_INGEST_FAULTS": "delay=0.05"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Its lock is taken once its signal handlers are in place; then let it work a bit.
+    wait_for(
+        lambda: str(process.pid).encode() in (client.get(KEYS.ingester) or b""),
+        what="the ingester's lock",
+    )
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert client.llen(KEYS.processing) == 0
+    assert client.llen(KEYS.items) > 0  # what it had not taken is still queued
+    # 4. SIGKILL from outside at whatever moment, twice, while it works slowly.
+    for pause in (0.9, 1.3):
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "newscrawl",
+                "ingest",
+                "--redis",
+                redis_url,
+                "--db",
+                str(db),
+                "--batch",
+                "5",
+            ],
+            cwd=ROOT,
+            env={**ENV, "NEWSCRAWL_INGEST_FAULTS": "delay=0.01"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(pause)
+        process.kill()
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    # 5. A clean run finishes the queue.
+    final = ingest(redis_url, db, "--idle-exit", "0")
+    assert final.returncode == 0, final.stderr[-3000:]
+
+    assert_matches_catalogue(db, demo_sites, demo_catalog)
+    assert_same_archive(db, reference)
+    assert_same_archive(db, single_process)
+    run_sql = (
+        "select spider, finish_reason, discovered, requested, pages_fetched, articles_new,"
+        " articles_updated, articles_unchanged, dropped from crawl_runs"
+    )
+    assert rows(db, run_sql) == rows(reference, run_sql)
+    assert rows(db, "select * from run_sources") == rows(reference, "select * from run_sources")
+    assert rows(db, "select last_seq from ingest_runs") == [{"last_seq": len(messages)}]
+    assert_redis_drained(client)
+
+
+def test_one_ingester_per_queue_and_unreadable_messages_are_set_aside(tmp_path, redis_url, client):
+    client.set(KEYS.ingester, json.dumps({"host": "elsewhere", "pid": 1}), px=60_000)
+    result = ingest(redis_url, tmp_path / "a.db", "--idle-exit", "0", timeout=60)
+    assert result.returncode == 1
+    assert "another ingester is draining news:items" in result.stderr
+    assert "Traceback" not in result.stderr
+    client.delete(KEYS.ingester)
+    client.rpush(KEYS.items, b"{broken")
+    result = ingest(redis_url, tmp_path / "a.db", "--idle-exit", "0")
+    assert result.returncode == 0, result.stderr
+    assert client.lrange(KEYS.dead, 0, -1) == [b"{broken"]
+    assert client.llen(KEYS.items) == client.llen(KEYS.processing) == 0
+
+
+def test_ingest_errors_are_one_line(tmp_path, redis_url):
+    result = ingest("redis://127.0.0.1:1/0", tmp_path / "a.db", "--idle-exit", "0")
+    assert result.returncode == 1
+    assert "cannot reach Redis at redis://127.0.0.1:1/0" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = ingest(redis_url, tmp_path / "missing" / "a.db", "--idle-exit", "0")
+    assert result.returncode == 1 and "does not exist" in result.stderr
