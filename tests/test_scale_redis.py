@@ -61,8 +61,20 @@ def single_process(tmp_path_factory, demo_sites):
     return scrapy_crawl(db=folder / "archive.db", sources=sources, artists=artists).db
 
 
+@pytest.fixture(autouse=True)
+def no_leftover_workers():
+    """A failed test must not leave crawl processes behind."""
+    yield
+    for worker in Worker.started:
+        if worker.process.poll() is None:
+            worker.kill()
+    Worker.started.clear()
+
+
 class Worker:
     """One `scrapy crawl news` process in Redis mode, in its own process group."""
+
+    started: list[Worker] = []
 
     def __init__(self, name, redis_url, folder, config, *, spider_args=None, settings=None):
         sources, artists = config
@@ -93,6 +105,7 @@ class Worker:
                 env=ENV,
                 start_new_session=True,
             )
+        Worker.started.append(self)
 
     @property
     def output(self) -> str:
