@@ -370,6 +370,8 @@ class NewsSpider(scrapy.Spider):
         archive, run_id = self.session.archive, self.session.run_id
         if archive is None or run_id is None:
             return False
+        if getattr(self, "state", {}).get("decided"):
+            return False  # a job resumed from its JOBDIR: its queue holds what is left
         row = archive.db.execute(
             "select finish_reason from crawl_runs where id < ? and spider = ?"
             " order by id desc limit 1",
