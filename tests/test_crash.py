@@ -162,6 +162,7 @@ def test_kill_9_mid_batch_leaves_a_consistent_archive_and_a_rerun_completes_it(s
     rerun = CrawlProcess(command, log=tmp_path / "rerun.log").start()
     assert rerun.wait() == 0, rerun.output[-3000:]
     assert "Traceback" not in rerun.output
+    assert "listings are followed to max_listing_pages" in rerun.output  # catching up
     assert check_consistent(db) == len(expected_canonical_urls(scaled))
     urls = canonical_urls(db)
     assert len(urls) == len(set(urls))
@@ -194,6 +195,8 @@ def test_sigterm_then_resume_from_jobdir_loses_and_doubles_nothing(scaled, tmp_p
     assert second.wait() == 0, second.output[-3000:]
     assert "Traceback" not in first.output + second.output
     assert runs(db)[1]["finish_reason"] == "finished"
+    # The job's own queue holds what is left: no catching up needed.
+    assert "listings are followed to max_listing_pages" not in second.output
     assert check_consistent(db) == len(expected_canonical_urls(scaled))
     assert set(canonical_urls(db)) == expected_canonical_urls(scaled)
 
