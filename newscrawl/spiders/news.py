@@ -368,7 +368,8 @@ class NewsSpider(scrapy.Spider):
         its disk full): pages it fetched last may be missing behind listing pages whose
         other links are all archived, so this crawl does not stop at known territory."""
         archive, run_id = self.session.archive, self.session.run_id
-        if archive is None or run_id is None:
+        if archive is None or run_id is None or not hasattr(archive, "db"):
+            # (Redis mode: no archive here; the shared queue keeps what a run left.)
             return False
         if getattr(self, "state", {}).get("decided"):
             return False  # a job resumed from its JOBDIR: its queue holds what is left
