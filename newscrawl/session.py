@@ -233,6 +233,10 @@ class CrawlSession:
             self.count(
                 article.source_id, "dropped" if outcome.action == "duplicate" else "archived"
             )
+            if outcome.replaced_source_id is not None:
+                # The copy counted as archived when it was stored is now a drop.
+                self.count(outcome.replaced_source_id, "archived", -1)
+                self.count(outcome.replaced_source_id, "dropped")
             self.crawler.stats.inc_value(f"newscrawl/articles_{outcome.action}")
 
     def _stop(self, error: sqlite3.Error, lost: int, *, stopping: bool) -> None:

@@ -90,6 +90,8 @@ class StoreOutcome:
     when replaying WARC records also reextracted (a held version refreshed in place)
     or stale (older than the archived fetch; nothing written)."""
     changed_fields: tuple[str, ...] = ()
+    replaced_source_id: str | None = None
+    """For replaced_copy: the source of the copy that became a drop."""
 
 
 def _json(value: Any) -> str | None:
@@ -392,6 +394,7 @@ class Archive:
             return StoreOutcome(old["id"], "duplicate")
         changed: tuple[str, ...] = ()
         action = "unchanged"
+        replaced = None
         if old_is_copy and not new_is_copy:
             # The original replaces a copy archived before it: not a new version of the
             # story (the copy had its own dates and standfirst), and the copy's URL stays
@@ -400,6 +403,7 @@ class Archive:
                 old["url"], old["source_id"], of=row["url"], run_id=row["run_id"], now=now
             )
             action = "replaced_copy"
+            replaced = old["source_id"]
         elif old["content_hash"] != article.content_hash:
             action = "updated"
             changed = tuple(f for f in REVISION_FIELDS if (old[f] or None) != (row[f] or None))
@@ -410,7 +414,7 @@ class Archive:
         self.db.conn.execute(
             f"update articles set {assignments} where id = ?", [*row.values(), old["id"]]
         )
-        return StoreOutcome(old["id"], action, changed)
+        return StoreOutcome(old["id"], action, changed, replaced_source_id=replaced)
 
     def _drop_copy(
         self, url: str, source_id: str, *, of: str, run_id: int | None, now: str
@@ -484,8 +488,13 @@ class Archive:
                 [article_id, *sorted(active)],
             )
         conn.executemany(
-            "insert or replace into mentions (article_id, artist_id, count, in_title,"
-            " first_offset, snippets, salience) values (?, ?, ?, ?, ?, ?, ?)",
+            # An upsert, not "insert or replace": a replace deletes without firing delete
+            # triggers, and the coverage_monthly triggers count every mention once.
+            "insert into mentions (article_id, artist_id, count, in_title,"
+            " first_offset, snippets, salience) values (?, ?, ?, ?, ?, ?, ?)"
+            " on conflict (article_id, artist_id) do update set count = excluded.count,"
+            " in_title = excluded.in_title, first_offset = excluded.first_offset,"
+            " snippets = excluded.snippets, salience = excluded.salience",
             [
                 (
                     article_id,
