@@ -8,6 +8,8 @@ that has shipped.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("newscrawl")
@@ -239,6 +241,141 @@ def m004_fts_reindex_on_text_change(db: Database) -> None:
             values (new.rowid, new.title, new.description, new.body);
         end
         """
+    )
+
+
+# One cell per (artist, month, publisher): what coverage_by_month used to compute from
+# every mention at each read (seconds on a large archive, past Datasette's time limit).
+# Saliences are summed as integers (units of 1e-4, the precision the store keeps), so
+# adding and removing mentions never drifts.
+_COVERAGE_TRIGGERS = (
+    """
+    create trigger mentions_coverage_ai after insert on mentions begin
+      insert into coverage_monthly (artist_id, month, source_id, articles, salience_e4)
+        select new.artist_id, a.published_month, a.source_id, 1,
+               cast(round(new.salience * 10000) as integer)
+        from articles a where a.id = new.article_id and a.published_month is not null
+        on conflict (artist_id, month, source_id) do update set
+          articles = articles + 1, salience_e4 = salience_e4 + excluded.salience_e4;
+    end
+    """,
+    """
+    create trigger mentions_coverage_ad after delete on mentions begin
+      update coverage_monthly set
+          articles = articles - 1,
+          salience_e4 = salience_e4 - cast(round(old.salience * 10000) as integer)
+        where (artist_id, month, source_id) =
+          (select old.artist_id, a.published_month, a.source_id
+           from articles a where a.id = old.article_id);
+      delete from coverage_monthly where articles <= 0 and (artist_id, month, source_id) =
+          (select old.artist_id, a.published_month, a.source_id
+           from articles a where a.id = old.article_id);
+    end
+    """,
+    """
+    create trigger mentions_coverage_au after update of article_id, artist_id, salience
+    on mentions begin
+      update coverage_monthly set
+          articles = articles - 1,
+          salience_e4 = salience_e4 - cast(round(old.salience * 10000) as integer)
+        where (artist_id, month, source_id) =
+          (select old.artist_id, a.published_month, a.source_id
+           from articles a where a.id = old.article_id);
+      delete from coverage_monthly where articles <= 0 and (artist_id, month, source_id) =
+          (select old.artist_id, a.published_month, a.source_id
+           from articles a where a.id = old.article_id);
+      insert into coverage_monthly (artist_id, month, source_id, articles, salience_e4)
+        select new.artist_id, a.published_month, a.source_id, 1,
+               cast(round(new.salience * 10000) as integer)
+        from articles a where a.id = new.article_id and a.published_month is not null
+        on conflict (artist_id, month, source_id) do update set
+          articles = articles + 1, salience_e4 = salience_e4 + excluded.salience_e4;
+    end
+    """,
+    """
+    create trigger articles_coverage_au after update of published_month, source_id
+    on articles
+    when old.published_month is not new.published_month or old.source_id is not new.source_id
+    begin
+      update coverage_monthly set
+          articles = articles - 1,
+          salience_e4 = salience_e4 - (
+            select cast(round(m.salience * 10000) as integer) from mentions m
+            where m.article_id = old.id and m.artist_id = coverage_monthly.artist_id)
+        where month = old.published_month and source_id = old.source_id
+          and artist_id in (select artist_id from mentions where article_id = old.id);
+      delete from coverage_monthly
+        where month = old.published_month and source_id = old.source_id and articles <= 0
+          and artist_id in (select artist_id from mentions where article_id = old.id);
+      insert into coverage_monthly (artist_id, month, source_id, articles, salience_e4)
+        select m.artist_id, new.published_month, new.source_id, 1,
+               cast(round(m.salience * 10000) as integer)
+        from mentions m where m.article_id = new.id and new.published_month is not null
+        on conflict (artist_id, month, source_id) do update set
+          articles = articles + 1, salience_e4 = salience_e4 + excluded.salience_e4;
+    end
+    """,
+    """
+    create trigger articles_coverage_ad after delete on articles begin
+      update coverage_monthly set
+          articles = articles - 1,
+          salience_e4 = salience_e4 - (
+            select cast(round(m.salience * 10000) as integer) from mentions m
+            where m.article_id = old.id and m.artist_id = coverage_monthly.artist_id)
+        where month = old.published_month and source_id = old.source_id
+          and artist_id in (select artist_id from mentions where article_id = old.id);
+      delete from coverage_monthly
+        where month = old.published_month and source_id = old.source_id and articles <= 0;
+    end
+    """,
+)
+
+
+def refresh_derived(conn: Any) -> None:
+    """Recompute the tables the triggers keep current (coverage_monthly) from mentions
+    and articles: after a bulk load that bypassed the triggers, or to repair."""
+    conn.execute("delete from coverage_monthly")
+    conn.execute(
+        """
+        insert into coverage_monthly (artist_id, month, source_id, articles, salience_e4)
+        select m.artist_id, a.published_month, a.source_id, count(*),
+               sum(cast(round(m.salience * 10000) as integer))
+        from mentions m join articles a on a.id = m.article_id
+        where a.published_month is not null
+        group by m.artist_id, a.published_month, a.source_id
+        """
+    )
+
+
+@migrations()
+def m005_coverage_table(db: Database) -> None:
+    db.execute(
+        """
+        create table coverage_monthly (
+          artist_id text not null references artists(id),
+          month text not null,
+          source_id text not null references sources(id),
+          articles integer not null,
+          salience_e4 integer not null,
+          primary key (artist_id, month, source_id)
+        )
+        """
+    )
+    for trigger in _COVERAGE_TRIGGERS:
+        db.execute(trigger)
+    refresh_derived(db.conn)
+    db.execute("drop view coverage_by_month")
+    db.create_view(
+        "coverage_by_month",
+        """
+        select
+          artist_id,
+          month,
+          source_id,
+          articles,
+          round(salience_e4 / 10000.0 / articles, 3) as mean_salience
+        from coverage_monthly
+        """,
     )
 
 

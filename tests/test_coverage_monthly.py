@@ -1,0 +1,130 @@
+"""coverage_monthly, the table behind the coverage_by_month view, stays equal to what
+the view used to compute from every mention, through everything the store does."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from test_store import BRITNEY, GAGA, Art, Src, article
+
+from newscrawl import schema
+from newscrawl.items import Mention
+from newscrawl.store import Archive
+
+# coverage_by_month as m003 defined it: computed from mentions and articles at each read.
+RECOMPUTED = """
+    select m.artist_id, ar.published_month as month, ar.source_id, count(*) as articles,
+           round(avg(m.salience), 3) as mean_salience
+    from mentions m join articles ar on ar.id = m.article_id
+    where ar.published_month is not null
+    group by m.artist_id, ar.published_month, ar.source_id
+"""
+ARTISTS = [Art("britney-spears", "Britney Spears"), Art("lady-gaga", "Lady Gaga")]
+ARTISTS += [Art(f"artist-{n}", f"Artist {n}") for n in range(6)]
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive(tmp_path / "a.db") as store:
+        store.sync_sources(
+            [Src("a"), Src("b", homepage="https://b.example/", allowed_domains=["b.example"])]
+        )
+        store.sync_artists(ARTISTS)
+        yield store
+
+
+def rows(store, sql):
+    return sorted(tuple(r) for r in store.db.execute(sql).fetchall())
+
+
+def assert_consistent(store):
+    assert rows(store, "select * from coverage_by_month") == rows(store, RECOMPUTED)
+    assert not rows(store, "select * from coverage_monthly where articles <= 0")
+
+
+def mention(artist, salience):
+    return Mention(artist.name, artist.id, 1, False, 0, [], salience)
+
+
+def test_new_and_rewritten_articles(archive):
+    archive.write_batch([article()], run_id=None)
+    assert rows(archive, "select artist_id, month, articles from coverage_by_month") == [
+        ("britney-spears", "2026-03", 1),
+        ("lady-gaga", "2026-03", 1),
+    ]
+    # A refetch: another month, one artist fewer, another salience.
+    moved = article(
+        published_at="2025-12-24T10:00:00+00:00",
+        content_hash="hash-2",
+        mentions=[replace(BRITNEY, salience=0.41)],
+    )
+    archive.write_batch([moved], run_id=None)
+    assert_consistent(archive)
+    assert rows(archive, "select artist_id, month, mean_salience from coverage_by_month") == [
+        ("britney-spears", "2025-12", 0.41)
+    ]
+
+
+def test_limited_artist_run_and_undated_articles(archive):
+    archive.write_batch([article()], run_id=None)
+    # A crawl limited to Britney rewrites her mention and keeps Gaga's.
+    archive.write_batch(
+        [article(mentions=[replace(BRITNEY, salience=0.5)])],
+        run_id=None,
+        active_artist_ids=["britney-spears"],
+    )
+    undated = article(
+        url="https://a.example/undated/",
+        canonical_url="https://a.example/undated/",
+        published_at=None,
+        content_hash="hash-u",
+        mentions=[GAGA],
+    )
+    archive.write_batch([undated], run_id=None)
+    assert_consistent(archive)
+    assert rows(archive, "select artist_id, articles from coverage_by_month") == [
+        ("britney-spears", 1),
+        ("lady-gaga", 1),
+    ]
+
+
+def test_random_writes_keep_the_counts_exact(archive):
+    rng = random.Random(7)
+    for step in range(12):
+        batch = []
+        for _ in range(15):
+            number = rng.randrange(40)
+            month = rng.choice(["2025-01", "2025-02", "2026-07", None])
+            cast = rng.sample(ARTISTS, rng.randint(1, 3))
+            batch.append(
+                article(
+                    url=f"https://{rng.choice('ab')}.example/{number}/",
+                    canonical_url=f"https://a.example/{number}/",
+                    source_id=rng.choice("ab"),
+                    published_at=f"{month}-03T08:00:00+00:00" if month else None,
+                    content_hash=f"h{number}-{step}",
+                    mentions=[mention(a, round(rng.random(), 4)) for a in cast],
+                )
+            )
+        archive.write_batch(batch, run_id=None, active_artist_ids=[a.id for a in ARTISTS])
+        assert_consistent(archive)
+    # Direct edits too: a mention removed, a salience changed, a date changed.
+    with archive.db.atomic():
+        archive.db.execute(
+            "delete from mentions where rowid in (select rowid from mentions limit 3)"
+        )
+        archive.db.execute("update mentions set salience = 0.1234 where artist_id = 'artist-1'")
+        archive.db.execute("update articles set published_month = '2024-09' where id % 3 = 0")
+    assert_consistent(archive)
+
+
+def test_refresh_rebuilds_the_same_table(archive):
+    archive.write_batch(
+        [article(), article(url="https://b.example/x/", source_id="b")], run_id=None
+    )
+    before = rows(archive, "select * from coverage_monthly")
+    with archive.db.atomic():
+        schema.refresh_derived(archive.db.conn)
+    assert rows(archive, "select * from coverage_monthly") == before
