@@ -1,0 +1,94 @@
+"""robots.txt Crawl-delay is obeyed per source, even with AutoThrottle and no DOWNLOAD_DELAY."""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from crawling import scrapy_crawl
+
+ARTICLE = """<html lang="en"><head><title>Lady Gaga story {n}</title>
+<meta property="og:title" content="Lady Gaga story {n}">
+<meta property="article:published_time" content="2026-03-0{n}T10:00:00+00:00"></head>
+<body><article><h1>Lady Gaga story {n}</h1><p class="byline">By Ann Lee</p>
+{paragraphs}</article></body></html>"""
+
+
+class Site(BaseHTTPRequestHandler):
+    delay = "1"
+    log: list[tuple[float, str]] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.log.append((time.monotonic(), self.path))
+        if self.path == "/robots.txt":
+            body = f"User-agent: *\nCrawl-delay: {self.delay}\nDisallow: /private/\n".encode()
+            kind = "text/plain"
+        elif self.path == "/sitemap.xml":
+            urls = "".join(
+                f"<url><loc>http://{self.headers['Host']}/news/{n}.html</loc></url>"
+                for n in range(1, 5)
+            )
+            body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+            kind = "application/xml"
+        elif self.path.startswith("/news/"):
+            n = self.path.split("/")[-1].split(".")[0]
+            paragraphs = "".join(
+                f"<p>Paragraph {i}: Lady Gaga rehearsed the new show for the tour, said the crew.</p>"
+                for i in range(8)
+            )
+            body = ARTICLE.format(n=n, paragraphs=paragraphs).encode()
+            kind = "text/html; charset=utf-8"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def site():
+    Site.log = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_crawl_delay_spaces_the_requests(tmp_path, site):
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        "sources:\n"
+        "  - id: slowsite\n"
+        "    name: Slow Site\n"
+        f"    homepage: http://{site}/\n"
+        f'    allowed_domains: ["{site}"]\n'
+        f'    sitemaps: ["http://{site}/sitemap.xml"]\n'
+        "    concurrency: 8\n"
+    )
+    artists = tmp_path / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n    aliases: [Gaga]\n")
+    result = scrapy_crawl(
+        db=tmp_path / "a.db",
+        sources=sources,
+        artists=artists,
+        settings={"AUTOTHROTTLE_ENABLED": "1"},
+    )
+    assert result.scalar("select count(*) from articles") == 4
+    times = [t for t, path in Site.log if path.startswith(("/news/", "/sitemap"))]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) == 5
+    assert min(gaps) >= 0.9, gaps  # Crawl-delay: 1, no jitter
+    assert (
+        '"newscrawl/crawl_delay/slowsite": 1.0' in result.output
+        or "crawl_delay/slowsite" in result.output
+    )
