@@ -7,6 +7,7 @@ killed on the way.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -216,7 +217,7 @@ def assert_redis_drained(client):
     assert client.llen(KEYS.processing) == 0
     assert not list(client.scan_iter(match=KEYS.inflight_pattern))
     assert not list(client.scan_iter(match=KEYS.workers_pattern))
-    assert client.zcard("news:requests") == 0
+    assert not list(client.scan_iter(match="news:requests*"))
 
 
 def inflight_of(client, worker: Worker) -> int:
@@ -309,6 +310,49 @@ def test_two_workers_and_one_ingester_archive_every_article_once(
         assert evidence(row).get("channels"), row["url"]  # discovery travels with requests
         assert row["warc_file"] in warc_files
     assert not (tmp_path / "no-such-folder").exists()
+    assert_redis_drained(client)
+
+
+def test_partitions_with_their_own_queues_keep_each_publisher_on_its_node(
+    tmp_path, redis_url, client, demo_sites, demo_catalog, demo_config
+):
+    """Nodes crawling disjoint sources with their own request queue (SCHEDULER_QUEUE_KEY)
+    share the "seen" set and the item queue: one ingester archives everything, and each
+    publisher is fetched only by its node (so its politeness settings hold)."""
+    partitions = {
+        "eu": ("popwire,stagescreen", "news:requests:eu"),
+        "us": ("dailygossip,showbizbulletin", "news:requests:us"),
+    }
+    workers = [
+        Worker(
+            name,
+            redis_url,
+            tmp_path,
+            demo_config,
+            spider_args={"sources": sources},
+            settings={"SCHEDULER_QUEUE_KEY": queue},
+        )
+        for name, (sources, queue) in partitions.items()
+    ]
+    wait_for(lambda: int(client.get(KEYS.runs) or 0) == 2, what="two worker runs")
+    db = tmp_path / "archive.db"
+    result = ingest(redis_url, db, "--idle-exit", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for worker in workers:
+        worker.wait()
+    assert_matches_catalogue(db, demo_sites, demo_catalog)
+    ports = {
+        name: {urlsplit(demo_sites.base_urls[s]).port for s in sources.split(",")}
+        for name, (sources, _) in partitions.items()
+    }
+    for name in partitions:
+        fetched = set()
+        for warc in (tmp_path / f"warc-{name}").glob("*.warc.gz"):
+            with gzip.open(warc, "rb") as records:
+                for line in records:
+                    if line.startswith(b"WARC-Target-URI:"):
+                        fetched.add(urlsplit(line.split(b":", 1)[1].strip().decode()).port)
+        assert fetched and fetched <= ports[name], (name, fetched)
     assert_redis_drained(client)
 
 

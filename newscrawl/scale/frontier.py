@@ -13,8 +13,8 @@ What this class adds, so that a worker killed at any moment loses nothing:
 * a request leaves the in-flight hash only once Scrapy is done with it: its callback
   or errback ran, the requests it yielded are in the queue, and its items and drops
   are on the item queue (the crawl session is flushed before the acknowledgement);
-* a worker holds a lease (``<prefix>:workers:<worker>``) renewed every third of
-  ``NEWSCRAWL_REDIS_WORKER_TTL``; when a lease lapses, any live worker returns that
+* a worker holds a lease (``<prefix>:workers:<worker>``) renewed every second;
+  when a lease lapses (``NEWSCRAWL_REDIS_WORKER_TTL``), any live worker returns that
   worker's in-flight requests to the queue;
 * marking an article URL seen and queueing it is one atomic step too.
 
@@ -143,7 +143,7 @@ class SharedFrontier(Scheduler):
         )
         self._survey()
         self._tick = task.LoopingCall(self._heartbeat)
-        self._tick.start(self.worker_ttl / 3, now=False)
+        self._tick.start(min(1.0, self.worker_ttl / 3), now=False)
 
     def close(self, reason: str) -> None:
         if self._tick is not None and self._tick.running:
@@ -270,5 +270,11 @@ class SharedFrontier(Scheduler):
             self._renew_lease()
             self._acknowledge()
             self._survey()
+            if self._others_busy or len(self.queue) > 0:
+                # Waiting on other workers: look again now, not at the engine's next
+                # 5-second heartbeat (the same private slot as _in_progress()).
+                slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
+                if slot is not None:
+                    slot.nextcall.schedule()
         except Exception:  # a LoopingCall stops at the first error; keep renewing
             logger.warning("Shared frontier heartbeat failed", exc_info=True)
