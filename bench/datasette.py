@@ -1,0 +1,303 @@
+"""Benchmark: what a researcher waits for in Datasette over a large archive.
+
+Builds a synthetic archive (``SyntheticCorpus``: bodies of 300-600 words, 1-3 artists
+per article, Zipf over 50 artists, 8 publishers, 95 months) straight into the real
+schema: bulk ``executemany`` with the secondary indexes and triggers dropped, then the
+indexes, the full-text index (one ``'rebuild'``) and the triggers put back, so the file
+is exactly what crawls would have written. The build is cached under
+``bench/results/`` and redone when the builder, the corpus or the schema change.
+
+Then times requests through Datasette's in-process client with the real archive/
+configuration (``newscrawl.serve.build_datasette``): full-text searches on the articles
+table (common word, rare word, phrase) and through the ``search_articles`` canned query,
+the artist facet (``_facet_array=artists``), the unfiltered table page with its default
+facets, and the ``monthly_coverage`` canned query. Each request is timed ``--repeats``
+times after one warm-up; p50 / p95 in ms. Facets that exceed ``facet_time_limit_ms`` and
+queries that exceed ``sql_time_limit_ms`` (archive/settings.json) are reported.
+
+    .venv/bin/python bench/datasette.py --quick      # 50,000 articles
+    .venv/bin/python bench/datasette.py              # 1,000,000 articles (first build: minutes)
+    .venv/bin/python bench/datasette.py --articles 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import inspect
+import json
+import re
+import shutil
+import sqlite3
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+if __package__ in (None, ""):
+    # Run as a script: import from the repository, not from bench/ (whose datasette.py
+    # would shadow the datasette package).
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench import common
+from bench.common import RESULTS, SyntheticCorpus, emit, machine, percentile
+
+SEARCH_GOAL_MS = 100.0
+# How the table page says a facet exceeded facet_time_limit_ms (datasette/templates/table.html).
+_TIMED_OUT = re.compile(r"These facets timed out: ([^<]*)</p>")
+_ARTICLE_COLUMNS = None  # filled from the schema on first use
+_MENTION_COLUMNS = (
+    "article_id",
+    "artist_id",
+    "count",
+    "in_title",
+    "first_offset",
+    "snippets",
+    "salience",
+)
+
+
+def builder_key(articles: int) -> str:
+    """Changes whenever the built file would: size, builder, corpus or schema."""
+    from newscrawl import schema
+
+    digest = hashlib.sha256()
+    for part in (
+        str(articles),
+        inspect.getsource(sys.modules[__name__].build_archive),
+        inspect.getsource(SyntheticCorpus),
+        inspect.getsource(schema),
+    ):
+        digest.update(part.encode())
+    return digest.hexdigest()[:12]
+
+
+def build_archive(
+    path: Path, articles: int, *, corpus: SyntheticCorpus | None = None, chunk: int = 20_000
+) -> dict:
+    """Write a synthetic archive of ``articles`` articles to ``path`` (a new file)."""
+    from newscrawl.schema import ARTICLE_COLUMNS
+    from newscrawl.store import Archive
+
+    corpus = corpus or SyntheticCorpus()
+    started = time.perf_counter()
+    with Archive(path) as archive:  # the real schema, every migration applied
+        archive.sync_sources(corpus.sources)
+        archive.sync_artists(corpus.artists)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("pragma synchronous = off")
+    conn.execute("pragma cache_size = -400000")
+    conn.execute("pragma temp_store = memory")
+    # Put back exactly what the schema made, after the load.
+    saved = conn.execute(
+        "select type, name, sql from sqlite_master where type in ('index', 'trigger')"
+        " and sql is not null and tbl_name in ('articles', 'mentions')"
+    ).fetchall()
+    for kind, name, _ in saved:
+        conn.execute(f'drop {kind} "{name}"')
+    columns = [c for c in ARTICLE_COLUMNS if c != "id"]
+    insert_article = (
+        f"insert into articles (id, {', '.join(columns)}) values"
+        f" ({', '.join('?' for _ in range(len(columns) + 1))})"
+    )
+    insert_mention = (
+        f"insert into mentions ({', '.join(_MENTION_COLUMNS)}) values"
+        f" ({', '.join('?' for _ in _MENTION_COLUMNS)})"
+    )
+    generated = 0.0
+    for first in range(1, articles + 1, chunk):
+        begin = time.perf_counter()
+        rows, mentions = [], []
+        for article_id in range(first, min(first + chunk, articles + 1)):
+            fields = corpus.article(article_id)
+            rows.append((article_id, *(fields[c] for c in columns)))
+            mentions.extend(
+                (article_id, *(m[c] for c in _MENTION_COLUMNS[1:])) for m in fields["mentions"]
+            )
+        generated += time.perf_counter() - begin
+        conn.execute("begin")
+        conn.executemany(insert_article, rows)
+        conn.executemany(insert_mention, mentions)
+        conn.execute("commit")
+    loaded = time.perf_counter()
+    for kind, _, sql in saved:
+        if kind == "index":
+            conn.execute(sql)
+    indexed = time.perf_counter()
+    conn.execute("insert into articles_fts (articles_fts) values ('rebuild')")
+    fts = time.perf_counter()
+    for kind, _, sql in saved:
+        if kind == "trigger":
+            conn.execute(sql)
+    refresh = getattr(sys.modules["newscrawl.schema"], "refresh_derived", None)
+    if refresh is not None:  # tables the store keeps up to date as it writes
+        refresh(conn)
+    conn.execute("pragma wal_checkpoint(truncate)")
+    conn.close()
+    done = time.perf_counter()
+    return {
+        "articles": articles,
+        "generate_s": round(generated, 1),
+        "insert_s": round(loaded - started - generated, 1),
+        "index_s": round(indexed - loaded, 1),
+        "fts_rebuild_s": round(fts - indexed, 1),
+        "derived_s": round(done - fts, 1),
+        "total_s": round(done - started, 1),
+        "size_mb": round(path.stat().st_size / 2**20),
+    }
+
+
+def cached_archive(articles: int, *, rebuild: bool = False) -> tuple[Path, dict]:
+    """The cached synthetic archive of this size, built first when missing or stale."""
+    folder = RESULTS / f"datasette-{articles}-{builder_key(articles)}"
+    path = folder / "archive.db"
+    info_path = folder / "build.json"
+    if path.exists() and info_path.exists() and not rebuild:
+        return path, {**json.loads(info_path.read_text()), "cached": True}
+    for stale in RESULTS.glob(f"datasette-{articles}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    folder.mkdir(parents=True)
+    info = build_archive(path, articles)
+    info_path.write_text(json.dumps(info))
+    return path, {**info, "cached": False}
+
+
+def search_terms(path: Path) -> dict[str, str]:
+    """Search terms chosen from the built archive's own full-text index: a common word
+    (in about 5% of the articles: thousands of matches), a rare word (about 0.02%) and a
+    two-word phrase."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        conn.execute("create virtual table temp.vocab using fts5vocab(main, articles_fts, row)")
+        total = conn.execute("select count(*) from articles").fetchone()[0]
+        terms = conn.execute(
+            "select term, doc from temp.vocab where length(term) >= 5 and term glob '[a-z]*'"
+            " and term not glob '*[^a-z]*'"
+        ).fetchall()
+    finally:
+        conn.close()
+
+    words = set(SyntheticCorpus().vocabulary)
+    terms = [t for t in terms if t[0] in words]  # real words (stems of themselves)
+
+    def closest(share: float) -> str:
+        return min(terms, key=lambda t: (abs(t[1] / total - share), t[0]))[0]
+
+    return {"common": closest(0.05), "rare": closest(0.0002), "phrase": '"red carpet"'}
+
+
+def requests_to_time(terms: dict[str, str], artist: str) -> list[tuple[str, str, str]]:
+    """(name, kind, path) of every request timed; kind groups them in the summary."""
+    q = {k: quote(v) for k, v in terms.items()}
+    return [
+        ("search_common", "search", f"/archive/articles?_search={q['common']}"),
+        ("search_rare", "search", f"/archive/articles?_search={q['rare']}"),
+        (
+            "search_phrase",
+            "search",
+            f"/archive/articles?_search={q['phrase']}&_searchmode=raw",
+        ),
+        ("canned_search_common", "search", f"/archive/search_articles?q={q['common']}"),
+        ("canned_search_rare", "search", f"/archive/search_articles?q={q['rare']}"),
+        ("canned_search_phrase", "search", f"/archive/search_articles?q={q['phrase']}"),
+        ("facet_artists", "facet", "/archive/articles?_facet_array=artists"),
+        ("table_page", "facet", "/archive/articles"),
+        ("coverage_all", "canned", "/archive/monthly_coverage?artist="),
+        ("coverage_artist", "canned", f"/archive/monthly_coverage?artist={quote(artist)}"),
+    ]
+
+
+def _json_path(path: str) -> str:
+    base, _, query = path.partition("?")
+    return f"{base}.json" + (f"?{query}&" if query else "?") + "_shape=objects"
+
+
+async def _time_requests(db: Path, plan, repeats: int) -> list[dict]:
+    from newscrawl.serve import build_datasette
+
+    datasette = build_datasette(db)
+    await datasette.invoke_startup()
+    client = datasette.client
+    results = []
+    for name, kind, path in plan:
+        await client.get(path)  # warm-up: the page cache, Datasette's own caches
+        timings = []
+        for _ in range(repeats):
+            begin = time.perf_counter()
+            response = await client.get(path)
+            timings.append((time.perf_counter() - begin) * 1000)
+        detail = await client.get(_json_path(path))
+        data = detail.json() if "json" in detail.headers.get("content-type", "") else {}
+        timed_out = _TIMED_OUT.search(response.text)
+        error = data.get("error") or (
+            None if response.status_code == 200 else f"HTTP {response.status_code}"
+        )
+        results.append(
+            {
+                "name": name,
+                "kind": kind,
+                "path": path,
+                "status": response.status_code,
+                "p50_ms": round(percentile(timings, 0.5), 1),
+                "p95_ms": round(percentile(timings, 0.95), 1),
+                "rows": len(data.get("rows") or []),
+                "facets_timed_out": timed_out.group(1).split(", ") if timed_out else [],
+                "error": error,
+            }
+        )
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Run the benchmark; print JSON and a summary line; return the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="50,000 articles")
+    parser.add_argument("--articles", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=None, help="timed requests each")
+    parser.add_argument("--rebuild", action="store_true", help="ignore the cached archive")
+    args = parser.parse_args(argv)
+    articles = args.articles or (50_000 if args.quick else 1_000_000)
+    repeats = args.repeats or (10 if args.quick else 20)
+    path, build = cached_archive(articles, rebuild=args.rebuild)
+    terms = search_terms(path)
+    plan = requests_to_time(terms, "Britney Spears")
+    timings = asyncio.run(_time_requests(path, plan, repeats))
+    settings = json.loads((common.REPO / "archive" / "settings.json").read_text())
+    search = [t for t in timings if t["kind"] == "search"]
+    search_p95 = max(t["p95_ms"] for t in search)
+    failed = [t["name"] for t in timings if t["error"]]
+    timed_out = sorted({f for t in timings for f in t["facets_timed_out"]})
+    result = {
+        "benchmark": "datasette",
+        "articles": articles,
+        "mode": "quick (a smaller archive than the 1,000,000 goal)"
+        if articles < 1_000_000
+        else "full",
+        "build": build,
+        "terms": terms,
+        "repeats": repeats,
+        "limits": {k: settings.get(k) for k in ("sql_time_limit_ms", "facet_time_limit_ms")},
+        "search_p95_ms": search_p95,
+        "goal_search_p95_ms": SEARCH_GOAL_MS,
+        "failed": failed,
+        "facets_timed_out": timed_out,
+        "requests": timings,
+        "machine": machine(),
+    }
+    slowest = max(search, key=lambda t: t["p95_ms"])
+    others = ", ".join(
+        f"{t['name']} p95 {t['p95_ms']:.0f} ms" for t in timings if t["kind"] != "search"
+    )
+    verdict = "ok" if search_p95 <= SEARCH_GOAL_MS and not failed and not timed_out else "over goal"
+    return emit(
+        result,
+        f"datasette: {articles:,} articles{' (quick)' if args.quick else ''}: search p95 "
+        f"{search_p95:.0f} ms (slowest {slowest['name']}; goal ≤ {SEARCH_GOAL_MS:.0f}); {others}; "
+        f"timed out: {', '.join(failed + timed_out) or 'none'} ({verdict})",
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
