@@ -187,12 +187,15 @@ class TreeSample:
     """What :class:`TreeSampler` saw of a process and its descendants."""
 
     peak_rss_mb: float = 0.0
+    peak_pss_mb: float = 0.0
     peak_processes: int = 0
     cpu_seconds: dict[int, float] = field(default_factory=dict)
     """Last CPU time (user + system) seen per pid; the root is ``root_pid``."""
+    peak_rss_by_pid: dict[int, float] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
     root_pid: int = 0
-    series: list[tuple[float, float]] = field(default_factory=list)
-    """(seconds since start, total RSS MB), one point per poll."""
+    series: list[tuple[float, float, float]] = field(default_factory=list)
+    """(Unix time, total RSS MB, root RSS MB), one point per poll."""
 
     @property
     def root_cpu(self) -> float:
@@ -204,48 +207,72 @@ class TreeSample:
 
 
 class TreeSampler(threading.Thread):
-    """Polls a process and all its descendants (psutil) until stopped: peak total RSS,
+    """Polls a process and all its descendants (psutil) until stopped: peak total RSS
+    (and PSS, shared pages divided among the processes sharing them, with ``pss=True``),
     CPU per process. Extraction workers are children of a forkserver, itself a child of
     the crawl, so a recursive walk finds them."""
 
-    def __init__(self, pid: int, *, interval: float = 0.1) -> None:
+    def __init__(self, pid: int, *, interval: float = 0.1, pss: bool = False) -> None:
         super().__init__(name="bench-tree-sampler", daemon=True)
         self.sample = TreeSample(root_pid=pid)
         self.interval = interval
+        self.pss = pss
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         import psutil
 
+        sample = self.sample
         try:
-            root = psutil.Process(self.sample.root_pid)
+            root = psutil.Process(sample.root_pid)
         except psutil.NoSuchProcess:
             return
-        start = time.monotonic()
         while not self._stop_event.is_set():
             try:
                 processes = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 break
-            rss = 0
+            rss = pss = root_rss = 0
             for process in processes:
                 try:
                     with process.oneshot():
-                        rss += process.memory_info().rss
+                        memory = process.memory_info().rss
+                        if self.pss:
+                            pss += process.memory_full_info().pss
                         times = process.cpu_times()
+                        if process.pid not in sample.names:
+                            sample.names[process.pid] = _process_name(process, sample.root_pid)
                 except psutil.Error:
                     continue
-                self.sample.cpu_seconds[process.pid] = times.user + times.system
+                rss += memory
+                if process.pid == sample.root_pid:
+                    root_rss = memory
+                sample.cpu_seconds[process.pid] = times.user + times.system
+                sample.peak_rss_by_pid[process.pid] = max(
+                    sample.peak_rss_by_pid.get(process.pid, 0.0), round(memory / 2**20, 1)
+                )
             total = rss / 2**20
-            self.sample.series.append((round(time.monotonic() - start, 2), round(total, 1)))
-            self.sample.peak_rss_mb = max(self.sample.peak_rss_mb, total)
-            self.sample.peak_processes = max(self.sample.peak_processes, len(processes))
+            sample.series.append((time.time(), round(total, 1), round(root_rss / 2**20, 1)))
+            sample.peak_rss_mb = max(sample.peak_rss_mb, total)
+            sample.peak_pss_mb = max(sample.peak_pss_mb, pss / 2**20)
+            sample.peak_processes = max(sample.peak_processes, len(processes))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> TreeSample:
         self._stop_event.set()
         self.join()
         return self.sample
+
+
+def _process_name(process: Any, root_pid: int) -> str:
+    if process.pid == root_pid:
+        return "crawl"
+    command = " ".join(process.cmdline())
+    if process.ppid() != root_pid:
+        return "worker"  # forked by the forkserver (same command line as it)
+    if "resource_tracker" in command:
+        return "resource_tracker"
+    return "forkserver" if "forkserver" in command else "child"
 
 
 # -- crawls ------------------------------------------------------------------------------
@@ -287,6 +314,7 @@ def run_scrapy(
     log_path: Path,
     timeout: float = 3600,
     sample_interval: float = 0.1,
+    pss: bool = False,
 ) -> CrawlRun:
     """Run ``python -m scrapy ARGS -s K=V...`` from the repository, sampling its tree."""
     command = [sys.executable, "-m", "scrapy", *args]
@@ -297,7 +325,7 @@ def run_scrapy(
         process = subprocess.Popen(
             command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=_child_env()
         )
-        sampler = TreeSampler(process.pid, interval=sample_interval)
+        sampler = TreeSampler(process.pid, interval=sample_interval, pss=pss)
         sampler.start()
         try:
             returncode = process.wait(timeout)

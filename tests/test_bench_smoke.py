@@ -1,0 +1,192 @@
+"""The benchmarks at toy size: every bench module imports, its builders produce correct
+data, its parsers read what Scrapy and the ledger print. No timing is asserted here;
+the figures are printed by ``make bench`` (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402
+
+BENCHES = ("common", "bare_spider", "crawl", "store", "datasette", "memory", "run")
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return common.SyntheticCorpus(sentences=2_000)
+
+
+@pytest.mark.parametrize("name", BENCHES)
+def test_bench_modules_import(name):
+    module = importlib.import_module(f"bench.{name}")
+    assert module.__doc__
+    if name not in ("common", "bare_spider"):
+        assert callable(module.main)
+
+
+def test_run_lists_every_bench_with_a_main():
+    run = importlib.import_module("bench.run")
+    headline = {key for _, key, _, _ in run.BENCHES}
+    assert headline == {
+        "crawl_ratio",
+        "extract_ratio",
+        "tag_ratio",
+        "store_ratio",
+        "search_p95_ms",
+        "peak_rss_mb",
+    }
+    for name, *_ in run.BENCHES:
+        assert callable(importlib.import_module(f"bench.{name}").main)
+
+
+def test_synthetic_articles_are_realistic_and_deterministic(corpus):
+    articles = [corpus.article(i) for i in range(1, 200)]
+    assert articles[5] == common.SyntheticCorpus(sentences=2_000).article(6)
+    artist_ids = {a.id for a in corpus.artists}
+    for article in articles:
+        assert 300 <= article["word_count"] <= 700
+        assert 1 <= len(article["mentions"]) <= 3
+        names = json.loads(article["artists"])
+        assert names == [m["artist"] for m in article["mentions"]]
+        for mention in article["mentions"]:
+            assert mention["artist_id"] in artist_ids
+            offset = mention["first_offset"]
+            assert article["body"][offset : offset + len(mention["artist"])] == mention["artist"]
+        assert article["published_month"] == article["published_at"][:7]
+    # Zipf: the most popular artist is mentioned far more often than the tenth.
+    counts = {}
+    for article in articles:
+        for mention in article["mentions"]:
+            counts[mention["artist_id"]] = counts.get(mention["artist_id"], 0) + 1
+    ranked = sorted(counts.values(), reverse=True)
+    assert ranked[0] > 3 * ranked[min(9, len(ranked) - 1)]
+
+
+def test_datasette_builder_writes_the_real_schema(tmp_path, corpus):
+    from newscrawl import schema
+    from newscrawl.store import Archive, open_readonly
+
+    datasette_bench = importlib.import_module("bench.datasette")
+    path = tmp_path / "archive.db"
+    info = datasette_bench.build_archive(path, 300, corpus=corpus, chunk=70)
+    assert info["articles"] == 300
+    open_readonly(path).close()  # a newscrawl archive
+    Archive(tmp_path / "fresh.db").close()
+
+    def objects(db):
+        conn = sqlite3.connect(db)
+        try:
+            return sorted(
+                conn.execute("select type, name, sql from sqlite_master where sql is not null")
+            )
+        finally:
+            conn.close()
+
+    assert objects(path) == objects(tmp_path / "fresh.db")  # same indexes, triggers, views
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
+        assert conn.execute("select count(*) from articles").fetchone()[0] == 300
+        assert conn.execute("select count(*) from articles_fts").fetchone()[0] == 300
+        coverage = sorted(conn.execute("select * from coverage_by_month"))
+        conn.execute("begin")
+        schema.refresh_derived(conn)
+        assert sorted(conn.execute("select * from coverage_by_month")) == coverage
+        conn.execute("rollback")
+        hits = conn.execute(
+            "select count(*) from articles_fts where articles_fts match ?",
+            [corpus.artists[0].name.split()[0]],
+        ).fetchone()[0]
+        assert hits > 0
+    finally:
+        conn.close()
+    terms = datasette_bench.search_terms(path)
+    assert set(terms) == {"common", "rare", "phrase"}
+    plan = datasette_bench.requests_to_time(terms, "Britney Spears")
+    assert {kind for _, kind, _ in plan} == {"search", "facet", "canned"}
+
+
+def test_datasette_answers_every_timed_request(tmp_path, corpus):
+    datasette_bench = importlib.import_module("bench.datasette")
+    path = tmp_path / "archive.db"
+    datasette_bench.build_archive(path, 200, corpus=corpus)
+    plan = datasette_bench.requests_to_time(
+        datasette_bench.search_terms(path), corpus.artists[0].name
+    )
+    results = asyncio.run(datasette_bench._time_requests(path, plan, repeats=1))
+    assert [r["status"] for r in results] == [200] * len(plan)
+    assert not [r["name"] for r in results if r["error"]]
+    by_name = {r["name"]: r for r in results}
+    assert by_name["coverage_artist"]["rows"] > 0 and by_name["canned_search_common"]["rows"] > 0
+
+
+def test_store_bench_writes_the_same_archive_both_ways(tmp_path, corpus):
+    store_bench = importlib.import_module("bench.store")
+    articles = store_bench.corpus_articles(40, corpus)
+    store_bench.time_store(tmp_path, articles, corpus)
+    store_bench.time_raw(tmp_path, articles, corpus)
+    assert store_bench.check_same_archive(tmp_path)
+
+
+def test_bare_spider_requests_every_listed_page_in_its_source_slot(tmp_path):
+    bare = importlib.import_module("bench.bare_spider")
+    urls = tmp_path / "urls.txt"
+    urls.write_text(
+        "popwire http://127.0.0.1:1/2026/01/a/\nlegacy http://127.0.0.1:2/story.asp?id=1\n"
+    )
+    spider = bare.BareSpider(urls_file=str(urls))
+
+    async def collect():
+        return [request async for request in spider.start()]
+
+    requests = asyncio.run(collect())
+    assert [(r.url, r.meta["download_slot"]) for r in requests] == [
+        ("http://127.0.0.1:1/2026/01/a/", "popwire"),
+        ("http://127.0.0.1:2/story.asp?id=1", "legacy"),
+    ]
+    assert bare.BareSpider.custom_settings == {"ITEM_PIPELINES": {}, "EXTENSIONS": {}}
+
+
+def test_crawl_log_parsers():
+    memory = importlib.import_module("bench.memory")
+    log = (
+        "2026-11-25 01:00:00 [newscrawl.ledger] INFO: Progress: 10 discovered, 10 requested,"
+        " 100 fetched, 0 skipped, 5 archived (5 new), 1 dropped\n"
+        "2026-11-25 01:00:05 [scrapy.statscollectors] INFO: Dumping Scrapy stats:\n"
+        "{'elapsed_time_seconds': 12.5,\n 'newscrawl/fetched': 2000,\n"
+        " 'finish_reason': 'finished',\n 'memusage/max': 97894400}\n"
+    )
+    stats = common.parse_stats(log)
+    assert stats["elapsed_time_seconds"] == 12.5 and stats["newscrawl/fetched"] == 2000
+    assert stats["memusage/max"] == 97894400 and "finish_reason" not in stats
+    (point,) = memory.progress_points(log)
+    assert point[1] == 100
+    # RSS rising 2 MB per 1,000 pages over the second half is reported as 2 MB.
+    progress = [(1000.0 + i, 1000 * i) for i in range(1, 11)]
+    series = [(t + 0.5, 0.0, 100 + 2 * pages / 1000) for t, pages in progress]
+    assert memory.growth_per_1000_pages(series, progress) == pytest.approx(2.0)
+
+
+def test_demo_site_process_serves_and_lists_the_catalogue(tmp_path):
+    with common.DemoSiteProcess(40, workdir=tmp_path) as site:
+        count = site.write_article_urls(tmp_path / "urls.txt")
+        lines = (tmp_path / "urls.txt").read_text().split("\n")
+        source_id, url = lines[0].split(" ", 1)
+        assert count == 40 and source_id in site.base_urls
+        assert url.startswith(site.base_urls[source_id].rstrip("/"))
+        import urllib.request
+
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200 and b"<html" in response.read().lower()
+    assert site.process.poll() is not None
