@@ -1,12 +1,13 @@
 """Benchmark: crawl throughput of one Redis-mode worker against two, in one run.
 
 Serves the scaled demo site (``DemoSites(port=0, articles=N)``) and a local
-redis-server, then crawls the whole site four times, each into a fresh archive with a
+redis-server, then crawls the whole site five times, each into a fresh archive with a
 fresh Redis:
 
 * ``local``: one ordinary ``scrapy crawl news`` writing SQLite (what Redis mode costs);
 * ``one``: one worker with ``NEWSCRAWL_REDIS_URL`` and one ``newscrawl ingest``;
-* ``two``: two workers sharing the frontier and one ``newscrawl ingest``;
+* ``two``: two workers sharing the frontier and one ``newscrawl ingest``, then again
+  with the cores split between their extraction pools (``two_split``);
 * ``queue_only`` then ``ingest_only``: one worker with no ingester running, then the
   ingester alone draining what it queued (how many workers one writer can keep up with).
 
@@ -99,11 +100,13 @@ def run_local(folder: Path, config: dict[str, str]) -> dict:
     }
 
 
-def run_redis(folder: Path, config: dict[str, str], url: str, workers: int) -> dict:
+def run_redis(
+    folder: Path, config: dict[str, str], url: str, workers: int, *, name: str = ""
+) -> dict:
     """``workers`` Redis-mode crawls and one ingester, from a clean Redis."""
     client = redis.Redis.from_url(url)
     client.flushall()
-    name = f"redis-{workers}"
+    name = name or f"redis-{workers}"
     db = folder / f"{name}.db"
     settings = {**SETTINGS, **config, "NEWSCRAWL_REDIS_URL": url}
     started = time.monotonic()
@@ -248,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     # each response then waits ~40 ms for a delayed ACK, and the bench would measure
     # that stall. Real web servers set TCP_NODELAY.
     demo_server._Handler.disable_nagle_algorithm = True
+    load_before = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory(prefix="newscrawl-bench-scale-") as tmp,
         demo_server.DemoSites(port=0, articles=articles) as sites,
@@ -262,6 +266,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
         local = run_local(folder, config)
         one = run_redis(folder, config, redis_server.url, 1)
         two = run_redis(folder, config, redis_server.url, 2)
+        # The same two workers with the machine's cores split between their extraction
+        # pools (each pool defaults to one process per core).
+        split = {**config, "NEWSCRAWL_EXTRACT_WORKERS": str(max(1, (os.cpu_count() or 2) // 2))}
+        two_split = run_redis(folder, split, redis_server.url, 2, name="redis-2-split")
         queue_only, ingest_only = run_queue_then_ingest(folder, config, redis_server.url)
     ratio = round(two["pages_per_s"] / one["pages_per_s"], 2)
     capacity = round(ingest_only["pages_per_s_equivalent"] / queue_only["pages_per_s"], 1)
@@ -269,20 +277,25 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "bench": "scale",
         "articles": articles,
         "cpus": os.cpu_count(),
+        # Other work on the machine slows every figure; the ratios are what to compare.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "python": platform.python_version(),
         "local": local,
         "one_worker": one,
         "two_workers": two,
+        "two_workers_cores_split": two_split,
         "queue_only": queue_only,
         "ingest_only": ingest_only,
         "two_over_one": ratio,
+        "two_split_over_one": round(two_split["pages_per_s"] / one["pages_per_s"], 2),
         "one_over_local": round(one["pages_per_s"] / local["pages_per_s"], 2),
         "ingester_keeps_up_with_workers": capacity,
     }
     print(json.dumps(result, indent=2))
     print(
         f"scale: {articles} articles on {os.cpu_count()} cores: 1 worker {one['pages_per_s']}"
-        f" pages/s, 2 workers {two['pages_per_s']} pages/s (+ ingester): {ratio}x;"
+        f" pages/s, 2 workers {two['pages_per_s']} pages/s (+ ingester): {ratio}x"
+        f" ({result['two_split_over_one']}x with the cores split);"
         f" local SQLite crawl {local['pages_per_s']} pages/s; one ingester drains"
         f" {ingest_only['pages_per_s_equivalent']} pages/s = {capacity} workers' output"
     )

@@ -258,6 +258,14 @@ def test_an_article_survives_the_queue_unchanged():
     assert article_from_dict(message["article"]) == article
 
 
+def test_a_redis_password_stays_out_of_logs_and_the_archive():
+    from newscrawl.scale.redis_queue import redacted
+
+    assert redacted("redis://:s3cret@queue.lan:6379/0") == "redis://:***@queue.lan:6379/0"
+    assert redacted("redis://crawler:s3cret@queue.lan/1") == "redis://crawler:***@queue.lan/1"
+    assert redacted("redis://queue.lan:6379/0") == "redis://queue.lan:6379/0"
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -305,6 +313,10 @@ def test_two_workers_and_one_ingester_archive_every_article_once(
     assert all(r["pages_fetched"] > 0 for r in runs), "both workers fetched articles"
     assert sum(r["articles_new"] for r in runs) == 46
     assert {r["pid"] for r in runs} == {w.process.pid for w in workers}
+    for run in runs:
+        recorded = json.loads(run["settings"])
+        assert recorded["NEWSCRAWL_REDIS_URL"] == redis_url and recorded["redis_run"]
+        assert "NEWSCRAWL_DB" not in recorded  # a worker has no archive
     warc_files = {p.name for p in tmp_path.glob("warc-w*/*.warc.gz")}
     for row in rows(db, "select * from articles"):
         assert evidence(row).get("channels"), row["url"]  # discovery travels with requests

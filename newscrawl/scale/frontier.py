@@ -113,6 +113,7 @@ class SharedFrontier(Scheduler):
         frontier._channels_seen: set[str] = set()
         frontier._surveyed_at = 0.0
         frontier._others_busy = False
+        frontier._waiting = False
         frontier._tick: task.LoopingCall | None = None
         frontier._pop = frontier.server.register_script(_POP)
         frontier._see_and_push = frontier.server.register_script(_SEE_AND_PUSH)
@@ -203,10 +204,15 @@ class SharedFrontier(Scheduler):
     def has_pending_requests(self) -> bool:
         if len(self.queue) > 0:
             return True
-        if time.monotonic() - self._surveyed_at >= 1.0:
+        # Asked when this worker is idle: its own requests are done, say so at once, so
+        # that workers waiting on them can stop.
+        self._acknowledge()
+        if time.monotonic() - self._surveyed_at >= 0.2:
             self._survey()
             if len(self.queue) > 0:
                 return True
+        # Waiting for other workers: the heartbeat wakes the engine to ask again.
+        self._waiting = self._others_busy
         return self._others_busy
 
     # -- in flight ------------------------------------------------------------------
@@ -270,9 +276,10 @@ class SharedFrontier(Scheduler):
             self._renew_lease()
             self._acknowledge()
             self._survey()
-            if self._others_busy or len(self.queue) > 0:
-                # Waiting on other workers: look again now, not at the engine's next
-                # 5-second heartbeat (the same private slot as _in_progress()).
+            if self._waiting:
+                # The engine was told to wait for other workers: let it look again now,
+                # not at its next 5-second heartbeat (the private slot of _in_progress()).
+                self._waiting = False
                 slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
                 if slot is not None:
                     slot.nextcall.schedule()

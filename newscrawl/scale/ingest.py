@@ -20,6 +20,7 @@ as if for the first time. One ingester runs per queue (lock ``<prefix>:ingester`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -190,6 +191,8 @@ class Ingester:
 
     def run(self) -> IngestTotals:
         """Apply messages until stopped, or until the queue stayed idle ``idle_exit`` s."""
+        import redis
+
         server = connect(self.redis_url)
         archive = Archive(self.db_path)
         try:
@@ -198,12 +201,17 @@ class Ingester:
             try:
                 self._loop(server, archive)
             finally:
-                server.eval(
-                    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end",
-                    1,
-                    self.keys.ingester,
-                    self._lock_value,
-                )
+                with contextlib.suppress(redis.RedisError):
+                    server.eval(
+                        "if redis.call('GET', KEYS[1]) == ARGV[1] then"
+                        " redis.call('DEL', KEYS[1]) end",
+                        1,
+                        self.keys.ingester,
+                        self._lock_value,
+                    )
+        except redis.RedisError as error:
+            # What was taken but not committed is still in the processing list.
+            raise NewscrawlError(f"lost Redis at {redacted(self.redis_url)}: {error}") from None
         finally:
             archive.close()
             server.close()

@@ -246,6 +246,10 @@ class RedisWriter:
         """Number the run (shared counter) and announce it; returns the number, which
         names this run's WARC files. The archive's ``crawl_runs.id`` is the ingester's."""
         number = int(self.server.incr(self.keys.runs))
+        recorded = dict(settings or {})
+        recorded.pop("NEWSCRAWL_DB", None)  # not this worker's: the ingester's archive
+        if recorded.get("NEWSCRAWL_REDIS_URL"):  # the archive is published: no password
+            recorded["NEWSCRAWL_REDIS_URL"] = redacted(recorded["NEWSCRAWL_REDIS_URL"])
         # The counter restarts if Redis loses its data; the random part keeps keys unique.
         self.run_key = f"{number}-{secrets.token_hex(4)}"
         self._push(
@@ -254,7 +258,7 @@ class RedisWriter:
                     "type": "run_start",
                     "spider": spider,
                     "args": args or {},
-                    "settings": settings or {},
+                    "settings": recorded,
                     "host": socket.gethostname(),
                     "pid": os.getpid(),
                     "version": __version__,
