@@ -46,8 +46,12 @@ RECORDED_SETTINGS = (
 def check_writable(settings: Any) -> None:
     """Raise :class:`NewscrawlError` (one line) unless the crawl can write its archive
     and its WARC folder: a read-only file or folder fails here, before any request.
-    A Redis-mode worker never opens the archive, so only its WARC folder is checked."""
-    if not settings.get("NEWSCRAWL_REDIS_URL"):
+    A Redis-mode worker never opens the archive: there Redis must answer instead."""
+    if settings.get("NEWSCRAWL_REDIS_URL"):
+        from newscrawl.scale.redis_queue import connect
+
+        connect(settings.get("NEWSCRAWL_REDIS_URL")).close()
+    else:
         _check_archive_writable(settings)
     _check_warc_writable(settings)
 

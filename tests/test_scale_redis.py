@@ -560,6 +560,13 @@ def test_one_ingester_per_queue_and_unreadable_messages_are_set_aside(tmp_path, 
     assert client.llen(KEYS.items) == client.llen(KEYS.processing) == 0
 
 
+def test_a_worker_without_redis_is_a_one_line_error(tmp_path, demo_config):
+    worker = Worker("w", "redis://127.0.0.1:1/0", tmp_path, demo_config)
+    assert worker.process.wait(timeout=120) == 1
+    assert "Error: cannot reach Redis at redis://127.0.0.1:1/0" in worker.output
+    assert "Traceback" not in worker.output
+
+
 def test_ingest_errors_are_one_line(tmp_path, redis_url):
     result = ingest("redis://127.0.0.1:1/0", tmp_path / "a.db", "--idle-exit", "0")
     assert result.returncode == 1
