@@ -6,6 +6,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -15,7 +17,15 @@ logger = logging.getLogger(__name__)
 
 
 class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, plus the ``Crawl-delay`` line.
+    """Scrapy's robots.txt middleware, plus the ``Crawl-delay`` line, and robots.txt
+    for every request that waited for it.
+
+    Scrapy 2.19 lets every request to a host whose robots.txt is still downloading
+    await one shared Deferred; under the asyncio reactor each await turns it into a
+    Future whose callback returns None, so only the first waiting request gets the
+    parser and the others are downloaded unchecked (e.g. ``-a urls=`` with several
+    disallowed URLs on one host, or a Redis worker taking several requests for a new
+    host at once). Here a request that got None looks up the parsed robots.txt again.
 
     Scrapy obeys ``Allow``/``Disallow`` but ignores ``Crawl-delay``. Here the delay a
     site asks of our User-Agent becomes the minimum delay of the download slot the
@@ -27,6 +37,16 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
         super().__init__(crawler)
         self.max_delay = crawler.settings.getfloat("NEWSCRAWL_MAX_CRAWL_DELAY", 60.0)
         self._applied: dict[str, float] = {}
+
+    async def robot_parser(self, request: Request) -> Any:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            # Once parsed, the parser replaces the Deferred in _parsers (None if the
+            # download failed, which allows everything, as in Scrapy).
+            cached = self._parsers.get(urlparse_cached(request).netloc)
+            if cached is not None and not isinstance(cached, Deferred):
+                return cached
+        return parser
 
     def process_request_2(self, rp: Any, request: Request) -> None:
         super().process_request_2(rp, request)

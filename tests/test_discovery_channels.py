@@ -199,3 +199,27 @@ def test_offsite_and_off_pattern_urls_from_a_sitemap_are_ledger_rows(
         "https://elsewhere.example/2026/01/a/": "offsite",
         base + "about/": "off_pattern",
     }
+
+
+def test_robots_txt_holds_for_every_request_waiting_for_it(
+    tmp_path, demo_config, demo_sites, demo_catalog
+):
+    """Several requests to a host whose robots.txt is still downloading are all checked
+    (Scrapy 2.19 hands the parser only to the first; newscrawl's middleware fixes it)."""
+    sources, artists = demo_config
+    premium = [a.url(demo_sites.base_urls) for a in demo_catalog.articles if a.robots_disallowed]
+    assert len(premium) == 3
+    demo_sites.reset_hits()
+    result = scrapy_crawl(
+        db=tmp_path / "a.db",
+        sources=sources,
+        artists=artists,
+        spider_args={"urls": ",".join(premium)},
+    )
+    assert result.scalar("select count(*) from articles") == 0
+    assert result.query("select url, reason from drops order by url") == [
+        {"url": u, "reason": "robots"} for u in sorted(premium)
+    ]
+    assert not any(
+        demo_sites.hits["dailygossip"][a.path] for a in demo_catalog.articles if a.robots_disallowed
+    )

@@ -5,9 +5,7 @@ with every other worker on that Redis (:class:`~newscrawl.scale.frontier.SharedF
 over scrapy-redis) and, in place of the dedupe and store steps, queues its items for
 ``newscrawl ingest`` (:class:`~newscrawl.scale.redis_queue.RedisQueuePipeline`); the
 crawl session then writes through a :class:`~newscrawl.scale.redis_queue.RedisWriter`
-instead of opening the SQLite archive. robots.txt is checked by
-:class:`~newscrawl.scale.robots.SharedRobotsTxtMiddleware` (see there why). Settings are
-set at add-on priority, so ``-s NAME=VALUE`` still overrides any of them.
+instead of opening the SQLite archive. Settings are set at add-on priority, so ``-s NAME=VALUE`` still overrides any of them.
 """
 
 from __future__ import annotations
@@ -21,8 +19,6 @@ logger = logging.getLogger(__name__)
 
 REPLACED_STEPS = ("newscrawl.pipelines.DedupePipeline", "newscrawl.pipelines.StorePipeline")
 QUEUE_STEP = "newscrawl.scale.redis_queue.RedisQueuePipeline"
-ROBOTS_STEP = "newscrawl.middlewares.RobotsTxtCrawlDelayMiddleware"
-SHARED_ROBOTS_STEP = "newscrawl.scale.robots.SharedRobotsTxtMiddleware"
 
 
 class RedisScaleOut:
@@ -54,10 +50,5 @@ class RedisScaleOut:
         for step in REPLACED_STEPS:
             pipelines[step] = None
         pipelines[QUEUE_STEP] = order
-        middlewares = settings["DOWNLOADER_MIDDLEWARES"]
-        robots = middlewares.get(ROBOTS_STEP)
-        if robots is not None:
-            middlewares[ROBOTS_STEP] = None
-            middlewares[SHARED_ROBOTS_STEP] = robots
         if settings.get("JOBDIR"):
             logger.warning("JOBDIR is ignored in Redis mode: the frontier lives in Redis")
