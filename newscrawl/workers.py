@@ -29,9 +29,10 @@ from typing import Any
 
 # The framing of multiprocessing.Connection.send_bytes / recv_bytes (payloads < 2 GiB).
 _HEADER = struct.Struct("!i")
-# Tasks queued in a worker's pipe at once: one running and one waiting, so a worker
-# never idles while the loop is busy elsewhere.
-_PER_WORKER = 2
+# Tasks sent to a worker at once (one running, the rest waiting in its pipe), so a
+# worker never idles while the loop is busy elsewhere: with two, workers waited for the
+# reactor between pages (bench/crawl.py). The rest wait here, in submission order.
+_PER_WORKER = 8
 
 
 class WorkerDied(RuntimeError):
