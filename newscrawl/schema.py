@@ -379,6 +379,24 @@ def m005_coverage_table(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_ingest_runs(db: Database) -> None:
+    # Redis mode: which worker runs `newscrawl ingest` applied, up to which message, so a
+    # replayed batch is skipped exactly (see newscrawl/scale/ingest.py).
+    db.execute(
+        """
+        create table ingest_runs (
+          run_key text primary key,
+          run_id integer not null,
+          worker text,
+          last_seq integer not null,
+          active_artists text,
+          counts text
+        )
+        """
+    )
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the latest schema (idempotent)."""
     migrations.apply(db)

@@ -9,7 +9,8 @@ pattern:
 1. ``BLMOVE``/``LMOVE`` up to ``batch`` messages from the queue to
    ``<prefix>:items:processing``;
 2. apply them, in order, in one SQLite transaction, which also records per worker run
-   the ``seq`` of the last message applied (table ``ingest_runs``);
+   the ``seq`` of the last message applied (table ``ingest_runs``, created by the
+   schema migrations);
 3. after the commit, remove them from the processing list.
 
 A crash before 3 leaves the batch in the processing list; the next ingester applies it
@@ -51,17 +52,6 @@ if TYPE_CHECKING:
     import redis
 
 logger = logging.getLogger(__name__)
-
-INGEST_RUNS_SQL = """
-create table if not exists ingest_runs (
-    run_key text primary key,      -- the worker run that sent the messages
-    run_id integer not null,       -- its crawl_runs row
-    worker text,                   -- host/pid of the worker
-    last_seq integer not null,     -- last message of the run applied to this archive
-    active_artists text,           -- JSON: artists the worker tagged for
-    counts text                    -- JSON: what the ingester did with the run's messages
-)
-"""
 
 # Renew if this value is still ours (a lapsed lock may belong to another ingester now).
 _RENEW = """
@@ -196,7 +186,6 @@ class Ingester:
         server = connect(self.redis_url)
         archive = Archive(self.db_path)
         try:
-            archive.db.execute(INGEST_RUNS_SQL)
             self._acquire_lock(server)
             try:
                 self._loop(server, archive)
