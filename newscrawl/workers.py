@@ -102,7 +102,9 @@ class WorkerPool:
         self.initargs = initargs
         self._context = get_context("forkserver")
         self._workers: list[_Worker] = []
-        self._pending: deque[tuple[int, bytes, asyncio.Future]] = deque()
+        # Waiting tasks keep references to their arguments, pickled only when sent: a
+        # backlog of pages costs no second copy of every body.
+        self._pending: deque[tuple[int, Callable, tuple, asyncio.Future]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._next_id = 0
         self.closed = False
@@ -155,9 +157,8 @@ class WorkerPool:
         self._bind(loop)
         self._next_id += 1
         task_id = self._next_id
-        payload = pickle.dumps((task_id, function, args), pickle.HIGHEST_PROTOCOL)
         future = loop.create_future()
-        self._pending.append((task_id, payload, future))
+        self._pending.append((task_id, function, args, future))
         self._dispatch()
         return await future
 
@@ -166,8 +167,13 @@ class WorkerPool:
             worker = min(self._workers, key=lambda w: len(w.in_flight))
             if len(worker.in_flight) >= _PER_WORKER:
                 return
-            task_id, payload, future = self._pending.popleft()
+            task_id, function, args, future = self._pending.popleft()
             if future.cancelled():
+                continue
+            try:
+                payload = pickle.dumps((task_id, function, args), pickle.HIGHEST_PROTOCOL)
+            except Exception as error:  # an unpicklable argument fails its own task only
+                future.set_exception(error)
                 continue
             worker.in_flight[task_id] = future
             worker.outbox += _HEADER.pack(len(payload)) + payload
@@ -247,7 +253,7 @@ class WorkerPool:
         if self.closed:
             return
         self.closed = True
-        for _, _, future in self._pending:
+        for *_, future in self._pending:
             future.cancel()
         self._pending.clear()
         for worker in self._workers:

@@ -39,6 +39,15 @@ def test_results_and_errors_come_back_to_their_callers(pool):
     assert len(pids) <= 2 and os.getpid() not in pids
 
 
+def test_an_unpicklable_argument_fails_only_its_task(pool):
+    async def main():
+        with pytest.raises(Exception, match="pickle"):
+            await pool.run(len, lambda: None)
+        return await pool.run(len, "abc")
+
+    assert run(main()) == 3
+
+
 def test_large_payloads_cross_the_pipes_whole(pool):
     body = os.urandom(3 * 1024 * 1024)  # far more than a pipe buffer, both ways
     assert run(pool.run(bytes, body)) == body
