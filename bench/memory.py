@@ -113,6 +113,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "crawl_rss_first_sample_mb": crawl_start,
         "crawl_rss_peak_mb": crawl_peak,
         "crawl_growth_mb_per_1000_pages": growth,
+        "growth_note": (
+            "second half of a short crawl: mostly the extraction backlog filling up"
+            if pages < 10_000
+            else "second half of the crawl, after discovery and the backlog settled"
+        ),
         "scrapy_memusage_max_mb": round(run.stats.get("memusage/max", 0) / 2**20, 1),
         "machine": machine(),
     }
@@ -121,8 +126,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
         result,
         f"memory: {fetched} pages crawled, peak RSS {tree.peak_rss_mb:.0f} MB over "
         f"{tree.peak_processes} processes (PSS {tree.peak_pss_mb:.0f} MB; goal ≤ {GOAL_MB:.0f}, "
-        f"{verdict}); crawl process {crawl_start:.0f} → {crawl_peak:.0f} MB, growth "
-        f"{growth if growth is not None else '?'} MB per 1,000 pages",
+        f"{verdict}); crawl process peak {crawl_peak:.0f} MB, growth "
+        f"{growth if growth is not None else '?'} MB per 1,000 pages"
+        + (" (too short for a steady state)" if pages < 10_000 else ""),
     )
 
 
