@@ -131,3 +131,46 @@ def test_demo_serves_datasette_with_the_seed_searchable(tmp_path):
     # the demo publishers stopped with it
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", sites_port)) != 0
+
+
+def test_demo_publishers_do_not_outlive_a_killed_demo(tmp_path):
+    sites_port = free_port_block()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "newscrawl",
+        "demo",
+        "--db",
+        str(tmp_path / "k.db"),
+        "--port",
+        str(port),
+    ]
+    with (tmp_path / "k.log").open("w") as output:
+        proc = subprocess.Popen(
+            [*command, "--sites-port", str(sites_port)],
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", sites_port)) == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            raise AssertionError((tmp_path / "k.log").read_text())
+    finally:
+        proc.kill()  # SIGKILL: no finally block of ours runs
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", sites_port)) != 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError("the demo publishers outlived a killed `newscrawl demo`")

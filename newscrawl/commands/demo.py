@@ -17,6 +17,18 @@ from newscrawl.errors import NewscrawlError
 DEMO_SITES_PORT = 8101
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when `newscrawl demo` dies, even by SIGKILL (Linux),
+    so the demo publishers never outlive it."""
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the finally block in demo() still stops the sites
+
+
 def _start_demo_sites(port: int, workdir: Path) -> tuple[subprocess.Popen, Path, Path]:
     """Start ``newscrawl demo-site`` as its own process; wait until it wrote its config."""
     sources = workdir / "sources.yml"
@@ -33,13 +45,15 @@ def _start_demo_sites(port: int, workdir: Path) -> tuple[subprocess.Popen, Path,
         "--artists-out",
         str(artists),
     ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    log = workdir / "demo-site.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
     deadline = time.monotonic() + 30
     while not (sources.exists() and artists.exists()):
         if process.poll() is not None:
-            message = (process.stderr.read() or "").strip().splitlines()
+            message = log.read_text().strip().splitlines()
             raise NewscrawlError(
                 f"the demo publishers did not start on port {port}: {message[-1] if message else 'exited'}"
             )
