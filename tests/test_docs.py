@@ -33,7 +33,9 @@ def test_every_command_has_help_with_an_example():
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert re.search(r"Example", result.output), f"`newscrawl {name} --help` shows no example"
-        assert command.help and len(command.help.strip()) > 40, f"`newscrawl {name}` has no real help text"
+        assert command.help and len(command.help.strip()) > 40, (
+            f"`newscrawl {name}` has no real help text"
+        )
 
 
 def test_readme_shows_the_two_commands_first():
