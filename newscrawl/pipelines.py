@@ -7,10 +7,12 @@ rejection into a ``drops`` row, so nothing fetched disappears silently.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
@@ -20,6 +22,7 @@ from newscrawl.dedupe import Deduplicator
 from newscrawl.items import Article, Page
 from newscrawl.session import CrawlSession
 from newscrawl.urls import canonicalize_url
+from newscrawl.warc import gzip_member
 from newscrawl.workers import WorkerPool
 
 if TYPE_CHECKING:
@@ -56,7 +59,9 @@ class WarcPipeline:
             directory,
             prefix=settings.get("NEWSCRAWL_WARC_PREFIX") or "newscrawl",
             max_size=settings.getint("NEWSCRAWL_WARC_MAX_SIZE", 1_000_000_000),
+            gzip_level=settings.getint("NEWSCRAWL_WARC_GZIP_LEVEL", 6),
         )
+        self.compressor: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcPipeline:
@@ -67,13 +72,24 @@ class WarcPipeline:
         session.open()
         self.series.run_id = session.run_id
 
+        # Compression is the WARC step's CPU cost; zlib releases the GIL, so a thread
+        # keeps it off the reactor.
+        self.compressor = ThreadPoolExecutor(1, thread_name_prefix="newscrawl-warc")
+
     def close_spider(self) -> None:
+        if self.compressor is not None:
+            self.compressor.shutdown(wait=True)
         self.series.close()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page) or item.warc_file:
             return item
-        item.warc_file, item.warc_offset = self.series.write_response(item)
+        raw = self.series.encode_response(item)
+        loop = asyncio.get_running_loop()
+        member = await loop.run_in_executor(
+            self.compressor, gzip_member, raw, self.series.gzip_level
+        )
+        item.warc_file, item.warc_offset = self.series.append(member)
         self.crawler.stats.inc_value("newscrawl/warc_records")
         return item
 

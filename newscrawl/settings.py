@@ -65,6 +65,7 @@ NEWSCRAWL_ARTISTS = ""  # empty: the packaged newscrawl/data/artists.yml
 NEWSCRAWL_WARC_ENABLED = True
 NEWSCRAWL_WARC_DIR = ""  # empty: warc/ next to NEWSCRAWL_DB
 NEWSCRAWL_WARC_MAX_SIZE = 1_000_000_000
+NEWSCRAWL_WARC_GZIP_LEVEL = 6
 NEWSCRAWL_BATCH_SIZE = 100
 NEWSCRAWL_EXTRACT_WORKERS = ""  # empty: one worker process per core; 0: in-process
 NEWSCRAWL_MIN_WORDS = 40

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from io import BytesIO
@@ -39,20 +40,38 @@ def warc_dir_for(settings: Any) -> Path:
     return db.parent / "warc"
 
 
+def gzip_member(raw: bytes, level: int = 6) -> bytes:
+    """``raw`` as one gzip member. zlib releases the GIL while it compresses, so this
+    can run in a thread beside the reactor."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(raw) + compressor.flush()
+
+
 class WarcSeries:
-    """Writes response records to a rotating series of ``.warc.gz`` files."""
+    """Writes response records to a rotating series of ``.warc.gz`` files.
+
+    Each record is its own gzip member (so a reader can seek to it). Writing is split
+    in three so a crawl can compress off the reactor thread: :meth:`encode_response`
+    (serialise, cheap), :func:`gzip_member` (the CPU cost: 6 ms for a 360 KB page at
+    level 6, 9 ms at warcio's fixed level 9), :meth:`append` (write, returns the offset).
+    """
 
     def __init__(
-        self, directory: str | os.PathLike, *, prefix: str = "newscrawl", max_size: int = 10**9
+        self,
+        directory: str | os.PathLike,
+        *,
+        prefix: str = "newscrawl",
+        max_size: int = 10**9,
+        gzip_level: int = 6,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_size = max_size
+        self.gzip_level = gzip_level
         self.run_id: int | None = None
         self._stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         self._index = 0
         self._file = None
-        self._writer: WARCWriter | None = None
         self._name = ""
 
     def _open_next(self) -> None:
@@ -62,8 +81,9 @@ class WarcSeries:
         self._name = f"{self.prefix}-{self._stamp}-{run}-{os.getpid()}-{self._index:05d}.warc.gz"
         self._index += 1
         self._file = open(self.directory / self._name, "ab")  # noqa: SIM115 - kept open across records
-        self._writer = WARCWriter(self._file, gzip=True)
-        info = self._writer.create_warcinfo_record(
+        buffer = BytesIO()
+        writer = WARCWriter(buffer, gzip=False)
+        info = writer.create_warcinfo_record(
             self._name,
             {
                 "software": f"newscrawl/{__version__}",
@@ -71,12 +91,13 @@ class WarcSeries:
                 "run": str(self.run_id),
             },
         )
-        self._writer.write_record(info)
+        writer.write_record(info)
+        self._file.write(gzip_member(buffer.getvalue(), self.gzip_level))
 
-    def write_response(self, page: Page) -> tuple[str, int]:
-        """Append ``page`` as a response record; returns (file name, record offset)."""
-        if self._writer is None or self._file.tell() >= self.max_size:
-            self._open_next()
+    def encode_response(self, page: Page) -> bytes:
+        """``page`` as an uncompressed WARC response record."""
+        buffer = BytesIO()
+        writer = WARCWriter(buffer, gzip=False)
         headers = [(k, v) for k, v in page.headers.items() if k.lower() not in _TRANSFER_HEADERS]
         headers.append(("Content-Length", str(len(page.body))))
         status = f"{page.status} {_REASONS.get(page.status, 'Status')}"
@@ -90,7 +111,7 @@ class WarcSeries:
         }
         if page.request_url and page.request_url != page.url:
             warc_headers["WARC-NewsCrawl-Request-URL"] = page.request_url
-        record = self._writer.create_warc_record(
+        record = writer.create_warc_record(
             page.url,
             "response",
             payload=BytesIO(page.body),
@@ -100,16 +121,26 @@ class WarcSeries:
             http_headers=http_headers,
             warc_headers_dict=warc_headers,
         )
+        writer.write_record(record)
+        return buffer.getvalue()
+
+    def append(self, member: bytes) -> tuple[str, int]:
+        """Append one gzip member (a record); returns (file name, record offset)."""
+        if self._file is None or self._file.tell() >= self.max_size:
+            self._open_next()
         offset = self._file.tell()
-        self._writer.write_record(record)
+        self._file.write(member)
         self._file.flush()
         return self._name, offset
+
+    def write_response(self, page: Page) -> tuple[str, int]:
+        """Encode, compress and append ``page`` in one call."""
+        return self.append(gzip_member(self.encode_response(page), self.gzip_level))
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
         self._file = None
-        self._writer = None
 
 
 def _warc_date(fetched_at: str) -> str:

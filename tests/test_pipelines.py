@@ -75,7 +75,7 @@ def extract(crawler, page):
 def test_warc_step_writes_a_readable_record(crawler, seed_page, tmp_path):
     pipeline = WarcPipeline.from_crawler(crawler)
     pipeline.open_spider()
-    page = pipeline.process_item(replace(seed_page))
+    page = asyncio.run(pipeline.process_item(replace(seed_page)))
     pipeline.close_spider()
     assert page.warc_file.endswith(".warc.gz") and page.warc_offset > 0
     again = read_page(tmp_path / "warc", page.warc_file, page.warc_offset)
