@@ -34,19 +34,6 @@ CRAWL_SETTINGS = {
     "NEWSCRAWL_PROGRESS_INTERVAL": "0",
 }
 
-# The demo server's handler (http.server) leaves Nagle's algorithm on: on a keep-alive
-# connection its body write then waits for the client's delayed ACK, 40 ms per response,
-# and every crawl would measure that stall instead of the crawler. Real web servers set
-# TCP_NODELAY; the bench's demo site does too.
-_DEMO_SITE = (
-    "import sys\n"
-    "from newscrawl.demo import server\n"
-    "server._Handler.disable_nagle_algorithm = True\n"
-    "from newscrawl.cli import main\n"
-    "sys.argv[0] = 'newscrawl'\n"
-    "main()\n"
-)
-
 
 def machine() -> dict[str, Any]:
     """The facts a figure depends on: cores, CPU model, Python, SQLite, key packages."""
@@ -119,7 +106,7 @@ class DemoSiteProcess:
     def __enter__(self) -> DemoSiteProcess:
         for path in (self.sources, self.artists):
             path.unlink(missing_ok=True)
-        command = [sys.executable, "-c", _DEMO_SITE, "demo-site", "--port", "0"]
+        command = [sys.executable, "-m", "newscrawl", "demo-site", "--port", "0"]
         command += ["--articles", str(self.articles), "--edition", str(self.edition)]
         command += ["--sources-out", str(self.sources), "--artists-out", str(self.artists)]
         self.log = open(self.workdir / "demo-site.log", "w")  # noqa: SIM115 - closed in __exit__

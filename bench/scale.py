@@ -247,10 +247,6 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     articles = args.articles or (1_000 if args.quick else 5_000)
 
-    # The demo server's handler leaves Nagle's algorithm on: on keep-alive connections
-    # each response then waits ~40 ms for a delayed ACK, and the bench would measure
-    # that stall. Real web servers set TCP_NODELAY.
-    demo_server._Handler.disable_nagle_algorithm = True
     load_before = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory(prefix="newscrawl-bench-scale-") as tmp,
