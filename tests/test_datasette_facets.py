@@ -1,0 +1,370 @@
+"""The articles table's facets and search through Datasette's in-process client.
+
+The artist facet (archive/plugins/newscrawl_facets.py) counts through ``mentions``; its
+links filter with ``?_artist=``. Every count and every row set here is checked against
+the truth computed straight from the archive file with sqlite3 (or, for a search, from
+the article text itself), under each way the plugin may build its SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+from archive_fixtures import NAMES, UNDATED_ID, SyncClient, build_archive
+from datasette.database import QueryInterrupted
+from datasette.plugins import pm
+
+from newscrawl.serve import build_datasette
+
+FILTERS = [
+    "",
+    "source_id=popwire",
+    "published_month=2024-05",
+    "_search=duet",
+    "_search=duet+NOT+gaga&_searchmode=raw",
+    '_search="Lady+Gaga"&_searchmode=raw',
+    "_artist=lady-gaga",
+    "_artist=lady-gaga&source_id=starbeat",
+    "_artist=britney-spears&_artist=lady-gaga",
+    "_artist=beyonce&_search=duets",
+    "id__gte=0",  # every row, through the generic (filtered) SQL
+]
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("facets") / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def client(archive_db):
+    client = SyncClient(build_datasette(archive_db))
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def conn(archive_db):
+    conn = sqlite3.connect(f"file:{archive_db}?mode=ro", uri=True)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def plugin():
+    return pm.get_plugin("newscrawl_facets.py")
+
+
+def get_json(client, path: str) -> dict:
+    base, _, query = path.partition("?")
+    response = client.get(f"{base}.json?" + "&".join(p for p in (query, "_size=max") if p))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def ids_of(data: dict) -> set[int]:
+    return {row[0] for row in data["rows"]}
+
+
+def artist_facet(data: dict) -> dict[str, dict]:
+    facet = data["facet_results"]["artists"]
+    assert facet["type"] == "artist"
+    return {value["value"]: value for value in facet["results"]}
+
+
+def true_counts(conn, article_ids) -> dict[str, int]:
+    """Articles per artist among ``article_ids``, from mentions."""
+    counts: dict[str, int] = {}
+    for (artist_id,) in conn.execute(
+        "select artist_id from mentions where article_id in (select value from json_each(?))",
+        [str(sorted(article_ids)).replace(" ", "")],
+    ):
+        counts[artist_id] = counts.get(artist_id, 0) + 1
+    return counts
+
+
+def mentioning(conn, *artist_ids: str) -> set[int]:
+    """Articles that mention every one of ``artist_ids``."""
+    sets = [
+        {r[0] for r in conn.execute("select article_id from mentions where artist_id = ?", [a])}
+        for a in artist_ids
+    ]
+    return set.intersection(*sets)
+
+
+def text_matches(conn, pattern: str) -> set[int]:
+    """Articles whose title, description or body matches ``pattern`` (a regex)."""
+    regex = re.compile(pattern, re.IGNORECASE)
+    return {
+        row[0]
+        for row in conn.execute("select id, title, description, body from articles")
+        if any(regex.search(text or "") for text in row[1:])
+    }
+
+
+def follow(client, url: str) -> dict:
+    parts = urlsplit(url)
+    return get_json(client, parts.path.removesuffix(".json") + "?" + parts.query)
+
+
+def query_pairs(url: str) -> list[tuple[str, str]]:
+    """The query of ``url``, sorted, without the _size=max that get_json adds."""
+    return sorted(pair for pair in parse_qsl(urlsplit(url).query) if pair[0] != "_size")
+
+
+# -- counts ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_artist_facet_counts_the_filtered_articles(client, conn, filters):
+    data = get_json(client, f"/archive/articles?{filters}")
+    assert data["filtered_table_rows_count"] == len(data["rows"])
+    facet = artist_facet(data)
+    assert {k: v["count"] for k, v in facet.items()} == true_counts(conn, ids_of(data))
+    assert {k: v["label"] for k, v in facet.items()} == {k: NAMES[k] for k in facet}
+    counts = [v["count"] for v in facet.values()]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_unfiltered_counts_include_undated_articles(client, conn):
+    # The unfiltered facet reads coverage_monthly, which leaves undated articles out.
+    assert conn.execute(
+        "select published_month from articles where id = ?", [UNDATED_ID]
+    ).fetchone() == (None,)
+    facet = artist_facet(get_json(client, "/archive/articles"))
+    every = {r[0] for r in conn.execute("select id from articles")}
+    assert {k: v["count"] for k, v in facet.items()} == true_counts(conn, every)
+    assert facet["beyonce"]["count"] == 3  # two dated articles and the undated one
+
+
+def test_without_coverage_table_the_facet_counts_mentions(archive_db, conn, tmp_path):
+    # An archive from before coverage_monthly (m005): the unfiltered facet counts mentions.
+    old = tmp_path / "old.db"
+    shutil.copy(archive_db, old)
+    with sqlite3.connect(old) as db:
+        for (trigger,) in db.execute(
+            "select name from sqlite_master where type = 'trigger' and sql like '%coverage%'"
+        ).fetchall():
+            db.execute(f"drop trigger [{trigger}]")
+        db.execute("drop view coverage_by_month")
+        db.execute("drop table coverage_monthly")
+    client = SyncClient(build_datasette(old))
+    try:
+        facet = artist_facet(get_json(client, "/old/articles"))
+    finally:
+        client.close()
+    every = {r[0] for r in conn.execute("select id from articles")}
+    assert {k: v["count"] for k, v in facet.items()} == true_counts(conn, every)
+
+
+def test_facet_size_truncates(client):
+    facet = get_json(client, "/archive/articles?_facet_size=2")["facet_results"]["artists"]
+    assert len(facet["results"]) == 2 and facet["truncated"] is True
+
+
+def test_a_timed_out_facet_is_reported_and_the_page_still_answers(client, monkeypatch):
+    datasette = client.datasette
+    execute = datasette.execute
+
+    async def slow_artist_facet(database, sql, *args, **kwargs):
+        if "from mentions" in sql and "group by artist_id" in sql:
+            # Datasette's facet time limit is what the facet asks for.
+            assert kwargs.get("custom_time_limit") == datasette.setting("facet_time_limit_ms")
+            raise QueryInterrupted(None, sql, args)
+        return await execute(database, sql, *args, **kwargs)
+
+    monkeypatch.setattr(datasette, "execute", slow_artist_facet)
+    data = get_json(client, "/archive/articles?_search=duet")
+    assert set(data["facet_results"]) == {"source_id", "published_month"}
+    page = client.get("/archive/articles?_search=duet")
+    assert page.status_code == 200 and "These facets timed out: artists" in page.text
+
+
+# -- toggling ----------------------------------------------------------------------------
+
+
+def test_toggling_an_artist_filters_to_its_articles_and_back(client, conn):
+    start = get_json(client, "/archive/articles")
+    gaga = artist_facet(start)["lady-gaga"]
+    assert not gaga["selected"]
+    assert query_pairs(gaga["toggle_url"]) == [("_artist", "lady-gaga")]
+    selected = follow(client, gaga["toggle_url"])
+    assert ids_of(selected) == mentioning(conn, "lady-gaga") == {1, 2, 6, 8, 10}
+    assert selected["human_description_en"].startswith('where mentions artist "Lady Gaga"')
+    facet = artist_facet(selected)
+    assert facet["lady-gaga"]["selected"] and facet["lady-gaga"]["count"] == 5
+    # a second artist narrows to articles about both
+    both = follow(client, facet["britney-spears"]["toggle_url"])
+    assert ids_of(both) == mentioning(conn, "lady-gaga", "britney-spears") == {1, 6, 8, 10}
+    assert query_pairs(artist_facet(both)["britney-spears"]["toggle_url"]) == [
+        ("_artist", "lady-gaga")
+    ]
+    # deselecting goes back to every article
+    back = follow(client, artist_facet(selected)["lady-gaga"]["toggle_url"])
+    assert ids_of(back) == ids_of(start)
+    assert query_pairs(artist_facet(selected)["lady-gaga"]["toggle_url"]) == []
+
+
+def test_toggling_keeps_the_search_and_other_filters(client, conn):
+    data = get_json(client, "/archive/articles?_search=duet&source_id=starbeat")
+    assert ids_of(data) == text_matches(conn, r"\bduets?\b") & {4, 5, 8, 9}  # starbeat's
+    britney = artist_facet(data)["britney-spears"]
+    assert query_pairs(britney["toggle_url"]) == sorted(
+        [("_search", "duet"), ("source_id", "starbeat"), ("_artist", "britney-spears")]
+    )
+    narrowed = follow(client, britney["toggle_url"])
+    assert ids_of(narrowed) == ids_of(data) & mentioning(conn, "britney-spears") == {8}
+    assert artist_facet(narrowed)["britney-spears"]["selected"]
+
+
+def test_toggling_drops_the_page_cursor(client):
+    first = get_json(client, "/archive/articles?_size=3")
+    assert first["next"]
+    second = client.get(f"/archive/articles.json?_size=3&_next={first['next']}").json()
+    for value in artist_facet(second).values():
+        assert "_next" not in dict(parse_qsl(urlsplit(value["toggle_url"]).query))
+
+
+@pytest.mark.parametrize(
+    "value", ["britney-spears", "Britney Spears", "BRITNEY", "Princess of Pop"]
+)
+def test_an_artist_is_named_by_slug_name_or_alias(client, conn, value):
+    data = get_json(client, "/archive/articles?" + urlencode({"_artist": value}))
+    assert ids_of(data) == mentioning(conn, "britney-spears")
+    britney = artist_facet(data)["britney-spears"]
+    assert britney["selected"] and query_pairs(britney["toggle_url"]) == []
+
+
+def test_an_unknown_artist_matches_nothing(client):
+    data = get_json(client, "/archive/articles?_artist=nobody")
+    assert data["rows"] == [] and data["filtered_table_rows_count"] == 0
+    assert "no such artist" in data["human_description_en"]
+
+
+def test_the_array_filter_shows_as_selected(client, conn):
+    data = get_json(client, "/archive/articles?artists__arraycontains=Lady+Gaga")
+    assert ids_of(data) == mentioning(conn, "lady-gaga")
+    gaga = artist_facet(data)["lady-gaga"]
+    assert gaga["selected"] and query_pairs(gaga["toggle_url"]) == []
+
+
+@pytest.mark.parametrize(
+    "filters",
+    ["_artist=lady-gaga", "_artist=taylor-swift", "_artist=lady-gaga&_artist=britney-spears"],
+)
+def test_every_way_of_filtering_by_artist_gives_the_same_rows(
+    archive_db, client, conn, plugin, monkeypatch, tmp_path, filters
+):
+    wanted = [value for key, value in parse_qsl(filters)]
+    expected = mentioning(conn, *wanted)
+    assert ids_of(get_json(client, f"/archive/articles?{filters}")) == expected
+    # a popular artist: the key index is scanned instead of the (artist_id, salience) one
+    monkeypatch.setattr(plugin, "SCAN_ABOVE", 0)
+    assert ids_of(get_json(client, f"/archive/articles?{filters}")) == expected
+    # an archive with an index that serves article_id by artist_id
+    indexed = tmp_path / "indexed.db"
+    shutil.copy(archive_db, indexed)
+    with sqlite3.connect(indexed) as db:
+        db.execute("create index mentions_by_artist on mentions (artist_id, article_id)")
+    other = SyncClient(build_datasette(indexed))
+    try:
+        data = get_json(other, f"/indexed/articles?{filters}")
+    finally:
+        other.close()
+    assert ids_of(data) == expected
+    assert {k: v["count"] for k, v in artist_facet(data).items()} == true_counts(conn, expected)
+
+
+# -- search ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("search", "pattern"),
+    [
+        ("duet", r"\bduets?\b"),  # porter stemming: duet finds duets
+        ("Lady Gaga", r"\blady\b.*\bgaga\b|\bgaga\b.*\blady\b"),  # every word, any order
+        ("swift", r"\bswift\b"),
+        ("zzzz", r"\bzzzz\b"),
+    ],
+)
+def test_search_returns_exactly_the_matching_articles(client, conn, search, pattern):
+    fts = {
+        r[0]
+        for r in conn.execute(
+            "select rowid from articles_fts where articles_fts match ?",
+            [" ".join(f'"{word}"' for word in search.split())],
+        )
+    }
+    assert fts == text_matches(conn, pattern)
+    data = get_json(client, "/archive/articles?" + urlencode({"_search": search}))
+    assert ids_of(data) == fts and data["filtered_table_rows_count"] == len(fts)
+    ids = [row[0] for row in data["rows"]]
+    assert ids == sorted(ids, reverse=True)  # newest archived first
+    by_date = get_json(
+        client, "/archive/articles?" + urlencode({"_search": search, "_sort_desc": "published_at"})
+    )
+    assert ids_of(by_date) == fts
+    dates = [r[7] for r in by_date["rows"] if r[7]]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_search_pages_through_every_match(client, conn):
+    seen, path = [], "/archive/articles.json?_search=the&_size=2"
+    while path:
+        data = client.get(path).json()
+        seen += [row[0] for row in data["rows"]]
+        path = data["next_url"]
+        path = path and urlsplit(path)._replace(scheme="", netloc="").geturl()
+    assert len(seen) == len(set(seen))
+    assert set(seen) == text_matches(conn, r"\bthe\b")
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+def test_the_table_page_shows_the_three_facets(client):
+    page = client.get("/archive/articles?_search=duet")
+    assert page.status_code == 200
+    assert "These facets timed out" not in page.text
+    for facet in ("source_id", "artists", "published_month"):
+        assert f'data-column="{facet}"' in page.text
+    assert 'href="http://localhost/archive/articles?_search=duet&amp;_artist=lady-gaga"' in (
+        page.text
+    )
+    assert ">Lady Gaga</a>" in page.text
+    selected = client.get("/archive/articles?_search=duet&_artist=lady-gaga")
+    assert 'mentions artist "Lady Gaga"' in selected.text.replace("&#34;", '"')
+    # the search form carries the selected artist along
+    assert 'type="hidden" name="_artist" value="lady-gaga"' in selected.text
+
+
+def test_month_facet_links_filter_by_month(client, conn):
+    data = get_json(client, "/archive/articles")
+    months = {v["value"]: v for v in data["facet_results"]["published_month"]["results"]}
+    may = follow(client, months["2024-05"]["toggle_url"])
+    expected = {
+        r[0] for r in conn.execute("select id from articles where published_month = '2024-05'")
+    }
+    assert ids_of(may) == expected and months["2024-05"]["count"] == len(expected)
+    assert {v["value"]: v for v in may["facet_results"]["published_month"]["results"]}["2024-05"][
+        "selected"
+    ]
+
+
+def test_facets_on_request_and_elsewhere(client):
+    # asked for again on top of the defaults: computed once
+    data = get_json(client, "/archive/articles?_facet_artist=artists&_facet_month=published_month")
+    assert set(data["facet_results"]) == {"source_id", "artists", "published_month"}
+    # not an articles table: no artist facet, no error
+    data = get_json(client, "/archive/mentions?_facet_artist=artists&_facet_month=article_id")
+    assert "artists" not in data["facet_results"] and "article_id" in data["facet_results"]
+    # no facets asked: none computed
+    assert "facet_results" not in client.get("/archive/articles.json?_shape=array").text[:50]
+    assert get_json(client, "/archive/articles?_nofacet=1")["facet_results"] == {}
+    csv = client.get("/archive/articles.csv?_artist=lady-gaga&_col=title")
+    assert csv.status_code == 200 and len(csv.text.strip().splitlines()) == 1 + 5
