@@ -45,6 +45,7 @@ def test_run_lists_every_bench_with_a_main():
         "store_ratio",
         "search_p95_ms",
         "peak_rss_mb",
+        "scale_ratio",
     }
     for name, *_ in run.BENCHES:
         assert callable(importlib.import_module(f"bench.{name}").main)
