@@ -204,7 +204,12 @@ def test_filters_combine(archive_db, tmp_path):
     combined = run("combined", artists=["Lady Gaga"], sources=["popwire"], search="duet")
     assert exported_ids(combined) == {10}
     card = (combined.out_dir / "DATACARD.md").read_text()
-    assert "artist `Lady Gaga` → `lady-gaga`" in card and "full-text match (FTS5) `duet`" in card
+    assert "- mentions artist `Lady Gaga` → `lady-gaga`" in card
+    assert "- full-text match (FTS5) `duet`" in card
+    assert "- from publisher `popwire` → `popwire`" in card
+    # Repeated --artist values widen the selection, and the card says so.
+    two = (combined.out_dir.parent / "two" / "DATACARD.md").read_text()
+    assert "- mentions any of the artists `gaga` → `lady-gaga`; `Taylor Swift`" in two
     assert "--artist 'Lady Gaga' --source popwire --search duet" in card
     # mentions keep co-mentioned artists; artists and sources follow the rows
     mentions = read_jsonl(combined.out_dir / "mentions.jsonl")

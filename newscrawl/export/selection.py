@@ -38,10 +38,22 @@ class Selection:
     def describe(self) -> list[str]:
         """The filters as Markdown list items (for the data card)."""
         lines = []
-        for asked, ids in self.artist_ids.items():
-            lines.append(f"artist `{asked}` → {', '.join(f'`{i}`' for i in ids)}")
-        for asked, resolved in self.source_ids.items():
-            lines.append(f"publisher `{asked}` → `{resolved}`")
+        # Repeated --artist (or --source) values widen the selection: any of them.
+        artists = [
+            f"`{asked}` → {', '.join(f'`{i}`' for i in ids)}"
+            for asked, ids in self.artist_ids.items()
+        ]
+        if artists:
+            lines.append(
+                ("mentions artist " if len(artists) == 1 else "mentions any of the artists ")
+                + "; ".join(artists)
+            )
+        sources = [f"`{asked}` → `{resolved}`" for asked, resolved in self.source_ids.items()]
+        if sources:
+            lines.append(
+                ("from publisher " if len(sources) == 1 else "from any of the publishers ")
+                + "; ".join(sources)
+            )
         if self.since:
             lines.append(f"published on or after `{self.since}`")
         if self.until:
