@@ -33,7 +33,8 @@ from newscrawl.demo import DemoSites, load_catalog
 from newscrawl.demo.common import fold, slugify
 from newscrawl.demo.model import CHANNELS
 
-SEED = Path("/work/shared/seeds/britney-gaga-duet.txt")
+# The original seed beside the repository (../shared/seeds), when present.
+SEED = Path(__file__).resolve().parents[2] / "shared/seeds/britney-gaga-duet.txt"
 PACKAGED_SEED = Path(__file__).parents[1] / "newscrawl/demo/content/seed-britney-gaga-duet.txt"
 WATCHLIST = Path(__file__).parents[1] / "newscrawl/demo/artists.yml"
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from newscrawl.artists import fold_phrase, load_watchlist
 from newscrawl.extract import ExtractError, extract_article
+from newscrawl.extract.evaluate import dev_set
 from newscrawl.urls import canonicalize_url, is_tracking_param
 
-CORPUS_PAGES = Path("/work/shared/corpus/fundus-dev/pages")
+REPO = Path(__file__).resolve().parents[1]
 PAGE_BUDGET_MS = 2000
 """Per-page time budget of the extractor (Hypothesis ``deadline``)."""
 
@@ -37,13 +38,15 @@ FUZZ = settings.get_profile("fuzz")
 
 
 def corpus_pages() -> list[Path]:
-    pages = sorted(CORPUS_PAGES.glob("*.html"))
+    """The fundus-dev pages, found as the golden tests find them ($NEWSCRAWL_CORPUS, by
+    default ../shared/corpus next to the repository), or a failure saying where."""
+    try:
+        folder = dev_set(REPO) / "pages"
+    except FileNotFoundError as error:
+        pytest.fail(f"the mutated-page fuzz test needs the corpus: {error}", pytrace=False)
+    pages = sorted(folder.glob("*.html"))
     if not pages:
-        pytest.fail(
-            f"no corpus pages in {CORPUS_PAGES}: the mutated-page fuzz test needs the shared"
-            " fundus-dev corpus (see /work/shared/corpus/README.md)",
-            pytrace=False,
-        )
+        pytest.fail(f"no corpus pages in {folder}", pytrace=False)
     return pages
 
 
