@@ -332,8 +332,15 @@ _COVERAGE_TRIGGERS = (
 
 
 def refresh_derived(conn: Any) -> None:
-    """Recompute the tables the triggers keep current (coverage_monthly) from mentions
-    and articles: after a bulk load that bypassed the triggers, or to repair."""
+    """Recompute the tables the triggers keep current (coverage_monthly,
+    co_mention_counts) from mentions and articles: after a bulk load that bypassed the
+    triggers, or to repair."""
+    refresh_coverage_monthly(conn)
+    refresh_co_mention_counts(conn)
+
+
+def refresh_coverage_monthly(conn: Any) -> None:
+    """Recompute coverage_monthly from mentions and articles."""
     conn.execute("delete from coverage_monthly")
     conn.execute(
         """
@@ -363,7 +370,7 @@ def m005_coverage_table(db: Database) -> None:
     )
     for trigger in _COVERAGE_TRIGGERS:
         db.execute(trigger)
-    refresh_derived(db.conn)
+    refresh_coverage_monthly(db.conn)
     db.execute("drop view coverage_by_month")
     db.create_view(
         "coverage_by_month",
@@ -395,6 +402,139 @@ def m006_ingest_runs(db: Database) -> None:
         )
         """
     )
+
+
+# A narrow copy of what a search's count and facets read from each matching article.
+# Datasette counts and facets a search as `... from articles where id in (select rowid
+# from articles_fts where ...)`: one lookup per match, and in the table each lookup
+# lands on a leaf page holding (most of) one article body. This index holds only id,
+# publisher and month, ~130 per page, so those lookups stay in a few MB of cache
+# (count and publisher/month facets 2-3x faster at 1,000,000 articles,
+# docs/benchmarks.md). SQLite takes it instead of the rowid lookup only when it knows
+# that an id matches one entry: ANALYZE says so, and so does the sqlite_stat1 row
+# written here (SQLite documents hand-written statistics for exactly this; a later
+# ANALYZE writes the same "N 1 1 1").
+SEARCH_FACETS_INDEX = "articles_search_facets"
+SEARCH_FACETS_STAT = "1000000 1 1 1"
+
+
+def write_search_facets_stat(db: Database) -> None:
+    """The planner's statistics row for the search facets index (idempotent)."""
+    db.execute("analyze sqlite_schema")  # creates sqlite_stat1 when missing, nothing else
+    db.execute("delete from sqlite_stat1 where tbl = 'articles' and idx = ?", [SEARCH_FACETS_INDEX])
+    db.execute(
+        "insert into sqlite_stat1 (tbl, idx, stat) values ('articles', ?, ?)",
+        [SEARCH_FACETS_INDEX, SEARCH_FACETS_STAT],
+    )
+
+
+@migrations()
+def m007_search_facets_index(db: Database) -> None:
+    db.execute(
+        f"create unique index {SEARCH_FACETS_INDEX} on articles (id, source_id, published_month)"
+    )
+    write_search_facets_stat(db)
+
+
+# One row per ordered pair of artists mentioned in the same article, with the number of
+# such articles: the artist facet of an artist's articles (who else they mention) read
+# instead of joined from every mention of a much-covered artist (hundreds of thousands
+# of rows at 1,000,000 articles: past Datasette's facet time limit). Both orders are
+# stored so that one artist's row range answers it. Kept by triggers on mentions.
+_PAIR_TRIGGERS = (
+    """
+    create trigger mentions_pairs_ai after insert on mentions begin
+      insert into co_mention_counts (artist_id, other_artist_id, articles)
+        select new.artist_id, m.artist_id, 1 from mentions m
+        where m.article_id = new.article_id and m.artist_id != new.artist_id
+        on conflict (artist_id, other_artist_id) do update set articles = articles + 1;
+      insert into co_mention_counts (artist_id, other_artist_id, articles)
+        select m.artist_id, new.artist_id, 1 from mentions m
+        where m.article_id = new.article_id and m.artist_id != new.artist_id
+        on conflict (artist_id, other_artist_id) do update set articles = articles + 1;
+    end
+    """,
+    """
+    create trigger mentions_pairs_ad after delete on mentions begin
+      update co_mention_counts set articles = articles - 1
+        where artist_id = old.artist_id and other_artist_id in
+          (select artist_id from mentions where article_id = old.article_id);
+      update co_mention_counts set articles = articles - 1
+        where other_artist_id = old.artist_id and artist_id in
+          (select artist_id from mentions where article_id = old.article_id);
+      delete from co_mention_counts where articles <= 0
+        and (artist_id = old.artist_id or other_artist_id = old.artist_id);
+    end
+    """,
+    # The store never rewrites a mention's key (it upserts on it); a direct edit that
+    # does is a delete of the old pairs and an insert of the new ones. The edited row
+    # already holds its new key here, so it is left out of the old article's partners.
+    """
+    create trigger mentions_pairs_au after update of article_id, artist_id on mentions
+    when old.article_id is not new.article_id or old.artist_id is not new.artist_id
+    begin
+      update co_mention_counts set articles = articles - 1
+        where artist_id = old.artist_id and other_artist_id in
+          (select artist_id from mentions where article_id = old.article_id
+           and rowid != new.rowid);
+      update co_mention_counts set articles = articles - 1
+        where other_artist_id = old.artist_id and artist_id in
+          (select artist_id from mentions where article_id = old.article_id
+           and rowid != new.rowid);
+      delete from co_mention_counts where articles <= 0
+        and (artist_id = old.artist_id or other_artist_id = old.artist_id);
+      insert into co_mention_counts (artist_id, other_artist_id, articles)
+        select new.artist_id, m.artist_id, 1 from mentions m
+        where m.article_id = new.article_id and m.artist_id != new.artist_id
+        on conflict (artist_id, other_artist_id) do update set articles = articles + 1;
+      insert into co_mention_counts (artist_id, other_artist_id, articles)
+        select m.artist_id, new.artist_id, 1 from mentions m
+        where m.article_id = new.article_id and m.artist_id != new.artist_id
+        on conflict (artist_id, other_artist_id) do update set articles = articles + 1;
+    end
+    """,
+)
+
+
+def refresh_co_mention_counts(conn: Any) -> None:
+    """Recompute co_mention_counts from mentions."""
+    conn.execute("delete from co_mention_counts")
+    conn.execute(
+        """
+        insert into co_mention_counts (artist_id, other_artist_id, articles)
+        select a.artist_id, b.artist_id, count(*)
+        from mentions a join mentions b on b.article_id = a.article_id
+        where b.artist_id != a.artist_id
+        group by a.artist_id, b.artist_id
+        """
+    )
+
+
+@migrations()
+def m008_co_mention_counts(db: Database) -> None:
+    db.execute(
+        """
+        create table co_mention_counts (
+          artist_id text not null references artists(id),
+          other_artist_id text not null references artists(id),
+          articles integer not null,
+          primary key (artist_id, other_artist_id)
+        )
+        """
+    )
+    for trigger in _PAIR_TRIGGERS:
+        db.execute(trigger)
+    refresh_co_mention_counts(db)
+
+
+@migrations()
+def m009_mentions_by_artist(db: Database) -> None:
+    # "Articles mentioning artist X" (the ?_artist= filter, export --artist) read the
+    # (artist_id, salience) index and then each mention row for its article_id: ~3 us a
+    # mention, over a second for an artist with 400,000 articles. This index holds the
+    # article ids of an artist in order, so that list is one range read that SQLite can
+    # use as it is. (artist_id, salience) stays for "most salient first".
+    db["mentions"].create_index(["artist_id", "article_id"], if_not_exists=True)
 
 
 def apply(db: Database) -> None:

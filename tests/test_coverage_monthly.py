@@ -1,5 +1,6 @@
 """coverage_monthly, the table behind the coverage_by_month view, stays equal to what
-the view used to compute from every mention, through everything the store does."""
+the view used to compute from every mention, through everything the store does; so does
+co_mention_counts (articles per pair of co-mentioned artists)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ RECOMPUTED = """
     from mentions m join articles ar on ar.id = m.article_id
     where ar.published_month is not null
     group by m.artist_id, ar.published_month, ar.source_id
+"""
+PAIRS = """
+    select a.artist_id, b.artist_id, count(*) from mentions a
+    join mentions b on b.article_id = a.article_id and b.artist_id != a.artist_id
+    group by 1, 2
 """
 ARTISTS = [Art("britney-spears", "Britney Spears"), Art("lady-gaga", "Lady Gaga")]
 ARTISTS += [Art(f"artist-{n}", f"Artist {n}") for n in range(6)]
@@ -42,6 +48,8 @@ def rows(store, sql):
 def assert_consistent(store):
     assert rows(store, "select * from coverage_by_month") == rows(store, RECOMPUTED)
     assert not rows(store, "select * from coverage_monthly where articles <= 0")
+    assert rows(store, "select * from co_mention_counts") == rows(store, PAIRS)
+    assert not rows(store, "select * from co_mention_counts where articles <= 0")
 
 
 def mention(artist, salience):
@@ -118,6 +126,35 @@ def test_random_writes_keep_the_counts_exact(archive):
         archive.db.execute("update mentions set salience = 0.1234 where artist_id = 'artist-1'")
         archive.db.execute("update articles set published_month = '2024-09' where id % 3 = 0")
     assert_consistent(archive)
+    # A mention's key rewritten: to an artist the article did not mention, to another
+    # article, and both at once.
+    with archive.db.atomic():
+        for article_id, artist_id in archive.db.execute(
+            "select article_id, artist_id from mentions order by article_id, artist_id limit 3"
+        ).fetchall():
+            free = archive.db.execute(
+                "select id from artists where id not in"
+                " (select artist_id from mentions where article_id = ?) limit 1",
+                [article_id],
+            ).fetchone()
+            other = archive.db.execute(
+                "select id from articles where id != ? and id not in"
+                " (select article_id from mentions where artist_id = ?) limit 1",
+                [article_id, artist_id],
+            ).fetchone()
+            if free:
+                archive.db.execute(
+                    "update mentions set artist_id = ? where article_id = ? and artist_id = ?",
+                    [free[0], article_id, artist_id],
+                )
+            elif other:
+                archive.db.execute(
+                    "update mentions set article_id = ? where article_id = ? and artist_id = ?",
+                    [other[0], article_id, artist_id],
+                )
+            assert_consistent(archive)
+    pairs = archive.db.execute("select count(*) from co_mention_counts").fetchone()[0]
+    assert pairs > 0  # the random articles do co-mention
 
 
 def test_refresh_rebuilds_the_same_table(archive):
@@ -125,6 +162,9 @@ def test_refresh_rebuilds_the_same_table(archive):
         [article(), article(url="https://b.example/x/", source_id="b")], run_id=None
     )
     before = rows(archive, "select * from coverage_monthly")
+    pairs = rows(archive, "select * from co_mention_counts")
+    assert pairs == rows(archive, PAIRS) != []
     with archive.db.atomic():
         schema.refresh_derived(archive.db.conn)
     assert rows(archive, "select * from coverage_monthly") == before
+    assert rows(archive, "select * from co_mention_counts") == pairs

@@ -33,7 +33,9 @@ def schema_of(path: Path) -> dict[str, dict]:
     conn = sqlite3.connect(path)
     out = {}
     for name, kind in conn.execute(
-        "select name, type from sqlite_master where type in ('table', 'view') order by name"
+        # sqlite_stat1 (planner statistics, see schema.m007) is SQLite's, hidden by Datasette.
+        "select name, type from sqlite_master where type in ('table', 'view')"
+        " and name not like 'sqlite_stat%' order by name"
     ):
         columns = [(r[1], r[2]) for r in conn.execute(f"pragma table_info([{name}])")]
         out[name] = {"type": kind, "columns": columns}
