@@ -207,6 +207,10 @@ def test_one_artists_facets_are_read_from_the_precomputed_tables(client, conn, m
     }
     selected = narrowed["facet_results"]["published_month"]["results"]
     assert [v["selected"] for v in selected] == [True]
+    # a facet type asked for on another column counts that column, the generic way
+    other = get_json(client, "/archive/articles?_artist=beyonce&_facet_month=word_count")
+    counts = {v["value"]: v["count"] for v in other["facet_results"]["word_count"]["results"]}
+    assert counts == column_counts(conn, mentioning(conn, "beyonce"), "word_count")
 
 
 def test_without_coverage_table_the_facet_counts_mentions(archive_db, conn, tmp_path):
