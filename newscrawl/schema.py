@@ -441,9 +441,8 @@ def m007_search_facets_index(db: Database) -> None:
 # instead of joined from every mention of a much-covered artist (hundreds of thousands
 # of rows at 1,000,000 articles: past Datasette's facet time limit). Both orders are
 # stored so that one artist's row range answers it. Kept by triggers on mentions.
-_PAIR_TRIGGERS = (
-    """
-    create trigger mentions_pairs_ai after insert on mentions begin
+# The pairs an article gains with mention ``new``, in both orders.
+_PAIRS_ADD = """
       insert into co_mention_counts (artist_id, other_artist_id, articles)
         select new.artist_id, m.artist_id, 1 from mentions m
         where m.article_id = new.article_id and m.artist_id != new.artist_id
@@ -452,47 +451,34 @@ _PAIR_TRIGGERS = (
         select m.artist_id, new.artist_id, 1 from mentions m
         where m.article_id = new.article_id and m.artist_id != new.artist_id
         on conflict (artist_id, other_artist_id) do update set articles = articles + 1;
-    end
-    """,
-    """
-    create trigger mentions_pairs_ad after delete on mentions begin
+"""
+# The pairs an article loses with mention ``old`` (its partners: the article's other
+# mentions, {others} narrowing them further), in both orders.
+_PAIRS_REMOVE = """
       update co_mention_counts set articles = articles - 1
         where artist_id = old.artist_id and other_artist_id in
-          (select artist_id from mentions where article_id = old.article_id);
+          (select artist_id from mentions where article_id = old.article_id{others});
       update co_mention_counts set articles = articles - 1
         where other_artist_id = old.artist_id and artist_id in
-          (select artist_id from mentions where article_id = old.article_id);
+          (select artist_id from mentions where article_id = old.article_id{others});
       delete from co_mention_counts where articles <= 0
         and (artist_id = old.artist_id or other_artist_id = old.artist_id);
-    end
-    """,
+"""
+_PAIR_TRIGGERS = (
+    f"create trigger mentions_pairs_ai after insert on mentions begin {_PAIRS_ADD} end",
+    "create trigger mentions_pairs_ad after delete on mentions begin "
+    + _PAIRS_REMOVE.format(others="")
+    + " end",
     # The store never rewrites a mention's key (it upserts on it); a direct edit that
     # does is a delete of the old pairs and an insert of the new ones. The edited row
     # already holds its new key here, so it is left out of the old article's partners.
     """
     create trigger mentions_pairs_au after update of article_id, artist_id on mentions
     when old.article_id is not new.article_id or old.artist_id is not new.artist_id
-    begin
-      update co_mention_counts set articles = articles - 1
-        where artist_id = old.artist_id and other_artist_id in
-          (select artist_id from mentions where article_id = old.article_id
-           and rowid != new.rowid);
-      update co_mention_counts set articles = articles - 1
-        where other_artist_id = old.artist_id and artist_id in
-          (select artist_id from mentions where article_id = old.article_id
-           and rowid != new.rowid);
-      delete from co_mention_counts where articles <= 0
-        and (artist_id = old.artist_id or other_artist_id = old.artist_id);
-      insert into co_mention_counts (artist_id, other_artist_id, articles)
-        select new.artist_id, m.artist_id, 1 from mentions m
-        where m.article_id = new.article_id and m.artist_id != new.artist_id
-        on conflict (artist_id, other_artist_id) do update set articles = articles + 1;
-      insert into co_mention_counts (artist_id, other_artist_id, articles)
-        select m.artist_id, new.artist_id, 1 from mentions m
-        where m.article_id = new.article_id and m.artist_id != new.artist_id
-        on conflict (artist_id, other_artist_id) do update set articles = articles + 1;
-    end
-    """,
+    begin """
+    + _PAIRS_REMOVE.format(others=" and rowid != new.rowid")
+    + _PAIRS_ADD
+    + " end",
 )
 
 
