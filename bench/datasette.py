@@ -189,9 +189,30 @@ def search_terms(path: Path) -> dict[str, str]:
     return {"common": closest(0.05), "rare": closest(0.0002), "phrase": '"red carpet"'}
 
 
-def requests_to_time(terms: dict[str, str], artist: str) -> list[tuple[str, str, str]]:
-    """(name, kind, path) of every request timed; kind groups them in the summary."""
+def facet_values(path: Path) -> dict[str, str]:
+    """What the publisher and month facets' links select: the publisher with the most
+    articles and the month with the most articles."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        publisher, month = (
+            conn.execute(
+                f"select {column} from articles where {column} is not null"
+                f" group by {column} order by count(*) desc, {column} limit 1"
+            ).fetchone()[0]
+            for column in ("source_id", "published_month")
+        )
+    finally:
+        conn.close()
+    return {"publisher": publisher, "month": month}
+
+
+def requests_to_time(
+    terms: dict[str, str], artist: str, values: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """(name, kind, path) of every request timed; kind groups them in the summary.
+    ``values`` is :func:`facet_values`."""
     q = {k: quote(v) for k, v in terms.items()}
+    v = {k: quote(value) for k, value in values.items()}
     return [
         ("search_common", "search", f"/archive/articles?_search={q['common']}"),
         ("search_rare", "search", f"/archive/articles?_search={q['rare']}"),
@@ -205,6 +226,9 @@ def requests_to_time(terms: dict[str, str], artist: str) -> list[tuple[str, str,
         ("canned_search_phrase", "search", f"/archive/search_articles?q={q['phrase']}"),
         # What a click on the artist facet opens (the default facets over its articles).
         ("artist_selected", "facet", f"/archive/articles?_artist={quote(artist)}"),
+        # What a click on the publisher or month facet opens.
+        ("publisher_selected", "facet", f"/archive/articles?source_id={v['publisher']}"),
+        ("month_selected", "facet", f"/archive/articles?published_month={v['month']}"),
         ("table_page", "facet", "/archive/articles"),
         ("coverage_all", "canned", "/archive/monthly_coverage?artist="),
         ("coverage_artist", "canned", f"/archive/monthly_coverage?artist={quote(artist)}"),
@@ -264,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     repeats = args.repeats or (10 if args.quick else 20)
     path, build = cached_archive(articles, rebuild=args.rebuild)
     terms = search_terms(path)
-    plan = requests_to_time(terms, "Britney Spears")
+    plan = requests_to_time(terms, "Britney Spears", facet_values(path))
     timings = asyncio.run(_time_requests(path, plan, repeats))
     settings = json.loads((common.REPO / "archive" / "settings.json").read_text())
     search = [t for t in timings if t["kind"] == "search"]

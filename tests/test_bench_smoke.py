@@ -114,8 +114,21 @@ def test_datasette_builder_writes_the_real_schema(tmp_path, corpus):
         conn.close()
     terms = datasette_bench.search_terms(path)
     assert set(terms) == {"common", "rare", "phrase"}
-    plan = datasette_bench.requests_to_time(terms, "Britney Spears")
+    values = datasette_bench.facet_values(path)
+    assert conn_count(path, "source_id", values["publisher"]) > 0
+    assert conn_count(path, "published_month", values["month"]) > 0
+    plan = datasette_bench.requests_to_time(terms, "Britney Spears", values)
     assert {kind for _, kind, _ in plan} == {"search", "facet", "canned"}
+
+
+def conn_count(path, column, value) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            f"select count(*) from articles where {column} = ?", [value]
+        ).fetchone()[0]
+    finally:
+        conn.close()
 
 
 def test_datasette_answers_every_timed_request(tmp_path, corpus):
@@ -123,7 +136,9 @@ def test_datasette_answers_every_timed_request(tmp_path, corpus):
     path = tmp_path / "archive.db"
     datasette_bench.build_archive(path, 200, corpus=corpus)
     plan = datasette_bench.requests_to_time(
-        datasette_bench.search_terms(path), corpus.artists[0].name
+        datasette_bench.search_terms(path),
+        corpus.artists[0].name,
+        datasette_bench.facet_values(path),
     )
     results = asyncio.run(datasette_bench._time_requests(path, plan, repeats=1))
     assert [r["status"] for r in results] == [200] * len(plan)

@@ -27,6 +27,10 @@ PAIRS = """
     join mentions b on b.article_id = a.article_id and b.artist_id != a.artist_id
     group by 1, 2
 """
+MONTHLY = """
+    select source_id, published_month, count(*) from articles
+    where published_month is not null group by 1, 2
+"""
 ARTISTS = [Art("britney-spears", "Britney Spears"), Art("lady-gaga", "Lady Gaga")]
 ARTISTS += [Art(f"artist-{n}", f"Artist {n}") for n in range(6)]
 
@@ -50,6 +54,8 @@ def assert_consistent(store):
     assert not rows(store, "select * from coverage_monthly where articles <= 0")
     assert rows(store, "select * from co_mention_counts") == rows(store, PAIRS)
     assert not rows(store, "select * from co_mention_counts where articles <= 0")
+    assert rows(store, "select * from articles_monthly") == rows(store, MONTHLY)
+    assert not rows(store, "select * from articles_monthly where articles <= 0")
 
 
 def mention(artist, salience):
@@ -168,3 +174,4 @@ def test_refresh_rebuilds_the_same_table(archive):
         schema.refresh_derived(archive.db.conn)
     assert rows(archive, "select * from coverage_monthly") == before
     assert rows(archive, "select * from co_mention_counts") == pairs
+    assert rows(archive, "select * from articles_monthly") == rows(archive, MONTHLY) != []
