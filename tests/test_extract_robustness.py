@@ -224,3 +224,61 @@ def corpus_pages():
     from test_extract_golden import corpus_folder
 
     return sorted((corpus_folder() / "pages").glob("*.html"))
+
+
+# -- fast paths that must not change an answer ------------------------------------------
+
+_PROMPT_PIECES = [
+    "Sign up",
+    "SIGNING UP for our",
+    "newsletter",
+    "Subscribe to",
+    "subscribing for unlimited",
+    "digital access",
+    "we may earn a small affiliate commission",
+    "purchases via our links",
+    "independently selected products",
+    "All Rights Reserved",
+    "copyright ©",
+    "© 2024",
+    "Download the PopWire app",
+    "follow us on",
+    "please bookmark",
+    "turn on your notifications",
+    "Ad-blocker",
+    "whitelist us",
+    "enable JavaScript",
+    "your browser does",
+    "get the latest news in your inbox",
+    "get daily emails",
+    "ſign up",  # long s: folds to s, as the regex's IGNORECASE does
+    "Lady Gaga",
+    "the duet",
+    "with Britney",
+    "in the studio",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PROMPT_PIECES) | st.text(max_size=12), max_size=8))
+def test_the_prompt_word_filter_never_changes_the_answer(parts):
+    from newscrawl.extract.boilerplate import _PROMPT, _is_prompt
+
+    text = " ".join(parts)
+    assert _is_prompt(text) == bool(_PROMPT.search(text))
+
+
+def test_the_prompt_word_filter_agrees_on_every_corpus_paragraph(corpus_pages):
+    from lxml import html as lxml_html
+
+    from newscrawl.extract.boilerplate import _PROMPT, _is_prompt
+
+    checked = 0
+    for path in corpus_pages:
+        tree = lxml_html.fromstring(path.read_bytes())
+        for element in tree.iter("p", "div", "span", "li", "a"):
+            text = element.text_content().strip()
+            if text and len(text) <= 400:
+                assert _is_prompt(text) == bool(_PROMPT.search(text)), text
+                checked += 1
+    assert checked > 1000

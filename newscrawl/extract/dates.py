@@ -133,6 +133,7 @@ def _time_elements(doc: Document, *, modified: bool) -> list[str]:
 
 _PUBLISHED_LABEL = re.compile(r"\b(?:posted|published|first published|date|on)\b\s*:?", re.I)
 _MODIFIED_LABEL = re.compile(r"\b(?:updated|modified|last updated|edited)\b\s*:?", re.I)
+_DIGIT = re.compile(r"\d")
 # Regions that write the day first; English pages elsewhere are read month first.
 _MONTH_FIRST = ("en-US", "en", "")
 
@@ -153,7 +154,7 @@ def _dateline(doc: Document, *, modified: bool) -> When | None:
     start = doc.headline_position()
     day_first = _day_first(doc)
     for _, line in sorted(lines, key=lambda item: (item[0] < start, item[0]))[:400]:
-        if len(line) > 160 or not any(ch.isdigit() for ch in line):
+        if len(line) > 160 or not _DIGIT.search(line):
             continue
         match = label.search(line)
         if not match or (not modified and _MODIFIED_LABEL.search(line[: match.start()])):
