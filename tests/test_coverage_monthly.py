@@ -175,3 +175,62 @@ def test_refresh_rebuilds_the_same_table(archive):
     assert rows(archive, "select * from coverage_monthly") == before
     assert rows(archive, "select * from co_mention_counts") == pairs
     assert rows(archive, "select * from articles_monthly") == rows(archive, MONTHLY) != []
+
+
+def test_m010_fills_articles_monthly_from_an_existing_archive(tmp_path):
+    # An archive written before m010 gains the table, filled from its articles, when the
+    # store next opens it; later writes keep it current.
+    path = tmp_path / "old.db"
+    with Archive(path) as store:
+        store.sync_sources([Src("a"), Src("b", homepage="https://b.example/")])
+        store.sync_artists(ARTISTS)
+        store.write_batch(
+            [
+                article(),
+                article(
+                    url="https://b.example/1/",
+                    canonical_url="https://b.example/1/",
+                    source_id="b",
+                    content_hash="h-b1",
+                ),
+                article(
+                    url="https://a.example/u/",
+                    canonical_url="https://a.example/u/",
+                    published_at=None,
+                    content_hash="h-u",
+                ),
+            ],
+            run_id=None,
+        )
+        db = store.db
+        for kind, name in db.execute(
+            "select type, name from sqlite_master where sql like '%articles_monthly%'"
+            " and type in ('trigger', 'index')"
+        ).fetchall():
+            db.execute(f"drop {kind} [{name}]")
+        db.execute("drop table articles_monthly")
+        db.execute("drop index articles_by_source")
+        db.execute("drop index coverage_monthly_by_source")
+        db.execute("drop index coverage_monthly_by_month")
+        db.execute("delete from _sqlite_migrations where name = 'm010_articles_monthly'")
+        db.conn.commit()
+    with Archive(path) as store:
+        assert rows(store, "select * from articles_monthly") == [
+            ("a", "2026-03", 1),
+            ("b", "2026-03", 1),
+        ]
+        store.write_batch(
+            [
+                article(
+                    url="https://a.example/2/",
+                    canonical_url="https://a.example/2/",
+                    content_hash="h-a2",
+                )
+            ],
+            run_id=None,
+        )
+        assert_consistent(store)
+        assert rows(store, "select * from articles_monthly") == [
+            ("a", "2026-03", 2),
+            ("b", "2026-03", 1),
+        ]
