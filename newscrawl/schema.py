@@ -337,10 +337,7 @@ def refresh_derived(conn: Any) -> None:
     that bypassed the triggers, or to repair."""
     refresh_coverage_monthly(conn)
     refresh_co_mention_counts(conn)
-    if conn.execute(
-        "select 1 from sqlite_master where type = 'table' and name = 'articles_monthly'"
-    ).fetchone():
-        refresh_articles_monthly(conn)
+    refresh_articles_monthly(conn)
 
 
 def refresh_coverage_monthly(conn: Any) -> None:

@@ -61,6 +61,21 @@ def conn(archive_db):
 
 
 @pytest.fixture
+def executed(client, monkeypatch) -> list[str]:
+    """Every SQL statement the client's Datasette runs from here on, whitespace folded."""
+    datasette = client.datasette
+    statements: list[str] = []
+    real_execute = datasette.execute
+
+    async def recording(database, sql, *args, **kwargs):
+        statements.append(" ".join(sql.split()))
+        return await real_execute(database, sql, *args, **kwargs)
+
+    monkeypatch.setattr(datasette, "execute", recording)
+    return statements
+
+
+@pytest.fixture
 def plugin():
     return pm.get_plugin("newscrawl_facets.py")
 
@@ -176,16 +191,7 @@ def test_publisher_and_month_facets_count_the_filtered_articles(client, conn, fi
             }
 
 
-def test_one_artists_facets_are_read_from_the_precomputed_tables(client, conn, monkeypatch):
-    datasette = client.datasette
-    executed = []
-    real_execute = datasette.execute
-
-    async def recording(database, sql, *args, **kwargs):
-        executed.append(" ".join(sql.split()))
-        return await real_execute(database, sql, *args, **kwargs)
-
-    monkeypatch.setattr(datasette, "execute", recording)
+def test_one_artists_facets_are_read_from_the_precomputed_tables(client, conn, executed):
     data = get_json(client, "/archive/articles?_artist=beyonce")
     assert ids_of(data) == mentioning(conn, "beyonce")
     facet_sql = [sql for sql in executed if "as value" in sql]
@@ -224,18 +230,9 @@ def test_one_artists_facets_are_read_from_the_precomputed_tables(client, conn, m
         "source_id=popwire&published_month=2024-05",
     ],
 )
-def test_publisher_and_month_pages_read_the_precomputed_tables(client, conn, monkeypatch, filters):
+def test_publisher_and_month_pages_read_the_precomputed_tables(client, conn, executed, filters):
     # The whole table and the publisher and month facets' links: every facet from
     # articles_monthly / coverage_monthly, none grouping the page's articles.
-    datasette = client.datasette
-    executed = []
-    real_execute = datasette.execute
-
-    async def recording(database, sql, *args, **kwargs):
-        executed.append(" ".join(sql.split()))
-        return await real_execute(database, sql, *args, **kwargs)
-
-    monkeypatch.setattr(datasette, "execute", recording)
     data = get_json(client, f"/archive/articles?{filters}")
     facet_sql = [sql for sql in executed if "as value" in sql]
     assert len(facet_sql) == 3, facet_sql

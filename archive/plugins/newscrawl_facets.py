@@ -272,6 +272,19 @@ class StartsEarly(Facet):
     async def compute(self):
         raise NotImplementedError
 
+    async def run_facet_query(self, sql, params):
+        """Rows of ``sql`` within Datasette's facet time limit, or None when it ran out."""
+        try:
+            return await self.ds.execute(
+                self.database,
+                sql,
+                params,
+                truncate=False,
+                custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+            )
+        except QueryInterrupted:
+            return None
+
     async def facet_results(self):
         if self._task is None:
             return await self.compute()
@@ -334,15 +347,8 @@ class CoverageColumnFacet(StartsEarly, ColumnFacet):
             column = (
                 source_and_config["config"].get("column") or source_and_config["config"]["simple"]
             )
-            try:
-                rows = await self.ds.execute(
-                    self.database,
-                    sql,
-                    params,
-                    truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
-            except QueryInterrupted:
+            rows = await self.run_facet_query(sql, params)
+            if rows is None:
                 timed_out.append(column)
                 continue
             shown = rows.rows[:size]
@@ -518,15 +524,10 @@ class ArtistFacet(StartsEarly):
         for source_and_config in configs:
             config = source_and_config["config"]
             name = config.get("column") or config["simple"]
-            try:
-                rows = await self.ds.execute(
-                    self.database,
-                    self._facet_sql(facet_size + 1, artist_id, cells),
-                    params,
-                    truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
-            except QueryInterrupted:
+            rows = await self.run_facet_query(
+                self._facet_sql(facet_size + 1, artist_id, cells), params
+            )
+            if rows is None:
                 timed_out.append(name)
                 continue
             values = [
