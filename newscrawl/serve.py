@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -138,5 +139,9 @@ def serve(
         f"Serving {db_path} ({mode}) at http://{host}:{port}{path} - press Ctrl+C to stop",
         file=sys.stderr,
         flush=True,
+    )
+    # Warnings of the plugins (a facet past its time limit) with a time, next to uvicorn's.
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")

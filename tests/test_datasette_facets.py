@@ -275,7 +275,7 @@ def test_facet_size_truncates(client):
     assert len(facet["results"]) == 2 and facet["truncated"] is True
 
 
-def test_a_timed_out_facet_is_reported_and_the_page_still_answers(client, monkeypatch):
+def test_a_timed_out_facet_is_reported_and_the_page_still_answers(client, monkeypatch, caplog):
     datasette = client.datasette
     execute = datasette.execute
 
@@ -291,6 +291,11 @@ def test_a_timed_out_facet_is_reported_and_the_page_still_answers(client, monkey
     assert set(data["facet_results"]) == {"source_id", "published_month"}
     page = client.get("/archive/articles?_search=duet")
     assert page.status_code == 200 and "These facets timed out: artists" in page.text
+    # ... and logged for the operator, with the page that lost it.
+    warnings = [r.getMessage() for r in caplog.records if r.name == "newscrawl.datasette"]
+    assert len(warnings) == 2
+    assert all("facet artists of archive/articles left off the page" in w for w in warnings)
+    assert warnings[-1].endswith(" on /archive/articles?_search=duet")
 
 
 # -- toggling ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ Self-contained (standard library and Datasette only) so that ``datasette publish
 """
 
 import asyncio
+import logging
 import urllib.parse
 
 from datasette import hookimpl
@@ -37,6 +38,10 @@ ARRAY_ARG = "artists__arraycontains"
 # index, a fixed ~0.15 s at 2,000,000 mentions, instead of fetching each mention row
 # through the (artist_id, salience) index (~3 us a mention: 1.3 s for 380,000).
 SCAN_ABOVE = 30_000
+
+# A facet past facet_time_limit_ms is only named on the page ("These facets timed out");
+# the warning tells an operator which pages degrade as the archive grows.
+log = logging.getLogger("newscrawl.datasette")
 
 
 async def _shape(datasette, database):
@@ -287,8 +292,20 @@ class StartsEarly(Facet):
 
     async def facet_results(self):
         if self._task is None:
-            return await self.compute()
-        return await self._task
+            results, timed_out = await self.compute()
+        else:
+            results, timed_out = await self._task
+        if timed_out:
+            query = self.request.query_string
+            log.warning(
+                "facet %s of %s/%s left off the page: past facet_time_limit_ms (%s ms) on %s",
+                ", ".join(timed_out),
+                self.database,
+                self.table,
+                self.ds.setting("facet_time_limit_ms"),
+                self.request.path + (f"?{query}" if query else ""),
+            )
+        return results, timed_out
 
 
 class CoverageColumnFacet(StartsEarly, ColumnFacet):
