@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +17,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl.dedupe import Deduplicator
+from newscrawl.extract_worker import PRELOAD, exit_with, extract_in_worker
 from newscrawl.items import Article, Page
 from newscrawl.session import CrawlSession
 from newscrawl.urls import canonicalize_url
@@ -94,32 +93,6 @@ class WarcPipeline:
         return item
 
 
-def _exit_with(crawl_pid: int) -> None:
-    """Worker initializer: leave when the crawl process is gone. A crawl killed with -9
-    never shuts its pool down, and its idle workers (and their forkserver) would wait
-    for work forever."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(crawl_pid, 0)
-            except (ProcessLookupError, PermissionError):  # gone (or the pid reused)
-                os._exit(0)
-
-    threading.Thread(target=watch, name="newscrawl-crawl-watch", daemon=True).start()
-
-
-def _extract_in_worker(body: bytes, url: str, headers: dict, evidence: dict) -> dict:
-    # Runs in a worker process; imported there so the parent never pays twice.
-    from newscrawl.extract import ExtractError, extract_article
-
-    try:
-        return {"fields": extract_article(body, url, headers=headers, evidence=evidence)}
-    except ExtractError as error:
-        return {"error": error.reason, "detail": str(error)}
-
-
 # Extraction workers yield the CPU to the reactor (and to other processes) when cores
 # are short: on two cores the reactor is the bottleneck of a crawl (bench/crawl.py).
 EXTRACT_NICENESS = 10
@@ -152,8 +125,9 @@ class ExtractPipeline:
             self.executor = WorkerPool(
                 self.workers,
                 niceness=EXTRACT_NICENESS,
-                initializer=_exit_with,
+                initializer=exit_with,
                 initargs=(os.getpid(),),
+                preload=PRELOAD,
             )
 
     def close_spider(self) -> None:
@@ -164,8 +138,8 @@ class ExtractPipeline:
     async def _extract(self, page: Page) -> dict:
         args = (page.body, page.url, dict(page.headers), dict(page.discovery))
         if self.executor is None:
-            return _extract_in_worker(*args)
-        return await self.executor.run(_extract_in_worker, *args)
+            return extract_in_worker(*args)
+        return await self.executor.run(extract_in_worker, *args)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):

@@ -84,6 +84,7 @@ class WorkerPool:
 
     ``await pool.run(function, *args)`` returns ``function(*args)`` computed in a
     worker, or raises its exception (:class:`WorkerDied` if the worker died with it).
+    ``preload`` names modules the forkserver imports before forking workers.
     Processes start on the first call; forkserver workers never inherit the reactor,
     its sockets or the database connection.
     """
@@ -95,12 +96,20 @@ class WorkerPool:
         niceness: int = 0,
         initializer: Callable | None = None,
         initargs: tuple = (),
+        preload: tuple[str, ...] = (),
     ) -> None:
         self.size = workers
         self.niceness = niceness
         self.initializer = initializer
         self.initargs = initargs
         self._context = get_context("forkserver")
+        if preload:
+            # Imported once by the forkserver, inherited by every worker it forks (and by
+            # a replacement for a dead one), instead of imported again by each worker when
+            # it unpickles its first task. "__main__" stays first, as in the default: a
+            # worker whose forkserver did not import the main script runs it again.
+            # Applies when this process starts its forkserver, i.e. at the first pool.
+            self._context.set_forkserver_preload(["__main__", *preload])
         self._workers: list[_Worker] = []
         # Waiting tasks keep references to their arguments, pickled only when sent: a
         # backlog of pages costs no second copy of every body.

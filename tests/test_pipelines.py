@@ -109,6 +109,25 @@ def test_extract_step_in_a_worker_process_gives_the_same_article(crawler, seed_p
     assert in_pool == extract(crawler, seed_page)
 
 
+def test_extraction_workers_do_not_import_the_crawl_side(crawler, seed_page):
+    # A worker unpickles the task's function by reference; from newscrawl.pipelines it
+    # imported the store, the session, warcio and sqlite-utils into every worker.
+    crawler.settings.frozen = False
+    crawler.settings.set("NEWSCRAWL_EXTRACT_WORKERS", "1")
+    pipeline = ExtractPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    probe = (
+        "sorted(m for m in ('newscrawl.pipelines', 'newscrawl.store', 'sqlite_utils',"
+        " 'newscrawl.extract.pipeline') if m in __import__('sys').modules)"
+    )
+    try:
+        article = asyncio.run(pipeline.process_item(seed_page))
+        loaded = asyncio.run(pipeline.executor.run(eval, probe))
+    finally:
+        pipeline.close_spider()
+    assert article.title and loaded == ["newscrawl.extract.pipeline"]
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
