@@ -1,8 +1,9 @@
 """What an extraction worker process runs (the extract step's pool, ``newscrawl.workers``).
 
 Apart from :mod:`newscrawl.pipelines` so that a worker imports the extractor and nothing
-of the crawler: unpickling a function of ``newscrawl.pipelines`` imported Scrapy and
-Twisted into every worker (0.7 s of CPU and ~35 MB each). The pool's forkserver preloads
+of the crawler: unpickling a function of ``newscrawl.pipelines`` imported the crawl side
+(Scrapy, the store, sqlite-utils, warcio) into every worker: up to 0.7 s of CPU and
+~44 MB of RSS each (``bench/memory.py``). The pool's forkserver preloads
 this module (:data:`PRELOAD`), so its workers are forked with the extractor already
 imported instead of each importing it again.
 """
