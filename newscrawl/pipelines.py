@@ -174,6 +174,17 @@ class ExtractPipeline:
             warc_offset=item.warc_offset,
             extractor_version=EXTRACTOR_VERSION,
         )
+        # -a since: channels date most pages before they are fetched; this catches the
+        # ones only undated channels led to (and dated channels merged too late).
+        spider = self.crawler.spider
+        before_since = getattr(spider, "published_before_since", None)
+        if before_since is not None and before_since(article.published_at):
+            raise PageDropped(
+                stage="extract",
+                reason="before_since",
+                url=item.url,
+                detail=f"published {article.published_at[:10]}, before {spider.since.date()}",
+            )
         self.crawler.stats.inc_value("newscrawl/extracted")
         return article
 

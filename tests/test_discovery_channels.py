@@ -9,6 +9,8 @@ import pytest
 import yaml
 from crawling import evidence, scrapy_crawl
 
+from newscrawl.refresh import parse_time
+
 CHANNEL_KEYS = {
     "sitemaps": {"sitemap", "news-sitemap"},
     "feeds": {"rss", "atom"},
@@ -107,6 +109,25 @@ def test_since_skips_older_dated_entries(tmp_path, demo_config, demo_sites, demo
         and a.published_dt.date().isoformat() < "2026-06-01"
     }
     assert {r["url"] for r in before} == old_in_feeds
+
+
+def test_since_also_drops_pages_only_undated_channels_led_to(tmp_path, demo_config):
+    # Every channel: listings and artist pages lead to pages no dated channel vouches
+    # for before the fetch; their own publication date decides after extraction.
+    sources, artists = demo_config
+    since = parse_time("2026-06-01")
+    result = scrapy_crawl(
+        db=tmp_path / "a.db", sources=sources, artists=artists, spider_args={"since": "2026-06-01"}
+    )
+    published = [parse_time(r["published_at"]) for r in result.query("select * from articles")]
+    assert published and all(moment >= since for moment in published if moment)
+    late = result.query(
+        "select url, detail from drops where stage = 'extract' and reason = 'before_since'"
+    )
+    assert late and all(r["detail"].endswith("before 2026-06-01") for r in late)
+    assert not {r["url"] for r in late} & {
+        r["url"] for r in result.query("select url from articles")
+    }
 
 
 def test_limit_to_sources_and_artists(tmp_path, demo_config):

@@ -7,7 +7,8 @@ coverage ledger. Fetched pages leave as :class:`~newscrawl.items.Page` items for
 pipelines.
 
 Arguments (``-a name=value``): ``sources`` (ids, comma-separated), ``artists`` (names),
-``since`` (YYYY-MM-DD: skip entries a channel dates earlier), ``urls`` (fetch exactly
+``since`` (YYYY-MM-DD: skip entries a channel dates earlier; the extract step drops
+pages published earlier), ``urls`` (fetch exactly
 these article URLs, even if archived, without discovery; each must belong to a
 configured source).
 """
@@ -262,6 +263,17 @@ class NewsSpider(scrapy.Spider):
             if moment is not None:
                 return moment < self.since
         return False
+
+    def published_before_since(self, published_at: str | None) -> bool:
+        """Whether an extracted publication date falls before ``-a since`` (undated: no).
+
+        A page reached first through an undated channel (a listing, an artist page) is
+        fetched before any channel dates it; the extract step drops it on this check.
+        """
+        if self.since is None:
+            return False
+        moment = parse_time(published_at)
+        return moment is not None and moment < self.since
 
     def consider(
         self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
