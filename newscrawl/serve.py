@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import os
+import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -110,6 +111,25 @@ def build_datasette(
         raise NewscrawlError(f"{config_dir}: {error}") from None
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """One line, before "Serving ..." is printed, when ``host:port`` cannot be listened
+    on (uvicorn would print its own error after that line and exit 3)."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise NewscrawlError(f"--host {host}: {error.strerror}") from None
+    family, kind, proto, _, address = addresses[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise NewscrawlError(
+                f"cannot listen on {host}:{port}: {error.strerror}"
+                " (another server there? pick one with --port)"
+            ) from None
+
+
 def serve(
     db_path: str | os.PathLike = DEFAULT_DB,
     *,
@@ -132,6 +152,7 @@ def serve(
         raise NewscrawlError(f"{db_path}: cannot be read: {error}") from None
     finally:
         loop.close()
+    _check_port_free(host, port)
     names = [n for n, d in datasette.databases.items() if not d.is_memory and n != "_internal"]
     path = datasette.urls.database(names[0]) if names else "/"
     mode = "immutable, read-only" if immutable else "read-only"

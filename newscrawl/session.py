@@ -30,17 +30,21 @@ logger = logging.getLogger(__name__)
 
 # Funnel counters kept per source and summed into the crawl_runs row.
 FUNNEL = ("discovered", "requested", "fetched", "skipped", "archived", "dropped")
-# Arguments worth recording with a run (the rest of the settings are defaults).
-RECORDED_SETTINGS = (
-    "NEWSCRAWL_DB",
-    "NEWSCRAWL_SOURCES",
-    "NEWSCRAWL_ARTISTS",
-    "NEWSCRAWL_WARC_DIR",
-    "NEWSCRAWL_REFRESH_AGES",
-    "NEWSCRAWL_REDIS_URL",
-    "JOBDIR",
-    "USER_AGENT",
-)
+# Recorded with a run (crawl_runs.settings): every NEWSCRAWL_* setting in force, so a
+# run with NEWSCRAWL_INCREMENTAL=0 or NEWSCRAWL_WARC_ENABLED=0 says so, and these.
+RECORDED_SETTINGS = ("JOBDIR", "USER_AGENT")
+
+
+def recorded_settings(settings: Any) -> dict[str, Any]:
+    """The settings a ``crawl_runs`` row keeps: every ``NEWSCRAWL_*`` one and
+    :data:`RECORDED_SETTINGS`, empty values left out."""
+    names = sorted({name for name in settings if name.startswith("NEWSCRAWL_")})
+    recorded = {}
+    for name in (*names, *RECORDED_SETTINGS):
+        value = settings.get(name)
+        if value not in (None, ""):
+            recorded[name] = value if isinstance(value, str | int | float | bool) else str(value)
+    return recorded
 
 
 def check_writable(settings: Any) -> None:
@@ -141,8 +145,7 @@ class CrawlSession:
         if watchlist is not None:
             self.archive.sync_artists(watchlist.artists)
             self.active_artist_ids = [a.id for a in watchlist.artists]
-        settings = self.crawler.settings
-        recorded = {name: settings.get(name) for name in RECORDED_SETTINGS if settings.get(name)}
+        recorded = recorded_settings(self.crawler.settings)
         self.run_id = self.archive.start_run(
             spider=getattr(spider, "name", "?"),
             args=getattr(spider, "run_args", {}),

@@ -13,7 +13,7 @@ SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
 COMMANDS_MODULE = "newscrawl.scrapy_commands"
 
-# Identify ourselves honestly; operators add a contact address with NEWSCRAWL_CONTACT.
+# Identify ourselves honestly; operators put their own contact address in USER_AGENT.
 USER_AGENT = f"newscrawl/{__version__} (research archive of entertainment news; +https://github.com/newscrawl/newscrawl)"
 ROBOTSTXT_OBEY = True
 
@@ -66,6 +66,7 @@ NEWSCRAWL_WARC_ENABLED = True
 NEWSCRAWL_WARC_DIR = ""  # empty: warc/ next to NEWSCRAWL_DB
 NEWSCRAWL_WARC_MAX_SIZE = 1_000_000_000
 NEWSCRAWL_WARC_GZIP_LEVEL = 6
+NEWSCRAWL_WARC_PREFIX = "newscrawl"  # WARC file names: <prefix>-<time>-run<N>-<pid>-<n>.warc.gz
 NEWSCRAWL_BATCH_SIZE = 100
 NEWSCRAWL_EXTRACT_WORKERS = ""  # empty: one worker process per core; 0: in-process
 NEWSCRAWL_MIN_WORDS = 40

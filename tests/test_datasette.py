@@ -11,6 +11,7 @@ import importlib.util
 import json
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -374,6 +375,16 @@ def test_article_page_not_found(client):
     assert client.get("/-/article/nosuchdb/1").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "path", ["/a/b/c/d", "/archive/articles/1/extra", "/-/charts/archive/nothing.svg"]
+)
+def test_mistyped_urls_are_404_not_500(client, path, capfd):
+    # rich (here through the export extra) made Datasette's error handler itself fail.
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_titles_link_to_the_article_page(client):
     page = client.get("/archive/articles?_search=duet")
     assert f'href="/-/article/archive/{SEED_ID}"' in page.text
@@ -504,6 +515,22 @@ def test_serve_errors_are_one_line(tmp_path):
     helped = runner.invoke(main, ["serve", "--help"])
     assert "Example" in helped.output and "--immutable" in helped.output
     assert "--root" not in helped.output
+
+
+def test_serve_on_a_busy_port_is_a_one_line_error(archive_db):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "newscrawl", "serve", str(archive_db), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Serving" not in result.stderr + result.stdout
 
 
 def test_serve_binds_localhost_by_default():

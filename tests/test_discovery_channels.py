@@ -142,6 +142,11 @@ def test_limit_to_sources_and_artists(tmp_path, demo_config):
     assert rows and {r["source_id"] for r in rows} == {"stagescreen"}
     assert all(json.loads(r["artists"]) == ["Taylor Swift"] for r in rows)
     assert json.loads(result.run()["args"]) == {"sources": "stagescreen", "artists": "Taylor Swift"}
+    # The run records every newscrawl setting in force, defaults and overrides alike.
+    recorded = json.loads(result.run()["settings"])
+    assert recorded["NEWSCRAWL_EXTRACT_WORKERS"] == "2"  # -s by the test
+    assert recorded["NEWSCRAWL_INCREMENTAL"] is True and recorded["NEWSCRAWL_MIN_WORDS"] == 40
+    assert recorded["NEWSCRAWL_DB"] == str(tmp_path / "a.db") and "USER_AGENT" in recorded
 
 
 def test_direct_urls(tmp_path, demo_config, demo_sites, demo_catalog):

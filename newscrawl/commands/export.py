@@ -28,13 +28,17 @@ import click
     "sources",
     multiple=True,
     metavar="ID",
-    help="Only articles from this publisher (sources.id). Repeatable: any of them.",
+    help="Only articles from this publisher (sources.id or its name). Repeatable: any of them.",
 )
 @click.option(
-    "--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD)."
+    "--since",
+    metavar="DATE",
+    help="Only articles published on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY).",
 )
 @click.option(
-    "--until", metavar="DATE", help="Only articles published on or before DATE (YYYY-MM-DD)."
+    "--until",
+    metavar="DATE",
+    help="Only articles published on or before DATE (YYYY-MM-DD, YYYY-MM or YYYY).",
 )
 @click.option(
     "--search",

@@ -9,7 +9,13 @@ import click
 @click.option(
     "--db", "db_path", required=True, type=click.Path(dir_okay=False), help="Archive database."
 )
-@click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
+@click.option(
+    "--runs",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many recent runs to show.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def stats(db_path: str, runs: int, as_json: bool) -> None:
     """Print the crawl funnel per run and source: discovered, requested, fetched,
