@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -27,7 +28,9 @@ from archive_fixtures import (
     SEED_TITLE,
     SyncClient,
     build_archive,
+    free_port,
     running_server,
+    wait_for_http,
 )
 from click.testing import CliRunner
 from datasette.app import Datasette
@@ -515,6 +518,42 @@ def test_serve_errors_are_one_line(tmp_path):
     helped = runner.invoke(main, ["serve", "--help"])
     assert "Example" in helped.output and "--immutable" in helped.output
     assert "--root" not in helped.output
+
+
+def test_readme_datasette_only_recipe_serves_the_archive(archive_db, tmp_path):
+    # The README's commands as written, run from the checkout, on a copy in publish/.
+    readme = (ARCHIVE_DIR.parent / "README.md").read_text()
+    block = re.search(r"```sh\n(SETTINGS=.*?datasette serve .*?)\n```", readme, re.S).group(1)
+    publish = tmp_path / "publish"
+    publish.mkdir()
+    shutil.copy(archive_db, publish / "news.db")
+    port = free_port()
+    script = block.replace("publish/", f"{publish}/").replace(
+        ".venv/bin/datasette serve", "exec .venv/bin/datasette serve"
+    )
+    script = script.replace(".venv/bin/", f"{Path(sys.executable).parent}/") + f" --port {port}"
+    server = subprocess.Popen(
+        ["bash", "-c", script],
+        cwd=ARCHIVE_DIR.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/-/versions.json", process=server, timeout=60)
+        with urllib.request.urlopen(f"{base}/news/articles?_search=duet") as page:
+            assert SEED_TITLE in html.unescape(page.read().decode())
+        with urllib.request.urlopen(f"{base}/-/settings.json") as settings:
+            assert json.load(settings)["allow_download"] is False  # the limits came along
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/news.db")
+        refused.value.close()
+        assert refused.value.code == 403
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
 
 
 def test_serve_on_a_busy_port_is_a_one_line_error(archive_db):
