@@ -155,16 +155,21 @@ def test_scraped_markup_is_inert(server, path):
 
 
 def test_no_server_errors_logged(server):
-    # Datasette 0.65 logs every refused query with a traceback (DatasetteError, answered
-    # 400); any other exception would have been a server error.
-    raised = re.findall(r"^(\w+(?:Error|Exception)|NotFound|Forbidden): (.*)", server.output, re.M)
-    unexpected = [
-        (name, message)
-        for name, message in raised
-        # the interrupted runaway query is the cause of its DatasetteError
-        if name != "DatasetteError" and (name, message) != ("OperationalError", "interrupted")
+    # Mistyped URLs: with rich installed (the export extra), Datasette 0.65's own error
+    # handler failed on some 404s and answered 500 (archive/plugins/newscrawl_errors.py).
+    for path in ("/a/b/c/d", "/archive/articles/1/extra", "/-/charts/archive/x.svg"):
+        assert server.get(path).status == 404, path
+    # After every test of this module: Datasette prints each refused query (answered 400)
+    # as one "ERROR: conn=..., sql = ..." line; a server error would have logged a
+    # traceback, and uvicorn an "ERROR: Exception in ASGI application".
+    output = server.output
+    other = [
+        line
+        for line in output.splitlines()
+        if "ERROR" in line and not line.startswith("ERROR: conn=")
     ]
-    assert raised and unexpected == []
+    refused = [line for line in output.splitlines() if line.startswith("ERROR: conn=")]
+    assert refused and other == [] and "Traceback" not in output, output[-3000:]
 
 
 # -- export ------------------------------------------------------------------------------
