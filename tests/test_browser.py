@@ -152,3 +152,25 @@ def test_datasette_own_pages_still_work_under_the_policy(server, page):
     page.goto(f"{server}/demo?sql=select+count(*)+from+articles")
     assert page.locator(".CodeMirror").count() == 1  # the SQL editor loaded
     assert page.csp_violations == []
+
+
+def test_the_search_box_is_on_the_first_screen(server, page):
+    # Datasette lists every column's description above the table (29 for articles): the
+    # search box and the rows were a whole screen down. archive/templates/table.html
+    # keeps the descriptions in a short box that scrolls.
+    page.goto(f"{server}/demo/articles?_search=duet")
+    height = page.viewport_size["height"]
+    search = page.locator("input#_search").bounding_box()
+    assert search["y"] + search["height"] < height * 0.6
+    descriptions = page.locator("dl.column-descriptions")
+    box = descriptions.bounding_box()
+    assert box["height"] < height / 4
+    # Every description is still on the page, reachable by scrolling the box.
+    columns = page.locator("dl.column-descriptions dt").all_inner_texts()
+    assert [c.strip() for c in columns][:4] == ["id", "canonical_url", "url", "source_id"]
+    assert len(columns) == len(page.locator("table.rows-and-columns thead th").all())
+    assert descriptions.evaluate("d => d.scrollHeight > d.clientHeight")
+    descriptions.locator("dt").last.scroll_into_view_if_needed()
+    assert descriptions.locator("dt").last.is_visible()
+    screenshot(page, "search.png")
+    assert page.csp_violations == []
