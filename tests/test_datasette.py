@@ -399,6 +399,8 @@ def test_titles_link_to_the_article_page(client):
     assert not re.search(r'href="\s*javascript', hostile_row.text, flags=re.I)
     search = client.get("/archive/search_articles?q=duet")
     assert f'href="/-/article/archive/{SEED_ID}"' in search.text
+    pairs = client.get("/archive/co_mentions?artist_a=britney-spears&artist_b=lady-gaga")
+    assert f'href="/-/article/archive/{SEED_ID}"' in pairs.text
 
 
 def test_highlighter_escapes_before_marking():

@@ -27,6 +27,9 @@ ARTICLE_ROUTE = r"^/-/article/(?P<database>[^/]+)/(?P<id>[0-9]+)$"
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 HIGHLIGHT_COLUMNS = ("snippet",)
 HIGHLIGHT_SUFFIX = "_highlighted"
+# Views whose article_id column gets a link to the article page (a view has no foreign
+# keys for Datasette to link; tables such as mentions link to the articles row page).
+ARTICLE_ID_VIEWS = ("co_mentions",)
 ARTIST_COLOURS = 8
 
 
@@ -251,7 +254,11 @@ def render_cell(row, value, column, table, database, datasette):
             article_id = row["id"]
         except (IndexError, KeyError):
             return None
-    elif table is None and column == "article_id" and isinstance(value, int):
+    elif (
+        (table is None or table in ARTICLE_ID_VIEWS)
+        and column == "article_id"
+        and isinstance(value, int)
+    ):
         article_id, value = value, str(value)
     else:
         return None
