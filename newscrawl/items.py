@@ -58,7 +58,7 @@ class Mention:
     snippets: list[str] = field(default_factory=list)
     """Up to three short contexts around mentions, for explaining the tag."""
     salience: float = 0.0
-    """0..1: how much the article is about the artist (title, lead, density, position)."""
+    """0..1: how much the article is about the artist (signals — in the title, in the lead, position of the first mention, frequency, share of all mentions, spread over the paragraphs)."""
 
 
 @dataclass
