@@ -72,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     datasette = record["benches"].get("datasette") or {}
     if datasette.get("articles"):
         headline["search_archive_articles"] = datasette["articles"]
+        # The baseline of search_p95_ms: bare SQLite ranking the same searches.
+        headline["search_sqlite_floor_p95_ms"] = datasette.get("sqlite_floor_rank_p95_ms")
     crawl = record["benches"].get("crawl") or {}
     if crawl.get("articles"):
         headline["crawl_articles"] = crawl["articles"]

@@ -147,6 +147,13 @@ def test_datasette_answers_every_timed_request(tmp_path, corpus):
     assert all(r["facet_timeouts"] == {} and r["facets_timed_out"] == [] for r in results)
     by_name = {r["name"]: r for r in results}
     assert by_name["coverage_artist"]["rows"] > 0 and by_name["canned_search_common"]["rows"] > 0
+    floor = datasette_bench.sqlite_floor(path, datasette_bench.search_terms(path), repeats=2)
+    assert set(floor) == {
+        f"{query}_{term}"
+        for query in ("rank_200", "count")
+        for term in ("common", "rare", "phrase")
+    }
+    assert all(0 <= v["p50_ms"] <= v["p95_ms"] for v in floor.values())
 
 
 def test_store_bench_writes_the_same_archive_both_ways(tmp_path, corpus):
