@@ -237,18 +237,53 @@ def test_filters_combine(archive_db, tmp_path):
         ),
         ({"since": "2024-13-01"}, "--since: '2024-13-01' is not a date"),
         ({"until": "yesterday"}, "--until: 'yesterday' is not a date"),
+        # FTS5 rejects these with messages that do not say "fts5" ("no such column: star").
+        ({"search": "co-star"}, "--search: 'co-star' is not a valid full-text query"),
+        ({"search": "Review: tour"}, "--search: 'Review: tour' is not a valid"),
+        ({"search": "*"}, "--search: '*' is not a valid"),
+        ({"search": "NEAR(a b, x)"}, "is not a valid full-text query"),
+        ({"since": "2024-13-01"}, "--since: '2024-13-01' is not a date"),
+        ({"until": "yesterday"}, "--until: 'yesterday' is not a date"),
         ({"since": "2024-05", "until": "2024-04"}, "is after --until"),
+        ({"since": "2024-05-01", "until": "2024-04"}, "is after --until"),
+        ({"since": "2025", "until": "2024-12-31"}, "is after --until"),
         ({"min_salience": 2}, "--min-salience"),
         ({"fmt": "xlsx"}, "--format"),
     ],
 )
 def test_bad_filters_are_one_line_errors_and_write_nothing(archive_db, tmp_path, filters, message):
-    out = tmp_path / "release"
+    out = tmp_path / "new" / "deep" / "release"  # no folder of it may be left behind
     with pytest.raises(NewscrawlError) as error:
         export_archive(archive_db, out, **filters)
     assert message in str(error.value) and "\n" not in str(error.value)
-    assert not out.exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "same_as"),
+    [
+        # Both ends inclusive at any precision: the end of a shorter --until is its last day.
+        ("2024-03-01", "2024-03", ("2024-03", "2024-03")),
+        ("2024-01-01", "2024", ("2024", "2024")),
+        ("2024-03", "2024", ("2024-03", "2024-12-31")),
+        ("2024-03-15", "2024-03-15", ("2024-03-15", "2024-03-15")),
+    ],
+)
+def test_dates_of_different_precision_make_a_range(archive_db, tmp_path, since, until, same_as):
+    mixed = export_archive(archive_db, tmp_path / "mixed", since=since, until=until, fmt="jsonl")
+    plain = export_archive(
+        archive_db, tmp_path / "plain", since=same_as[0], until=same_as[1], fmt="jsonl"
+    )
+    assert exported_ids(mixed) == exported_ids(plain)
+
+
+def test_artist_and_publisher_names_are_unicode_normalised(archive_db, tmp_path):
+    # "Beyoncé" typed with a combining accent (as macOS may) is the same name.
+    composed = export_archive(archive_db, tmp_path / "nfc", artists=["Beyoncé"], fmt="jsonl")
+    decomposed = export_archive(
+        archive_db, tmp_path / "nfd", artists=["Beyonce\u0301"], fmt="jsonl"
+    )
+    assert exported_ids(composed) == exported_ids(decomposed) != set()
 
 
 def test_sql_injection_in_values_selects_nothing(archive_db, tmp_path):
@@ -316,8 +351,122 @@ def test_output_folder_rules(archive_db, tmp_path):
     assert (busy / "notes.txt").read_text() == "keep me"
     nested = export_archive(archive_db, tmp_path / "new" / "deep", fmt="csv")
     assert (nested.out_dir / "datapackage.json").exists()
+    assert sorted(p.name for p in nested.out_dir.iterdir()) == sorted(
+        ["DATACARD.md", "datapackage.json", *(f"{t.name}.csv" for t in TABLES)]
+    )
     with pytest.raises(NewscrawlError, match="no such archive"):
         export_archive(tmp_path / "missing.db", tmp_path / "x")
+
+
+def test_the_release_is_staged_inside_the_output_folder(archive_db, tmp_path):
+    # Staged beside its files, so that moving it into place never crosses filesystems
+    # (an output folder that is a mount point: a bind mount, a USB stick's root).
+    out = tmp_path / "mnt"
+    out.mkdir()
+    seen = []
+
+    def progress(message):
+        if message.startswith("Writing"):
+            seen.append(sorted(p.name for p in out.iterdir()))
+
+    export_archive(archive_db, out, fmt="csv", progress=progress)
+    assert seen and all(
+        len(names) == 1 and names[0].startswith(".newscrawl-export.") for names in seen
+    )
+    assert not [p for p in out.iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_failed_forced_export_leaves_the_previous_release_whole(archive_db, tmp_path):
+    out = tmp_path / "release"
+    export_archive(archive_db, out, fmt="csv")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def fail_midway(message):
+        if message.startswith("Writing mentions"):
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        export_archive(archive_db, out, fmt="parquet", force=True, progress=fail_midway)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_failed_move_leaves_the_previous_release_whole(archive_db, tmp_path, monkeypatch):
+    # The old release's files are removed only once the new ones are in place: a move
+    # that fails (EXDEV, as across filesystems before staging moved inside the folder)
+    # must not leave the folder with neither release.
+    import os
+
+    out = tmp_path / "release"
+    export_archive(archive_db, out, fmt="csv")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def cross_device(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "replace", cross_device)
+    with pytest.raises(OSError, match="cross-device"):
+        export_archive(archive_db, out, fmt="parquet", force=True)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_datacard_of_an_unfinished_run_and_of_an_empty_selection(archive_db, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "crashed.db"
+    source = sqlite3.connect(archive_db)
+    source.execute("vacuum into ?", [str(db)])
+    source.close()
+    conn = sqlite3.connect(db)
+    with conn:  # the last run never finished (a crash, or still running)
+        conn.execute(
+            "update crawl_runs set finished_at = null, finish_reason = null"
+            " where id = (select max(id) from crawl_runs)"
+        )
+    conn.close()
+    card = export_archive(db, tmp_path / "all").datacard.read_text()
+    window = next(line for line in card.splitlines() if line.startswith("- Crawl window"))
+    assert "1 never finished" in window and "None" not in window
+    empty = export_archive(db, tmp_path / "empty", search="zzzqqq").datacard.read_text()
+    assert "None" not in empty
+    assert "- No articles were selected." in empty
+    assert "no crawl run wrote the selected articles" in empty
+
+
+def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
+    import signal
+    import sqlite3
+
+    # Big enough that writing articles takes a while: the fixture's articles, copied.
+    db = tmp_path / "big.db"
+    source = sqlite3.connect(archive_db)
+    source.execute("vacuum into ?", [str(db)])
+    source.close()
+    conn = sqlite3.connect(db)
+    columns = [r[1] for r in conn.execute("pragma table_info(articles)") if r[1] != "id"]
+    listed = ", ".join(columns)
+    copied = listed.replace("canonical_url", "canonical_url || '?copy=' || k.value")
+    with conn:
+        conn.execute(
+            f"insert into articles ({listed}) select {copied} from articles,"
+            " (with recursive n(value) as (select 1 union all select value + 1 from n"
+            " where value < 3000) select value from n) k"
+        )
+    conn.close()
+    out = tmp_path / "release"
+    with subprocess.Popen(
+        [sys.executable, "-m", "newscrawl", "export", "--db", str(db), "-o", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        for line in process.stderr:
+            if line.startswith("Writing articles"):
+                process.send_signal(signal.SIGTERM)
+                break
+        rest = process.stderr.read()
+        assert process.wait(timeout=60) == 1
+    assert "stopped by SIGTERM" in rest and "Traceback" not in rest
+    assert not out.exists()  # created by the export, removed with its staging folder
 
 
 # -- the command ---------------------------------------------------------------------------

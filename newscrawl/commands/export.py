@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from pathlib import Path
 
 import click
+
+from newscrawl.errors import NewscrawlError
 
 
 @click.command("export")
@@ -106,19 +111,41 @@ def export(
     """
     from newscrawl.export import export_archive
 
-    result = export_archive(
-        db_path,
-        out_dir,
-        artists=artists,
-        sources=sources,
-        since=since,
-        until=until,
-        search=search,
-        min_salience=min_salience,
-        include_body=not no_body,
-        fmt=fmt,
-        force=force,
-        progress=lambda message: click.echo(message, err=True),
-    )
+    with stopped_by_sigterm_cleanly():
+        result = export_archive(
+            db_path,
+            out_dir,
+            artists=artists,
+            sources=sources,
+            since=since,
+            until=until,
+            search=search,
+            min_salience=min_salience,
+            include_body=not no_body,
+            fmt=fmt,
+            force=force,
+            progress=lambda message: click.echo(message, err=True),
+        )
     counts = ", ".join(f"{count} {name}" for name, count in result.counts.items())
     click.echo(f"Wrote {result.out_dir}: {counts}.", err=True)
+
+
+@contextlib.contextmanager
+def stopped_by_sigterm_cleanly():
+    """SIGTERM (what ``timeout``, cron wrappers and systemd send) stops an export like
+    Ctrl-C does: as an exception, so the staging folder is removed and no partial
+    release is left behind. Without this, Python dies at once and leaves it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise NewscrawlError(
+            "export stopped by SIGTERM before it finished; the unfinished release was removed"
+        )
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

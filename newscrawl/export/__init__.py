@@ -4,8 +4,9 @@
 files, a Frictionless ``datapackage.json`` (a Table Schema per file, with the files'
 sizes and sha256) and a human ``DATACARD.md``. The archive is opened read-only and read
 inside one transaction, so a crawl writing at the same time cannot make the files
-disagree with each other. The release is written to a staging folder next to the
-output folder and moved into place only when complete.
+disagree with each other. The release is written to a staging folder inside the
+output folder (the same filesystem, even when the output folder is a mount point) and
+moved into place only when complete.
 """
 
 from __future__ import annotations
@@ -89,16 +90,46 @@ def _check_out_dir(out_dir: Path, *, force: bool) -> None:
         )
 
 
-def _move_into_place(staging: Path, out_dir: Path) -> None:
+def _make_out_dir(out_dir: Path) -> list[Path]:
+    """Create ``out_dir`` and any missing parents; return the folders created, deepest
+    first, so that a failed export can remove them again."""
+    missing = []
+    folder = out_dir.absolute()
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
     out_dir.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _remove_created(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first; never a folder something else wrote into
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _move_into_place(staging: Path, out_dir: Path) -> None:
+    """Move the finished release from ``staging`` (inside ``out_dir``, so on the same
+    filesystem even when ``out_dir`` is a mount point) into ``out_dir``."""
+    new = {path.name for path in staging.iterdir()}
+    for name in sorted(new):
+        os.replace(staging / name, out_dir / name)  # replaces the old file of that name
     # --force: a previous release (maybe of another format) must not leave stray files
     # that the new datapackage.json does not describe. Other files are left alone.
-    for name in release_names():
+    # Removed only now: until the new release is in place the old one stays whole.
+    for name in release_names() - new:
         with contextlib.suppress(FileNotFoundError):
             (out_dir / name).unlink()
-    for path in sorted(staging.iterdir()):
-        os.replace(path, out_dir / path.name)
     staging.rmdir()
+
+
+def _date_span(value: str) -> tuple[str, str]:
+    """The first and last day a YYYY, YYYY-MM or YYYY-MM-DD date covers, as text that
+    compares in date order (a month's last day as -31 is enough for comparing)."""
+    parts = value.split("-")
+    first = "-".join(parts + ["01"] * (3 - len(parts)))
+    last = "-".join(parts + ["12", "31"][len(parts) - 1 :])
+    return first, last
 
 
 def export_archive(
@@ -142,19 +173,26 @@ def export_archive(
         min_salience=None if min_salience is None else float(min_salience),
         include_body=include_body,
     )
-    if selection.since and selection.until and selection.since > selection.until:
+    if (
+        selection.since
+        and selection.until
+        and _date_span(selection.since)[0] > _date_span(selection.until)[1]
+    ):
         raise NewscrawlError(f"--since {selection.since} is after --until {selection.until}")
     _check_out_dir(out, force=force)
     conn = open_readonly(db)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    created_dirs: list[Path] = []
+    staging = None
     try:
         # One read transaction: every file sees the same snapshot of the archive.
         conn.execute("begin")
+        # Every filter is checked before anything is written (no folder left behind).
         selection.artist_ids = resolve_artists(conn, selection.artists)
         selection.source_ids = resolve_sources(conn, selection.sources)
         selected = select_articles(conn, selection)
         say(f"Selected {selected} articles from {db}.")
+        created_dirs = _make_out_dir(out)
+        staging = Path(tempfile.mkdtemp(prefix=".newscrawl-export.", suffix=".partial", dir=out))
         files = []
         extension = FORMATS[fmt]["extension"]
         for table in TABLES:
@@ -194,7 +232,9 @@ def export_archive(
         conn.execute("rollback")
         _move_into_place(staging, out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        _remove_created(created_dirs)
         raise
     finally:
         conn.close()

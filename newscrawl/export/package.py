@@ -156,6 +156,36 @@ def command_line(db: Path, out_dir: Path, selection: Selection, fmt: str) -> str
     return shlex.join(args)
 
 
+def _runs_phrase(count: int, started: str | None, finished: str | None, unfinished: int) -> str:
+    ends = [f"the first started {started}"]
+    if finished:
+        ends.append(f"the last to finish finished {finished}")
+    if unfinished:
+        ends.append(
+            f"{unfinished} never finished (still running, or stopped by a crash or kill; "
+            "their articles are as of the last batch they committed)"
+        )
+    return f"{count} crawl run(s): " + "; ".join(ends)
+
+
+def crawl_window(runs, all_runs) -> str:
+    """The data card's crawl-window line. ``runs``: count, first id, last id, first
+    start, last finish, unfinished, over the runs that last wrote the selected articles;
+    ``all_runs``: count, first start, last finish, unfinished, over the archive."""
+    archive = (
+        f"The archive holds {_runs_phrase(all_runs[0], all_runs[1], all_runs[2], all_runs[3])}."
+        if all_runs[0]
+        else "The archive records no crawl run."
+    )
+    if not runs[0]:
+        return f"- Crawl window: no crawl run wrote the selected articles. {archive}"
+    return (
+        f"- Crawl window: the selected articles were last written by "
+        f"{_runs_phrase(runs[0], runs[3], runs[4], runs[5])} (ids {runs[1]} to {runs[2]}). "
+        f"{archive}"
+    )
+
+
 def datacard(
     conn: sqlite3.Connection,
     *,
@@ -191,12 +221,16 @@ def datacard(
         "select min(published_at), max(published_at), min(first_seen_at), max(fetched_at)"
         " from articles where id in (select id from temp.selected)"
     ).fetchone()
+    # An unfinished run (still running, or stopped by a crash or kill) has no finish
+    # time: it is counted as such, never given its start time as an end.
     runs = q(
-        "select count(*), min(id), max(id), min(started_at), max(coalesce(finished_at, started_at))"
-        " from crawl_runs where id in (select run_id from articles where id in (select id from temp.selected))"
+        "select count(*), min(id), max(id), min(started_at), max(finished_at),"
+        " count(*) - count(finished_at) from crawl_runs"
+        " where id in (select run_id from articles where id in (select id from temp.selected))"
     ).fetchone()
     all_runs = q(
-        "select count(*), min(started_at), max(coalesce(finished_at, started_at)) from crawl_runs"
+        "select count(*), min(started_at), max(finished_at), count(*) - count(finished_at)"
+        " from crawl_runs"
     ).fetchone()
     filters = selection.describe()
     counts = {f.name.split(".")[0]: f.rows for f in files}
@@ -253,11 +287,17 @@ def datacard(
         "",
         "## How the data was collected",
         "",
-        f"- Crawl window: the selected articles were last written by {runs[0]} crawl run(s) "
-        f"(ids {runs[1]} to {runs[2]}), started {runs[3]}, finished {runs[4]}. The archive "
-        f"holds {all_runs[0]} run(s) in all, from {all_runs[1]} to {all_runs[2]}.",
-        f"- Articles first archived from {published[2]}, last fetched {published[3]}; "
-        f"published from {published[0]} to {published[1]}.",
+        crawl_window(runs, all_runs),
+        (
+            f"- Articles first archived from {published[2]}, last fetched {published[3]}; "
+            + (
+                f"published from {published[0]} to {published[1]}."
+                if published[0]
+                else "none has a publication date."
+            )
+            if counts.get("articles")
+            else "- No articles were selected."
+        ),
         "- Extractor version(s): "
         + (", ".join(f"`{v}` ({n} articles)" for v, n in versions) if versions else "none")
         + ".",

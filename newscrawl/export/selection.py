@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,12 @@ from datetime import date
 from newscrawl.errors import NewscrawlError
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def name_key(name: str) -> str:
+    """How asked names are compared with the archive's: Unicode-normalised (a decomposed
+    "Beyonce\u0301" is "Beyoncé"), whitespace folded, casefolded."""
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
 @dataclass
@@ -95,10 +102,10 @@ def resolve_artists(conn: sqlite3.Connection, asked: Sequence[str]) -> dict[str,
             alias_list = []
         for term in [artist_id, name, *(a for a in alias_list if isinstance(a, str))]:
             if term:
-                index.setdefault(" ".join(term.split()).casefold(), set()).add(artist_id)
+                index.setdefault(name_key(term), set()).add(artist_id)
     resolved, unknown = {}, []
     for name in asked:
-        ids = index.get(" ".join(name.split()).casefold())
+        ids = index.get(name_key(name))
         if ids:
             resolved[name] = sorted(ids)
         else:
@@ -117,10 +124,10 @@ def resolve_sources(conn: sqlite3.Connection, asked: Sequence[str]) -> dict[str,
     for source_id, name in conn.execute("select id, name from sources"):
         for term in (source_id, name):
             if term:
-                index.setdefault(term.strip().casefold(), source_id)
+                index.setdefault(name_key(term), source_id)
     resolved, unknown = {}, []
     for value in asked:
-        source_id = index.get(value.strip().casefold())
+        source_id = index.get(name_key(value))
         if source_id:
             resolved[value] = source_id
         else:
@@ -131,6 +138,21 @@ def resolve_sources(conn: sqlite3.Connection, asked: Sequence[str]) -> dict[str,
             f"--source: unknown publisher {names} (not an id or name in the sources table)"
         )
     return resolved
+
+
+def check_search(conn: sqlite3.Connection, query: str) -> None:
+    """A one-line error when FTS5 cannot run ``query``. SQLite's messages vary with the
+    mistake ("fts5: syntax error", "no such column: star" for ``co-star``, "unknown
+    special query"), so the query is tried on its own rather than matched by message."""
+    try:
+        conn.execute(
+            "select count(*) from articles_fts where articles_fts match ?", [query]
+        ).fetchone()
+    except sqlite3.OperationalError as error:
+        raise NewscrawlError(
+            f"--search: {query!r} is not a valid full-text query ({error}); FTS5 syntax: "
+            "put words with hyphens, colons or other punctuation in double quotes, e.g. '\"co-star\"'"
+        ) from None
 
 
 def select_articles(conn: sqlite3.Connection, selection: Selection) -> int:
@@ -168,15 +190,10 @@ def select_articles(conn: sqlite3.Connection, selection: Selection) -> int:
             + " and ".join(mention)
             + ")"
         )
+    if selection.search:
+        check_search(conn, selection.search)
     sql = "insert into temp.selected (id) select a.id from articles a where " + " and ".join(where)
-    try:
-        conn.execute(sql, params)
-    except sqlite3.OperationalError as error:
-        if selection.search and ("fts5" in str(error) or "unterminated" in str(error)):
-            raise NewscrawlError(
-                f"--search: {selection.search!r} is not a valid full-text query ({error})"
-            ) from None
-        raise
+    conn.execute(sql, params)
     conn.execute(
         "insert or ignore into temp.selected_artists (id) select distinct artist_id from mentions"
         " where article_id in (select id from temp.selected)"
