@@ -595,6 +595,40 @@ def m010_articles_monthly(db: Database) -> None:
     refresh_articles_monthly(db.conn)
 
 
+# Deleting an article (a publisher's takedown request: `delete from articles where id =
+# ?`, from any SQLite client, with or without foreign keys on) takes its mentions and
+# revisions with it. The mentions go first, while the article row still exists, so that
+# their own delete triggers take them out of coverage_monthly (which needs the row's month
+# and publisher) and co_mention_counts; the article's own delete triggers then take it
+# out of articles_monthly and the FTS index. Without this a delete left orphan mentions
+# still counted in co_mention_counts and listed by co_mentions, and orphan revisions.
+# m005's articles_coverage_ad took the article's mentions out of coverage_monthly after
+# the delete; with the mentions gone by then it found none (no double count) and only
+# scanned the month's cells, so it is dropped: mentions_coverage_ad alone keeps
+# coverage_monthly right.
+ARTICLES_DELETE_TRIGGER = """
+    create trigger articles_dependents_bd before delete on articles begin
+      delete from mentions where article_id = old.id;
+      delete from revisions where article_id = old.id;
+    end
+"""
+
+
+@migrations()
+def m011_article_delete_takes_dependents(db: Database) -> None:
+    db.execute("drop trigger if exists articles_coverage_ad")
+    db.execute(ARTICLES_DELETE_TRIGGER)
+    # Rows orphaned by deletes made before this step go too. The derived tables still
+    # counted orphan mentions' pairs (and a reused article id may have met them), so they
+    # are recomputed when there were any; an archive without orphans skips that.
+    orphans = db.execute(
+        "delete from mentions where article_id not in (select id from articles)"
+    ).rowcount
+    db.execute("delete from revisions where article_id not in (select id from articles)")
+    if orphans:
+        refresh_derived(db.conn)
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the latest schema (idempotent)."""
     migrations.apply(db)

@@ -29,7 +29,13 @@ def print_summary(db_path: str | Path, *, run_id: int | None = None) -> None:
         click.echo(f"\nArchive {db_path}: {total} articles")
         if run_id is not None:
             run = next(db.query("select * from crawl_runs where id = ?", [run_id]), None)
-            if run:
+            if run and run["finished_at"] is None:
+                click.echo(
+                    f"Run {run_id} (unfinished): no funnel counters, a run writes them"
+                    " when it finishes"
+                )
+                click.echo(f"  So far: {_so_far_line(in_archive(db, [run])[run_id])}")
+            elif run:
                 click.echo(
                     f"Run {run_id} ({run['finish_reason']}): {run['requested']} pages requested, "
                     f"{run['pages_skipped']} skipped as already archived, {run['articles_new']} new, "
@@ -76,12 +82,118 @@ def print_summary(db_path: str | Path, *, run_id: int | None = None) -> None:
         db.close()
 
 
+# A run's funnel counters (crawl_runs.discovered ... dropped, and its run_sources rows)
+# are written once, by Archive.finish_run. Until then, or for good when the crawl was
+# killed, they are empty; what the archive holds from the run is read instead.
+IN_ARCHIVE_NOTE = (
+    "The run has not finished, so its funnel counters are not written. These are what the"
+    " archive holds from it: articles whose run_id is this run (last written by it), new"
+    " when first archived after the run started (first_seen_at >= started_at), updated when"
+    " archived before and changed by this run (changed_at >= started_at), unchanged when"
+    " refetched with the same content; and drops rows last seen in this run."
+)
+REPLAY_NOTE = (
+    " A reextract run keeps the fetch times of the WARC records it replays, so new, updated"
+    " and unchanged cannot be told apart for it."
+)
+
+
+def in_archive(db: Database, runs: list[dict]) -> dict[int, dict]:
+    """What the archive holds from each of ``runs`` (crawl_runs rows), by run id: its
+    articles, split into new / updated / unchanged by their timestamps against the run's
+    start, and its drops by stage and reason; totals and per source. One pass over the
+    articles for all of them (articles has no run_id index)."""
+    if not runs:
+        return {}
+    found: dict[int, dict] = {}
+    for run in runs:
+        split = run["spider"] != "reextract" and bool(run["started_at"])
+        found[run["id"]] = {
+            "note": IN_ARCHIVE_NOTE + ("" if split else REPLAY_NOTE),
+            "articles": 0,
+            "new": 0 if split else None,
+            "updated": 0 if split else None,
+            "unchanged": 0 if split else None,
+            "dropped": 0,
+            "drops_by_reason": [],
+            "sources": {},
+        }
+
+    def source(run_id: int, source_id: str | None) -> dict:
+        entry = found[run_id]
+        return entry["sources"].setdefault(
+            source_id,
+            {
+                "source_id": source_id,
+                "articles": 0,
+                **{k: None if entry["new"] is None else 0 for k in ("new", "updated", "unchanged")},
+                "dropped": 0,
+            },
+        )
+
+    ids = [run["id"] for run in runs]
+    marks = ", ".join("?" for _ in ids)
+    for row in db.query(
+        "select a.run_id, a.source_id, count(*) as articles,"
+        " sum(a.first_seen_at >= r.started_at) as new,"
+        " sum(a.first_seen_at < r.started_at and a.changed_at >= r.started_at) as updated"
+        f" from articles a join crawl_runs r on r.id = a.run_id where a.run_id in ({marks})"
+        " group by a.run_id, a.source_id",
+        ids,
+    ):
+        entry = source(row["run_id"], row["source_id"])
+        entry["articles"] = row["articles"]
+        if entry["new"] is not None:
+            entry["new"] = row["new"] or 0
+            entry["updated"] = row["updated"] or 0
+            entry["unchanged"] = row["articles"] - entry["new"] - entry["updated"]
+    for row in db.query(
+        "select run_id, source_id, count(*) as pages from drops"
+        f" where run_id in ({marks}) group by run_id, source_id",
+        ids,
+    ):
+        source(row["run_id"], row["source_id"])["dropped"] = row["pages"]
+    for row in db.query(
+        "select run_id, stage, reason, count(*) as pages from drops"
+        f" where run_id in ({marks}) group by run_id, stage, reason"
+        " order by run_id, pages desc, stage, reason",
+        ids,
+    ):
+        found[row.pop("run_id")]["drops_by_reason"].append(row)
+    for entry in found.values():
+        entry["sources"] = sorted(
+            entry["sources"].values(), key=lambda e: (e["source_id"] is None, e["source_id"] or "")
+        )
+        for key in ("articles", "new", "updated", "unchanged", "dropped"):
+            if entry[key] is not None:
+                entry[key] = sum(e[key] for e in entry["sources"])
+    return found
+
+
+def _so_far_line(found: dict) -> str:
+    split = (
+        f" ({found['new']} new, {found['updated']} updated, {found['unchanged']} unchanged)"
+        if found["new"] is not None
+        else " (new and updated cannot be told apart in a reextract run)"
+    )
+    return (
+        f"{found['articles']} articles last written by this run{split},"
+        f" {found['dropped']} drops last seen in it"
+    )
+
+
 def funnel(db_path: str | Path, *, runs: int = 10) -> list[dict]:
-    """The last ``runs`` crawl runs with their per-source funnel and drops by reason."""
+    """The last ``runs`` crawl runs with their per-source funnel and drops by reason.
+
+    ``counters_written`` says whether the run finished and wrote its funnel counters;
+    for a run that did not, ``in_archive`` holds what the archive shows of it instead
+    (:func:`in_archive`); it is None for a finished run."""
     db = Database(open_readonly(db_path))
     try:
         result = []
-        for run in db.query("select * from crawl_runs order by id desc limit ?", [runs]):
+        rows = list(db.query("select * from crawl_runs order by id desc limit ?", [runs]))
+        unfinished = in_archive(db, [run for run in rows if run["finished_at"] is None])
+        for run in rows:
             sources = list(
                 db.query(
                     "select source_id, discovered, requested, fetched, skipped, archived, dropped"
@@ -96,8 +208,17 @@ def funnel(db_path: str | Path, *, runs: int = 10) -> list[dict]:
                     [run["id"]],
                 )
             )
+            found = unfinished.get(run["id"])
             run = {k: v for k, v in run.items() if k not in ("stats", "settings")}
-            result.append({**run, "sources": sources, "drops": drops})
+            result.append(
+                {
+                    **run,
+                    "sources": sources,
+                    "drops": drops,
+                    "counters_written": found is None,
+                    "in_archive": found,
+                }
+            )
         return result
     finally:
         db.close()
@@ -105,20 +226,39 @@ def funnel(db_path: str | Path, *, runs: int = 10) -> list[dict]:
 
 def print_funnel(db_path: str | Path, *, runs: int = 10) -> None:
     """Print :func:`funnel` as tables, newest run first."""
-    for run in funnel(db_path, runs=runs):
+    result = funnel(db_path, runs=runs)
+    if not result:
+        click.echo(f"{db_path}: no crawl runs recorded in this archive.")
+        return
+    for run in result:
         click.echo(
             f"\nRun {run['id']} ({run['spider']}, {run['started_at']} → {run['finished_at'] or 'unfinished'},"
             f" {run['finish_reason'] or 'no finish reason: crashed or still running'})"
         )
-        click.echo(
-            f"  new {run['articles_new'] or 0}, updated {run['articles_updated'] or 0},"
-            f" unchanged {run['articles_unchanged'] or 0}, skipped {run['pages_skipped'] or 0}"
-        )
-        _table(
-            "  Funnel per source",
-            [tuple(s.values()) for s in run["sources"]],
-            ("source", "discovered", "requested", "fetched", "skipped", "archived", "dropped"),
-        )
+        found = run["in_archive"]
+        if found is not None:
+            click.echo("  No funnel counters yet: a run writes them when it finishes.")
+            click.echo(f"  In the archive so far: {_so_far_line(found)}.")
+            if found["new"] is not None:
+                click.echo(
+                    "  (new: first archived after the run started; updated: archived before,"
+                    " changed by this run; unchanged: refetched with the same content)"
+                )
+            _table(
+                "  In the archive so far per source (no funnel counters yet)",
+                [tuple("-" if v is None else v for v in s.values()) for s in found["sources"]],
+                ("source", "articles", "new", "updated", "unchanged", "dropped"),
+            )
+        else:
+            click.echo(
+                f"  new {run['articles_new'] or 0}, updated {run['articles_updated'] or 0},"
+                f" unchanged {run['articles_unchanged'] or 0}, skipped {run['pages_skipped'] or 0}"
+            )
+            _table(
+                "  Funnel per source",
+                [tuple(s.values()) for s in run["sources"]],
+                ("source", "discovered", "requested", "fetched", "skipped", "archived", "dropped"),
+            )
         _table(
             "  Drops (last seen in this run) by reason",
             [tuple(d.values()) for d in run["drops"]],

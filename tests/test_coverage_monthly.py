@@ -56,6 +56,10 @@ def assert_consistent(store):
     assert not rows(store, "select * from co_mention_counts where articles <= 0")
     assert rows(store, "select * from articles_monthly") == rows(store, MONTHLY)
     assert not rows(store, "select * from articles_monthly where articles <= 0")
+    for table in ("mentions", "revisions"):
+        assert not rows(
+            store, f"select * from {table} where article_id not in (select id from articles)"
+        ), f"orphan {table}"
 
 
 def mention(artist, salience):
@@ -161,6 +165,17 @@ def test_random_writes_keep_the_counts_exact(archive):
             assert_consistent(archive)
     pairs = archive.db.execute("select count(*) from co_mention_counts").fetchone()[0]
     assert pairs > 0  # the random articles do co-mention
+    # Articles deleted (a takedown), one at a time and several at once, foreign keys on
+    # (the store's connection) and off (the sqlite3 shell, Datasette).
+    ids = [r[0] for r in archive.db.execute("select id from articles order by id").fetchall()]
+    doomed = rng.sample(ids, 8)
+    for article_id in doomed[:3]:
+        archive.db.execute("delete from articles where id = ?", [article_id])
+        assert_consistent(archive)
+    archive.db.execute("pragma foreign_keys = off")
+    archive.db.execute(f"delete from articles where id in ({', '.join(map(str, doomed[3:]))})")
+    archive.db.execute("pragma foreign_keys = on")
+    assert_consistent(archive)
 
 
 def test_refresh_rebuilds_the_same_table(archive):

@@ -21,6 +21,10 @@ def stats(db_path: str, runs: int, as_json: bool) -> None:
     """Print the crawl funnel per run and source: discovered, requested, fetched,
     skipped as already archived, archived and dropped, then drops by reason.
 
+    A run writes its funnel counters when it finishes. For a run still going, or killed,
+    stats shows instead what the archive holds from it: the articles it wrote (new,
+    updated, unchanged) and its drops, per source (in --json: "in_archive").
+
     \b
     Example:
         newscrawl stats --db archive/archive.db
