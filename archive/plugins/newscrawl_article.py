@@ -31,6 +31,8 @@ HIGHLIGHT_SUFFIX = "_highlighted"
 # keys for Datasette to link; tables such as mentions link to the articles row page).
 ARTICLE_ID_VIEWS = ("co_mentions",)
 ARTIST_COLOURS = 8
+# SQLite integers are 64-bit: a larger id in a URL is no article (and would not bind).
+MAX_ID = 2**63 - 1
 
 
 def article_path(datasette, database, article_id):
@@ -164,6 +166,8 @@ async def is_archive(datasette, database):
 
 async def load_article(datasette, database, article_id):
     """Everything the article page shows, or None when there is no such article."""
+    if not -MAX_ID - 1 <= article_id <= MAX_ID:
+        return None
     db = datasette.get_database(database)
     rows = (await db.execute("select * from articles where id = ?", [article_id])).rows
     if not rows:

@@ -2,7 +2,8 @@
 
 ``/-/charts/<database>`` shows two charts: articles per month for each artist (lines for
 up to three artists, a heatmap for more), and each artist's coverage split by publisher
-(stacked bars), each with the numbers behind it in a table. ``?artist=`` (name, slug or alias; repeatable) narrows both.
+(stacked bars), each with the numbers behind it in a table. ``?artist=`` (name, slug or
+alias, in any case: ``newscrawl_fold()`` of newscrawl_search.py; repeatable) narrows both.
 ``/-/charts/<database>/coverage.svg`` and ``.../publishers.svg`` serve the bare images.
 
 Plain SVG built here rather than a JavaScript charting library: it renders offline,
@@ -44,9 +45,10 @@ ARTIST_FILTER = """
   (select count(*) from json_each(:artists)) = 0
   or exists (
     select 1 from json_each(:artists) as wanted
-    where lower(wanted.value) in (lower(artists.id), lower(artists.name))
+    where newscrawl_fold(wanted.value)
+            in (newscrawl_fold(artists.id), newscrawl_fold(artists.name))
        or exists (select 1 from json_each(artists.aliases) as alias
-                  where lower(alias.value) = lower(wanted.value))
+                  where newscrawl_fold(alias.value) = newscrawl_fold(wanted.value))
   )
 """
 
@@ -104,7 +106,7 @@ def line_chart(months, series, *, title):
     left, top, bottom, plot_w, plot_h = 48, 28, 56, 560, 236
     width = left + plot_w + 24 + legend_width([name for name, _ in series])
     height = top + plot_h + bottom
-    peak = nice_max(max([max(counts) for _, counts in series] + [1]))
+    peak = nice_max(max([max(counts, default=0) for _, counts in series] + [1]))
     step = plot_w / max(1, len(months) - 1)
 
     def xy(i, count):
@@ -163,7 +165,7 @@ def heatmap(months, series, *, title):
     left = legend_width([name for name, _ in series]) - 10
     width = round(left + cell_w * len(months) + 20)
     height = top + cell_h * len(series) + 36
-    peak = max([max(counts) for _, counts in series] + [1])
+    peak = max([max(counts, default=0) for _, counts in series] + [1])
     parts = [
         f'<svg class="newscrawl-chart" data-chart="coverage" xmlns="http://www.w3.org/2000/svg"'
         f' viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img"'
@@ -204,14 +206,34 @@ def heatmap(months, series, *, title):
     return Markup("".join(parts))
 
 
+def empty_chart(kind, message, *, title):
+    """A chart with nothing to draw: a frame saying ``message``."""
+    width, height = 480, 80
+    return Markup(
+        f'<svg class="newscrawl-chart" data-chart="{escape(kind)}" data-empty="true"'
+        f' xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}"'
+        f' height="{height}" role="img" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>"
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff" stroke="#ddd"/>'
+        f'<text x="{width // 2}" y="{height // 2 + 4}" text-anchor="middle" {FONT}'
+        f' fill="#555">{escape(message)}</text></svg>'
+    )
+
+
 def coverage_chart(months, series, *, title):
-    """Lines for a few artists, a heatmap for more (see :func:`heatmap`)."""
+    """Lines for a few artists, a heatmap for more (see :func:`heatmap`); an empty chart
+    when there is no artist or no dated article to draw."""
+    if not months or not series:
+        message = "no dated articles to draw" if series else "no articles to draw"
+        return empty_chart("coverage", message, title=title)
     chart = line_chart if len(series) <= LINE_CHART_MAX_ARTISTS else heatmap
     return chart(months, series, title=title)
 
 
 def stacked_bars(rows, publishers, *, title):
     """Coverage per artist split by publisher. ``rows``: [(artist, {publisher: count})]."""
+    if not rows:
+        return empty_chart("publishers", "no articles to draw", title=title)
     top, bar_h, gap, plot_w = 28, 22, 10, 460
     left = legend_width([artist for artist, _ in rows]) - 10
     width = left + plot_w + 34 + legend_width(publishers)

@@ -13,9 +13,15 @@ every row. This plugin replaces both:
   ``source_id`` and ``published_month``, started early (below); for one artist's
   articles (``?_artist=`` alone) they, and the artist facet, read ``coverage_monthly``
   and ``co_mention_counts`` instead of counting that artist's articles one by one;
-* ``?_artist=<slug, name or alias>`` keeps the articles that mention that artist
-  (repeat it for articles about all of several artists). The facet's links add and
-  remove it; a selected ``artists__arraycontains=<name>`` is recognised too.
+* ``?_artist=<slug, name or alias>`` keeps the articles that mention that artist, in
+  any case (``newscrawl_fold()``, registered by newscrawl_search.py; repeat it for
+  articles about all of several artists). The facet's links add and remove it; a
+  selected ``artists__arraycontains=<name>`` is recognised too.
+
+All three count the page's whole selection, on every page: Datasette 0.65 hands a facet
+the page's SQL with the ``?_next=`` cursor condition in it, so page 2 counted only the
+rows from the cursor on; :func:`page_selection` rebuilds the selection without it. Every
+facet link drops ``_next`` (a link starts a new selection at its first page).
 
 Self-contained (standard library and Datasette only) so that ``datasette publish ...
 --plugins-dir archive/plugins`` works without installing newscrawl.
@@ -28,8 +34,15 @@ import urllib.parse
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet, Facet
-from datasette.filters import FilterArguments
-from datasette.utils import path_with_added_args, path_with_removed_args
+from datasette.filters import FilterArguments, Filters
+from datasette.plugins import pm
+from datasette.utils import (
+    await_me_maybe,
+    escape_sqlite,
+    path_with_added_args,
+    path_with_removed_args,
+)
+from datasette.views.base import ureg
 
 TABLE = "articles"
 ARTIST_ARG = "_artist"
@@ -78,11 +91,13 @@ async def _shape(datasette, database):
 
 
 async def resolve_artists(db, value):
-    """The ``(id, name)`` of the artists whose slug, name or alias is ``value``."""
+    """The ``(id, name)`` of the artists whose slug, name or alias is ``value``, in any
+    case and Unicode normal form (``newscrawl_fold``: NFC, casefolded)."""
     result = await db.execute(
-        "select id, name from artists where id = :v or lower(name) = lower(:v)"
+        "select id, name from artists where newscrawl_fold(:v) in"
+        " (newscrawl_fold(id), newscrawl_fold(name))"
         " or exists (select 1 from json_each(case when json_valid(aliases)"
-        " then aliases else '[]' end) where lower(value) = lower(:v))"
+        " then aliases else '[]' end) where newscrawl_fold(value) = newscrawl_fold(:v))"
         " order by id",
         {"v": value},
     )
@@ -187,6 +202,61 @@ def undated(params, select):
     return f"select {select} where {where}"
 
 
+NEXT_ARG = "_next"
+
+
+def without_cursor(url: str) -> str:
+    """``url`` without its ``_next=`` page cursor."""
+    parts = urllib.parse.urlsplit(url)
+    pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    if not any(key == NEXT_ARG for key, _ in pairs):
+        return url
+    query = urllib.parse.urlencode([(key, value) for key, value in pairs if key != NEXT_ARG])
+    return urllib.parse.urlunsplit(parts._replace(query=query))
+
+
+async def page_selection(facet):
+    """``(sql, params)`` of every row the page's filters select, whichever page it is.
+
+    Datasette 0.65 gives a facet the page's SQL, and from page 2 on (``?_next=``) that
+    SQL ends with the cursor condition (rows after the previous page's last), so its
+    facets counted only the rows from the cursor on. This rebuilds the WHERE clause the
+    way Datasette's table view does, from the column filters and the
+    ``filters_from_request`` hooks (search, ``_where``, ``_through``, ``_artist``), which
+    is the page's SQL up to the cursor condition. Should the two ever disagree (a hook
+    that answers differently the second time), the page's SQL is kept as it was."""
+    request = facet.request
+    if not request.args.get(NEXT_ARG) or not facet.sql:
+        return facet.sql, facet.params
+    table = facet.table
+    metadata = facet.ds.table_metadata(facet.database, table)
+    filter_args = [
+        (key, value)
+        for key in request.args
+        if not (key.startswith("_") and "__" not in key)
+        for value in request.args.getlist(key)
+    ]
+    where, params = Filters(
+        sorted(filter_args), metadata.get("units", {}), ureg
+    ).build_where_clauses(table)
+    for hook in pm.hook.filters_from_request(
+        request=request, table=table, database=facet.database, datasette=facet.ds
+    ):
+        arguments = await await_me_maybe(hook)
+        if arguments:
+            where.extend(arguments.where_clauses)
+            params.update(arguments.params)
+    source = f" from {escape_sqlite(table)} "
+    if source not in facet.sql:
+        return facet.sql, facet.params
+    select = facet.sql[: facet.sql.index(source)]
+    sql = f"{select}{source}" + (f"where {' and '.join(where)} " if where else "")
+    # The page's SQL is this one plus " and <cursor> " (or "where <cursor> ").
+    if not facet.sql.startswith(sql.rstrip()) or not params.items() <= facet.params.items():
+        return facet.sql, facet.params
+    return sql, params
+
+
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     if table != TABLE or ARTIST_ARG not in request.args:
@@ -259,7 +329,7 @@ class StartsEarly(Facet):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._task = loop.create_task(self.compute())
+        self._task = loop.create_task(self._results())
         # Datasette may never ask (an error page): do not log an unretrieved error.
         self._task.add_done_callback(lambda task: task.cancelled() or task.exception())
 
@@ -277,6 +347,16 @@ class StartsEarly(Facet):
     async def compute(self):
         raise NotImplementedError
 
+    async def _results(self):
+        # Count the whole selection (not from page 2's cursor on), and link to first pages.
+        self.sql, self.params = await page_selection(self)
+        results, timed_out = await self.compute()
+        for result in results:
+            result["toggle_url"] = without_cursor(result["toggle_url"])
+            for value in result["results"]:
+                value["toggle_url"] = without_cursor(value["toggle_url"])
+        return results, timed_out
+
     async def run_facet_query(self, sql, params):
         """Rows of ``sql`` within Datasette's facet time limit, or None when it ran out."""
         try:
@@ -292,7 +372,7 @@ class StartsEarly(Facet):
 
     async def facet_results(self):
         if self._task is None:
-            results, timed_out = await self.compute()
+            results, timed_out = await self._results()
         else:
             results, timed_out = await self._task
         if timed_out:
