@@ -110,5 +110,8 @@ class Article:
     """Offset of that record inside ``warc_file``."""
     extractor_version: str = ""
     """Version of the extractor that produced the fields (``newscrawl.extract``)."""
+    request_url: str = ""
+    """The URL the spider requested, before redirects, when it differs from ``url``: the
+    ledger's key for the page (not an ``articles`` column)."""
     mentions: list[Mention] = field(default_factory=list)
     """Watched artists the article mentions (filled by the tag step)."""

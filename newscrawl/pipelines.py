@@ -173,12 +173,18 @@ class ExtractPipeline:
             warc_file=item.warc_file,
             warc_offset=item.warc_offset,
             extractor_version=EXTRACTOR_VERSION,
+            request_url=item.request_url if item.request_url != item.url else "",
         )
         # -a since: channels date most pages before they are fetched; this catches the
-        # ones only undated channels led to (and dated channels merged too late).
+        # ones only undated channels led to (and dated channels merged too late). An
+        # article the archive already holds is refreshed as usual, never made a drop.
         spider = self.crawler.spider
         before_since = getattr(spider, "published_before_since", None)
-        if before_since is not None and before_since(article.published_at):
+        if (
+            before_since is not None
+            and before_since(article.published_at)
+            and not is_archived(self.crawler, article)
+        ):
             raise PageDropped(
                 stage="extract",
                 reason="before_since",
@@ -191,18 +197,28 @@ class ExtractPipeline:
 
 class TagPipeline:
     """Find the watched artists an article mentions; articles about nobody on the
-    watchlist are dropped (``tag/no_artist``)."""
+    watchlist are dropped (``tag/no_artist``).
+
+    Tagging always uses the whole watchlist. A crawl limited with ``-a artists=`` archives
+    only articles about its artists: a new page about other watched artists only is
+    dropped as ``tag/not_selected``, which a later run fetches again (it is not a fact
+    about the page, as ``no_artist`` is); a page already archived is updated as usual."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.matcher = None
+        self.selected: frozenset[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TagPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.matcher = self.crawler.spider.watchlist.matcher()
+        spider = self.crawler.spider
+        full = getattr(spider, "full_watchlist", None) or spider.watchlist
+        self.matcher = full.matcher()
+        if getattr(spider, "artist_names", None):
+            self.selected = frozenset(a.id for a in spider.watchlist.artists)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
@@ -210,8 +226,29 @@ class TagPipeline:
         item.mentions = self.matcher.tag(item.title, item.description, item.body)
         if not item.mentions:
             raise PageDropped(stage="tag", reason="no_artist", url=item.url)
+        if (
+            self.selected is not None
+            and not any(m.artist_id in self.selected for m in item.mentions)
+            and not is_archived(self.crawler, item)
+        ):
+            named = ", ".join(sorted({m.artist for m in item.mentions}))
+            raise PageDropped(
+                stage="tag",
+                reason="not_selected",
+                url=item.url,
+                detail=f"mentions {named}, none of this run's -a artists",
+            )
         self.crawler.stats.inc_value("newscrawl/tagged")
         return item
+
+
+def is_archived(crawler: Crawler, article: Article) -> bool:
+    """True when the archive already holds ``article`` (by canonical URL or fetched URL).
+    Always False in Redis mode, where workers have no archive to ask."""
+    archive = CrawlSession.of(crawler).open()
+    return archive.archived_page(article.canonical_url) is not None or (
+        article.url != article.canonical_url and archive.archived_page(article.url) is not None
+    )
 
 
 class DedupePipeline:

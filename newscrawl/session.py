@@ -111,6 +111,8 @@ class CrawlSession:
         self._drops: list[Drop] = []
         self.funnel: dict[str, Counter] = defaultdict(Counter)
         self.outcomes: Counter = Counter()
+        # canonical URL -> source of each article this run archived (for replaced copies)
+        self._archived_here: dict[str, str] = {}
         self.closed = False
         self.error: str | None = None
         """Why the archive could not be written (the crawl then stops), or None."""
@@ -140,7 +142,8 @@ class CrawlSession:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
             self.archive = Archive(self.db_path)
         sources = getattr(spider, "all_sources", None) or getattr(spider, "sources", [])
-        watchlist = getattr(spider, "watchlist", None)
+        # The whole watchlist: a run limited with -a artists= still tags with all of it.
+        watchlist = getattr(spider, "full_watchlist", None) or getattr(spider, "watchlist", None)
         self.archive.sync_sources(sources)
         if watchlist is not None:
             self.archive.sync_artists(watchlist.artists)
@@ -240,9 +243,19 @@ class CrawlSession:
             self.count(
                 article.source_id, "dropped" if outcome.action == "duplicate" else "archived"
             )
+            if outcome.action in ("new", "updated", "unchanged"):
+                self._archived_here[article.canonical_url] = article.source_id
             if outcome.replaced_source_id is not None:
-                # The copy counted as archived when it was stored is now a drop.
-                self.count(outcome.replaced_source_id, "archived", -1)
+                # The copy is now a drop. It counted as archived only if this run stored
+                # it (an earlier run's copy is in that run's counts).
+                if self._archived_here.pop(article.canonical_url, None) == (
+                    outcome.replaced_source_id
+                ):
+                    self.count(outcome.replaced_source_id, "archived", -1)
+                else:
+                    # An earlier run's copy: this run updated the article's row (when the
+                    # copy is this run's, the article is already counted as new).
+                    self.outcomes["updated"] += 1
                 self.count(outcome.replaced_source_id, "dropped")
             self.crawler.stats.inc_value(f"newscrawl/articles_{outcome.action}")
 

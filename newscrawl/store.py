@@ -57,6 +57,10 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
     return conn
 
 
+REDIRECTED_PREFIX = "redirects to "
+"""``drops.detail`` of a ``redirected`` row: this prefix, then the archived final URL."""
+
+
 def utcnow() -> str:
     """Now, as ISO 8601 UTC with seconds precision."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -71,8 +75,9 @@ class Drop:
     """Where it left the funnel: discover, fetch, extract, tag, dedupe, store."""
     reason: str
     """Short code: robots, offsite, off_pattern, budget, depth, http_status, fetch_error,
-    redirect_loop, not_html, too_large, not_article, extraction_failed, no_artist, duplicate,
-    before_since, removed."""
+    redirect_loop, redirected (archived under the URL it redirects to), not_html, too_large,
+    not_article, extraction_failed, no_artist, not_selected, duplicate, before_since,
+    removed."""
     source_id: str | None = None
     detail: str | None = None
     status: int | None = None
@@ -248,11 +253,27 @@ class Archive:
             "content_hash",
             "discovery",
         )
-        rows = self.db.execute(
-            f"select {', '.join(keys)} from articles where canonical_url = ? or url = ? limit 1",
-            [url, url],
-        ).fetchall()
+        query = f"select {', '.join(keys)} from articles where canonical_url = ? or url = ?"
+        # The row fetched from this very URL first: when a syndicated copy (canonical_url
+        # = url) and the URL's own row both exist, the URL's own row is the answer.
+        rows = self.db.execute(query + " order by url = ? desc limit 1", [url, url, url]).fetchall()
+        if not rows:
+            # A URL that redirected to an archived article (drops reason "redirected").
+            target = self.redirect_target(url)
+            if target is not None:
+                rows = self.db.execute(
+                    query + " order by url = ? desc limit 1", [target, target, target]
+                ).fetchall()
         return dict(zip(keys, rows[0], strict=True)) if rows else None
+
+    def redirect_target(self, url: str) -> str | None:
+        """The final URL of an archived article ``url`` redirected to, if recorded."""
+        row = self.db.execute(
+            "select detail from drops where url = ? and reason = 'redirected'", [url]
+        ).fetchone()
+        if row is None or not (row[0] or "").startswith(REDIRECTED_PREFIX):
+            return None
+        return row[0][len(REDIRECTED_PREFIX) :]
 
     def dropped_page(self, url: str) -> dict | None:
         """The ``drops`` row for ``url``, if any."""
@@ -334,6 +355,12 @@ class Archive:
         ).fetchone()
         return dict(zip(self._EXISTING, found, strict=True)) if found else None
 
+    def _existing_fetched_from(self, url: str) -> dict | None:
+        found = self.db.conn.execute(
+            f"select {', '.join(self._EXISTING)} from articles where url = ? limit 1", [url]
+        ).fetchone()
+        return dict(zip(self._EXISTING, found, strict=True)) if found else None
+
     def _ensure_source(self, source_id: str) -> None:
         # Re-extraction into a fresh archive meets sources no sources.yml synced yet:
         # keep the article and give its source a placeholder row (name = id).
@@ -358,6 +385,10 @@ class Archive:
         self._ensure_source(article.source_id)
         row = self._article_row(article, run_id=run_id)
         old = self._existing(article.canonical_url)
+        if old is None and not replay:
+            # The same page under a new canonical URL (the publisher renamed it): update
+            # its row, not a second article fetched from the same URL.
+            old = self._existing_fetched_from(article.url)
         if old is None:
             row.update(
                 first_seen_at=row["fetched_at"], changed_at=row["fetched_at"], revision_count=0
@@ -379,6 +410,21 @@ class Archive:
                 return outcome
         self._write_mentions(outcome.article_id, article.mentions, active=active)
         conn.execute("delete from drops where url = ?", [article.url])
+        if article.request_url and article.request_url != article.url:
+            # The URL the spider asked for redirected here: the ledger keeps it, so that
+            # the next run knows it is archived (as this article) and does not fetch it
+            # on every run, and any earlier drop of it (a failed fetch) is replaced.
+            self._write_drop(
+                Drop(
+                    article.request_url,
+                    "fetch",
+                    "redirected",
+                    source_id=article.source_id,
+                    detail=f"{REDIRECTED_PREFIX}{article.url}",
+                ),
+                run_id=run_id,
+                now=now,
+            )
         return outcome
 
     def _update_article(self, old: dict, row: dict, article: Article, *, now: str) -> StoreOutcome:

@@ -40,7 +40,7 @@ from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.session import CrawlSession
 from newscrawl.sources import Source, load_sources, select_sources
 from newscrawl.store import Drop
-from newscrawl.urls import canonicalize_url, domain_allowed
+from newscrawl.urls import canonicalize_url, domain_allowed, site_of
 
 CHANNEL_PRIORITY = {"sitemap": 30, "feed": 20, "listing": 10, "artist-page": 10}
 # Error statuses the article callback drops with their status. Redirects are left to
@@ -61,6 +61,17 @@ _FAILURE_KINDS = (
         ("DownloadFailedError", "ResponseNeverReceived", "ConnectionLost", "ConnectionDone"),
     ),
 )
+
+
+def only_a_copy_of(known: dict | None, url: str) -> bool:
+    """True when the archived row found for ``url`` is another site's syndicated copy
+    whose canonical URL is ``url``: the publisher's own page is not archived yet."""
+    return (
+        known is not None
+        and known.get("url") != url
+        and known.get("canonical_url") == url
+        and site_of(known.get("url") or "") != site_of(url)
+    )
 
 
 def requested_url(request: Request) -> str:
@@ -181,6 +192,10 @@ class NewsSpider(scrapy.Spider):
         self.all_sources: list[Source] = load_sources(sources_path)
         self.sources = select_sources(self.all_sources, self.source_ids, path=str(sources_path))
         watchlist = load_watchlist(artists_path)
+        # -a artists= limits what this run looks for (artist pages) and archives, not what
+        # it records: articles are tagged with the whole watchlist (full_watchlist), so an
+        # article archived by a limited run carries every watched artist it mentions.
+        self.full_watchlist = watchlist
         self.watchlist = watchlist.select(self.artist_names) if self.artist_names else watchlist
         self.refresh = RefreshPolicy(
             parse_ladder(settings.get("NEWSCRAWL_REFRESH_AGES", "1h,1d,7d"))
@@ -326,15 +341,26 @@ class NewsSpider(scrapy.Spider):
             return "dropped", None
         if url not in self.decided:
             self.session.count(source.id, "discovered")
+        known = dropped = None
+        if (self.incremental or self.since is not None) and not self.direct_urls:
+            archive = self.session.open()
+            known, dropped = archive.archived_page(url), archive.dropped_page(url)
+            if only_a_copy_of(known, url):
+                # What is archived is another publisher's syndicated copy of this page:
+                # fetch the original, which replaces the copy (store: replaced_copy).
+                known = None
         if self._older_than_since(evidence):
+            if known is not None or dropped is not None:
+                # -a since= leaves what the archive already holds alone: an archived
+                # article is not a drop, and an earlier drop keeps its own reason.
+                if self.decided.get(url) != "skipped":
+                    self.session.count(source.id, "skipped")
+                return "skipped", None
             detail = f"channel dates it before {self.since.date()}"
             self._drop(url, source, "discover", "before_since", detail)
             return "dropped", None
         if self.incremental and not self.direct_urls:
-            archive = self.session.open()
-            decision = self.refresh.decide(
-                archive.archived_page(url), evidence, dropped=archive.dropped_page(url)
-            )
+            decision = self.refresh.decide(known, evidence, dropped=dropped)
             if not decision.fetch:
                 if self.decided.get(url) != "skipped":
                     self.session.count(source.id, "skipped")
@@ -385,12 +411,20 @@ class NewsSpider(scrapy.Spider):
             return False
         if getattr(self, "state", {}).get("decided"):
             return False  # a job resumed from its JOBDIR: its queue holds what is left
+        # Any unfinished run since the last finished run that walked every listing: a
+        # finished run limited to some URLs, sources or dates in between did not find
+        # again what the unfinished one lost.
         row = archive.db.execute(
-            "select finish_reason from crawl_runs where id < ? and spider = ?"
-            " order by id desc limit 1",
-            [run_id, self.name],
+            "select count(*) from crawl_runs where spider = :spider and id < :run"
+            " and finish_reason is not 'finished'"
+            " and id > coalesce((select max(id) from crawl_runs where spider = :spider"
+            "   and id < :run and finish_reason = 'finished'"
+            "   and json_extract(args, '$.urls') is null"
+            "   and json_extract(args, '$.sources') is null"
+            "   and json_extract(args, '$.since') is null), 0)",
+            {"spider": self.name, "run": run_id},
         ).fetchone()
-        return row is not None and row[0] != "finished"
+        return bool(row and row[0])
 
     async def start(self) -> AsyncIterator[Any]:
         self._keep_in_job_state()
