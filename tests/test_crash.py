@@ -217,10 +217,15 @@ def test_sigterm_then_resume_from_jobdir_loses_and_doubles_nothing(scaled, tmp_p
     print(f"SIGTERM after {stopped['articles_new']} articles; resumed run {second.seconds:.1f} s")
 
 
-def test_after_an_unfinished_run_listings_are_walked_past_known_territory(demo_sites, tmp_path):
+@pytest.mark.parametrize("finished_between", [None, "urls", "sources"])
+def test_after_an_unfinished_run_listings_are_walked_past_known_territory(
+    demo_sites, tmp_path, finished_between
+):
     # A crawl killed (or stopped by a full disk) after storing the articles of a listing's
     # first page but before those of its later pages: the next crawl must find them,
-    # although every article on the first page is already archived.
+    # although every article on the first page is already archived. A finished run
+    # limited to some URLs or publishers in between does not find them again, so it
+    # does not end the catching up.
     from crawling import scrapy_crawl
 
     sources = demo_sites.write_sources(tmp_path / "sources.yml")
@@ -241,7 +246,12 @@ def test_after_an_unfinished_run_listings_are_walked_past_known_territory(demo_s
         conn.execute("delete from articles where id = ?", [article_id])
     conn.execute("update crawl_runs set finished_at = null, finish_reason = null")  # killed
     conn.commit()
+    some_url = conn.execute("select url from articles where source_id = 'popwire'").fetchone()[0]
     conn.close()
+    if finished_between == "urls":
+        scrapy_crawl(db=db, sources=sources, artists=artists, spider_args={"urls": some_url})
+    elif finished_between == "sources":
+        scrapy_crawl(db=db, sources=sources, artists=artists, spider_args={"sources": "popwire"})
 
     rerun = scrapy_crawl(db=db, sources=sources, artists=artists)
     assert "listings are followed to max_listing_pages" in rerun.output

@@ -265,3 +265,55 @@ def test_not_a_database(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(NewscrawlError, match="cannot open archive"):
         Archive(path)
+
+
+def test_a_renamed_canonical_url_updates_the_same_row(archive):
+    # The publisher changed the page's rel=canonical (and edited it): one story, one row.
+    archive.write_batch([article()], run_id=None)
+    renamed = article(
+        canonical_url="https://a.example/2026/03/duet-renamed/",
+        body="Britney Spears and Lady Gaga have begun work on their duet.",
+        content_hash="hash-2",
+        fetched_at="2026-03-03T09:00:00+00:00",
+    )
+    (outcome,) = archive.write_batch([renamed], run_id=None)
+    assert outcome.action == "updated"
+    rows = list(archive.db.query("select * from articles"))
+    assert len(rows) == 1
+    assert rows[0]["canonical_url"] == "https://a.example/2026/03/duet-renamed/"
+    assert rows[0]["revision_count"] == 1
+    (revision,) = archive.db.query("select * from revisions")
+    assert revision["content_hash"] == "hash-1"
+    # The next run finds it by the URL it fetches, and it is one row, not two.
+    assert archive.archived_page("https://a.example/2026/03/duet/")["id"] == rows[0]["id"]
+
+
+def test_a_redirected_url_is_recorded_and_leads_to_its_article(archive):
+    asked = "https://a.example/p/123"
+    failed = Drop(asked, "fetch", "http_status", source_id="a", status=500)
+    archive.write_batch([], [failed], run_id=None)
+    (outcome,) = archive.write_batch([article(request_url=asked)], run_id=None)
+    drop = archive.dropped_page(asked)
+    # The earlier failure is replaced by where the URL leads.
+    assert (drop["stage"], drop["reason"]) == ("fetch", "redirected")
+    assert drop["detail"] == "redirects to https://a.example/2026/03/duet/"
+    assert archive.redirect_target(asked) == "https://a.example/2026/03/duet/"
+    # So a later run's lookup of the URL it asked for finds the archived article.
+    assert archive.archived_page(asked)["id"] == outcome.article_id
+    assert archive.archived_page("https://a.example/p/999") is None
+
+
+def test_the_url_s_own_row_comes_before_a_copy_naming_it_canonical(archive):
+    original = "https://b.example/story/"
+    copy = article(url="https://a.example/copy/", canonical_url=original, source_id="a")
+    archive.write_batch([copy], run_id=None)
+    # Only the copy is archived: the lookup of the original's URL finds the copy's row,
+    # which the spider recognises as another site's copy (and fetches the original).
+    found = archive.archived_page(original)
+    assert found["url"] == "https://a.example/copy/"
+    from newscrawl.spiders.news import only_a_copy_of
+
+    assert only_a_copy_of(found, original)
+    assert not only_a_copy_of(
+        archive.archived_page("https://a.example/copy/"), "https://a.example/copy/"
+    )

@@ -6,9 +6,10 @@ spider only decides what to request and records what it will not fetch in the
 coverage ledger. Fetched pages leave as :class:`~newscrawl.items.Page` items for the
 pipelines.
 
-Arguments (``-a name=value``): ``sources`` (ids, comma-separated), ``artists`` (names),
-``since`` (YYYY-MM-DD: skip entries a channel dates earlier; the extract step drops
-pages published earlier), ``urls`` (fetch exactly
+Arguments (``-a name=value``): ``sources`` (ids, comma-separated), ``artists`` (names:
+follow only their artist pages and archive only articles about them, tagged with the
+whole watchlist), ``since`` (YYYY-MM-DD: skip entries a channel dates earlier; the extract
+step drops new pages published earlier; archived articles are left alone), ``urls`` (fetch exactly
 these article URLs, even if archived, without discovery; each must belong to a
 configured source).
 """
