@@ -59,6 +59,9 @@ class Mention:
     """Up to three short contexts around mentions, for explaining the tag."""
     salience: float = 0.0
     """0..1: how much the article is about the artist (signals — in the title, in the lead, position of the first mention, frequency, share of all mentions, spread over the paragraphs)."""
+    spans: dict[str, list[list[int]]] = field(default_factory=dict)
+    """Where each counted mention is: field (``title``, ``description``, ``body``) →
+    ``[start, end]`` character offsets, in reading order."""
 
 
 @dataclass

@@ -629,6 +629,31 @@ def m011_article_delete_takes_dependents(db: Database) -> None:
         refresh_derived(db.conn)
 
 
+@migrations()
+def m012_mention_spans(db: Database) -> None:
+    # Where each counted mention is, so the article page highlights exactly what was
+    # counted (weak aliases and case-sensitive names included), not a re-match of the
+    # names and aliases the artists table holds. NULL for mentions stored before.
+    db.execute("alter table mentions add column spans text")
+
+
+PUBLISHED_MONTH = "case when length({0}) >= 7 then substr({0}, 1, 7) end"
+
+
+@migrations()
+def m013_published_month_follows_published_at(db: Database) -> None:
+    # The store writes both columns; these keep a hand edit of published_at (a fix made
+    # in SQL) from leaving the month, and so the month facets, behind.
+    month = PUBLISHED_MONTH.format("new.published_at")
+    for event in ("insert", "update of published_at"):
+        name = "articles_month_ai" if event == "insert" else "articles_month_au"
+        db.execute(
+            f"create trigger {name} after {event} on articles"
+            f" when new.published_month is not ({month})"
+            f" begin update articles set published_month = ({month}) where id = new.id; end"
+        )
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the latest schema (idempotent)."""
     migrations.apply(db)

@@ -537,10 +537,11 @@ class Archive:
             # An upsert, not "insert or replace": a replace deletes without firing delete
             # triggers, and the coverage_monthly triggers count every mention once.
             "insert into mentions (article_id, artist_id, count, in_title,"
-            " first_offset, snippets, salience) values (?, ?, ?, ?, ?, ?, ?)"
+            " first_offset, snippets, salience, spans) values (?, ?, ?, ?, ?, ?, ?, ?)"
             " on conflict (article_id, artist_id) do update set count = excluded.count,"
             " in_title = excluded.in_title, first_offset = excluded.first_offset,"
-            " snippets = excluded.snippets, salience = excluded.salience",
+            " snippets = excluded.snippets, salience = excluded.salience,"
+            " spans = excluded.spans",
             [
                 (
                     article_id,
@@ -550,6 +551,7 @@ class Archive:
                     m.first_offset,
                     _json(list(m.snippets)),
                     round(float(m.salience), 4),
+                    _json(m.spans) if m.spans else None,
                 )
                 for m in mentions
             ],

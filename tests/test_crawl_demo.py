@@ -171,3 +171,33 @@ def test_second_run_adds_nothing_and_fetches_no_archived_page(
     assert refetched == []
     # the first run did fetch them, so the check above can fail
     assert sum(first_hits[s].get(p, 0) for s, p in archived) >= 46
+
+
+def test_the_article_page_marks_exactly_what_was_counted(first_and_second_crawl):
+    # Weak aliases ("Spears" beside "Britney"), all-caps headline aliases ("RIRI"): the
+    # page marks each counted mention, from the places the tagger stored.
+    import re
+
+    from archive_fixtures import SyncClient
+
+    from newscrawl.serve import build_datasette
+
+    first, *_ = first_and_second_crawl
+    client = SyncClient(build_datasette(first.db))
+    database = first.db.stem
+    counts: dict[int, dict[str, int]] = {}
+    for row in first.query("select article_id, artist_id, count from mentions"):
+        counts.setdefault(row["article_id"], {})[row["artist_id"]] = row["count"]
+    weak_marked = 0
+    for article_id, expected in counts.items():
+        page = client.get(f"/-/article/{database}/{article_id}")
+        assert page.status_code == 200
+        marked: dict[str, int] = {}
+        for artist_id, text in re.findall(
+            r'<mark [^>]*data-artist="([^"]+)"[^>]*>([^<]*)<', page.text
+        ):
+            marked[artist_id] = marked.get(artist_id, 0) + 1
+            weak_marked += text in ("Spears", "Gaga", "Styles", "Swift", "Brit")
+        assert marked == expected, article_id
+    assert weak_marked > 0
+    client.close()

@@ -317,3 +317,30 @@ def test_the_url_s_own_row_comes_before_a_copy_naming_it_canonical(archive):
     assert not only_a_copy_of(
         archive.archived_page("https://a.example/copy/"), "https://a.example/copy/"
     )
+
+
+def test_a_hand_edit_of_published_at_moves_the_month(archive):
+    # A date fixed in SQL (the sqlite3 shell, Datasette with write access) must move the
+    # article's month, and with it the month facets and per-month counts.
+    (outcome,) = archive.write_batch([article()], run_id=None)
+    conn = archive.db.conn
+    conn.execute(
+        "update articles set published_at = '2024-01-05T10:00:00+00:00' where id = ?",
+        [outcome.article_id],
+    )
+    assert conn.execute("select published_month from articles").fetchone() == ("2024-01",)
+    assert conn.execute("select month, articles from articles_monthly").fetchall() == [
+        ("2024-01", 1)
+    ]
+    conn.execute("update articles set published_at = null")
+    assert conn.execute("select published_month from articles").fetchone() == (None,)
+    assert conn.execute("select count(*) from articles_monthly where articles > 0").fetchone() == (
+        0,
+    )
+    conn.execute(
+        "insert into articles (canonical_url, url, source_id, published_at)"
+        " values ('https://a.example/x', 'https://a.example/x', 'a', '2023-07-01')"
+    )
+    assert conn.execute(
+        "select published_month from articles where url = 'https://a.example/x'"
+    ).fetchone() == ("2023-07",)

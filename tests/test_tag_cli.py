@@ -52,10 +52,17 @@ def test_tag_file_with_default_watchlist(tmp_path):
         "first_offset",
         "snippets",
         "salience",
+        "spans",
     }
     assert britney["artist"] == "Britney Spears"
     assert britney["count"] == 3 and britney["in_title"] is True
     assert britney["first_offset"] == 0
+    # One place per counted mention, each on a name of hers in its field.
+    assert sum(len(places) for places in britney["spans"].values()) == britney["count"]
+    texts = {"title": ARTICLES[0].get("title") or "", "body": ARTICLES[0].get("body") or ""}
+    for field, places in britney["spans"].items():
+        for start, end in places:
+            assert texts[field][start:end].casefold() in ("britney spears", "britney", "spears")
     assert rows[1]["mentions"] == []
     third = rows[2]["mentions"][0]
     assert third["artist_id"] == "lady-gaga" and third["first_offset"] is None

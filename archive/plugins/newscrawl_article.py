@@ -56,6 +56,15 @@ def safe_http_url(value):
     return value
 
 
+def json_dict(value):
+    """A JSON object column as a dict ({} for NULL or anything else)."""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
 def json_list(value):
     """A JSON array column as a list of strings; a non-JSON value as a one-item list."""
     if value in (None, ""):
@@ -139,6 +148,74 @@ def paragraphs(body, artists):
     return [highlight(part.strip(), artists, matcher) for part in parts if part.strip()]
 
 
+def mark(artist, text):
+    return (
+        '<mark class="artist artist-{colour}" data-artist="{id}" title="{name}">'
+        "{text}</mark>".format(
+            colour=artist.get("colour", 0) % ARTIST_COLOURS,
+            id=escape(artist["id"]),
+            name=escape(artist["name"]),
+            text=escape(text),
+        )
+    )
+
+
+def field_marks(artists, field):
+    """(start, end, artist) of every counted mention in ``field``, in order: the places
+    the tagger stored (``mentions.spans``), so the page marks exactly what was counted."""
+    marks = []
+    for artist in artists:
+        for place in (artist.get("spans") or {}).get(field) or ():
+            if (
+                isinstance(place, list)
+                and len(place) == 2
+                and all(isinstance(n, int) for n in place)
+                and 0 <= place[0] < place[1]
+            ):
+                marks.append((place[0], place[1], artist))
+    marks.sort(key=lambda m: (m[0], -m[1]))
+    return marks
+
+
+def highlight_at(text, marks, offset=0):
+    """``text`` escaped, with ``marks`` (start, end, artist; offsets into the field,
+    ``offset`` where ``text`` starts in it) wrapped in ``<mark>``; returns Markup."""
+    out, last = [], 0
+    for start, end, artist in marks:
+        start, end = start - offset, end - offset
+        if start < last or end > len(text):
+            continue  # overlapping or outside this text (never from the tagger)
+        out.append(str(escape(text[last:start])))
+        out.append(mark(artist, text[start:end]))
+        last = end
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
+
+
+def paragraphs_at(body, marks):
+    """The body split at blank lines, each paragraph with the marks that fall in it."""
+    body = body or ""
+    out, start = [], 0
+    for gap in [*re.finditer(r"\n\s*\n", body), None]:
+        end = gap.start() if gap else len(body)
+        piece = body[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        text = piece.strip()
+        if text:
+            begin = start + lead
+            inside = [m for m in marks if begin <= m[0] and m[1] <= begin + len(text)]
+            out.append(highlight_at(text, inside, begin))
+        if gap:
+            start = gap.end()
+    return out
+
+
+def has_spans(artists):
+    """True when every mention of the article has its stored places (mentions tagged
+    before mentions.spans existed have none: their names and aliases are matched)."""
+    return bool(artists) and all(artist.get("spans") for artist in artists)
+
+
 def marks_only(value):
     """Escape ``value`` but keep bare ``<mark>``/``</mark>`` tags (FTS5 highlights)."""
     escaped = str(escape(value))
@@ -180,8 +257,8 @@ async def load_article(datasette, database, article_id):
     ).rows
     mentions = (
         await db.execute(
-            "select m.artist_id, m.count, m.in_title, m.salience, m.snippets,"
-            " coalesce(a.name, m.artist_id) as name, a.aliases"
+            # m.* : an archive served without migrating may predate mentions.spans
+            "select m.*, coalesce(a.name, m.artist_id) as name, a.aliases"
             " from mentions m left join artists a on a.id = m.artist_id"
             " where m.article_id = ? order by m.salience desc, name",
             [article_id],
@@ -196,15 +273,28 @@ async def load_article(datasette, database, article_id):
             "count": row["count"],
             "in_title": bool(row["in_title"]),
             "colour": index,
+            "spans": json_dict(dict(row).get("spans")),
         }
         for index, row in enumerate(mentions)
     ]
+    if has_spans(artists):
+        title_html = highlight_at(
+            article.get("title") or "(untitled)", field_marks(artists, "title")
+        )
+        description_html = highlight_at(
+            article.get("description") or "", field_marks(artists, "description")
+        )
+        body_html = paragraphs_at(article.get("body"), field_marks(artists, "body"))
+    else:
+        title_html = highlight(article.get("title") or "(untitled)", artists)
+        description_html = highlight(article.get("description") or "", artists)
+        body_html = paragraphs(article.get("body"), artists)
     publisher = dict(source[0]) if source else {"id": article["source_id"], "name": None}
     publisher["homepage_link"] = safe_http_url(publisher.get("homepage"))
     return {
         "article": article,
         "article_id": article_id,
-        "title_html": highlight(article.get("title") or "(untitled)", artists),
+        "title_html": title_html,
         "authors": json_list(article.get("authors")),
         "tags": json_list(article.get("tags")),
         "publisher": publisher,
@@ -213,8 +303,8 @@ async def load_article(datasette, database, article_id):
         "canonical_url": article.get("canonical_url"),
         "canonical_link": safe_http_url(article.get("canonical_url")),
         "artists": artists,
-        "description_html": highlight(article.get("description") or "", artists),
-        "paragraphs": paragraphs(article.get("body"), artists),
+        "description_html": description_html,
+        "paragraphs": body_html,
         "row_url": datasette.urls.row(database, "articles", str(article_id)),
         "revisions_url": datasette.urls.database(database)
         + f"/article_revisions?article_id={int(article_id)}",

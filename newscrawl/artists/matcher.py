@@ -155,6 +155,7 @@ class Matcher:
                         body_length=len(body_text),
                         paragraphs=paragraphs,
                     ),
+                    spans=_spans_by_field(found),
                 )
             )
         mentions.sort(key=lambda m: (-m.salience, -m.count, m.artist))
@@ -309,3 +310,13 @@ def _longest_first(hits: list[_Hit], length: int) -> list[_Hit]:
         chosen.append(hit)
     chosen.sort(key=lambda h: h.nstart)
     return chosen
+
+
+def _spans_by_field(found) -> dict[str, list[list[int]]]:
+    """field -> [start, end] of each counted hit, in reading order (Mention.spans)."""
+    out: dict[str, list[list[int]]] = {}
+    for field, hit, _kind in found:
+        out.setdefault(field, []).append([hit.start, hit.end])
+    for places in out.values():
+        places.sort()
+    return out

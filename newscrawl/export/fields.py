@@ -179,6 +179,13 @@ MENTIONS = Table(
             "0 to 1: how much the article is about the artist, not a passing mention.",
             sql="mentions.salience",
         ),
+        Field(
+            "spans",
+            "object",
+            "Field (title, description, body) to the [start, end] character offsets of each"
+            " counted mention in the article's text; empty when the archive did not keep them.",
+            sql="mentions.spans",
+        ),
     ),
 )
 
