@@ -634,7 +634,8 @@ def m012_mention_spans(db: Database) -> None:
     # Where each counted mention is, so the article page highlights exactly what was
     # counted (weak aliases and case-sensitive names included), not a re-match of the
     # names and aliases the artists table holds. NULL for mentions stored before.
-    db.execute("alter table mentions add column spans text")
+    if "spans" not in db["mentions"].columns_dict:
+        db.execute("alter table mentions add column spans text")
 
 
 PUBLISHED_MONTH = "case when length({0}) >= 7 then substr({0}, 1, 7) end"
