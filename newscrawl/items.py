@@ -39,6 +39,10 @@ class Page:
     """WARC file (relative to the WARC directory) holding the raw response."""
     warc_offset: int | None = None
     """Byte offset of the response record inside ``warc_file``."""
+    limits: dict[str, Any] = field(default_factory=dict)
+    """The limits of the run that requested the page (``artists``: artist ids, ``since``:
+    YYYY-MM-DD), travelling with the request: in Redis mode another worker, with other
+    arguments, may fetch it."""
 
 
 @dataclass
@@ -116,5 +120,7 @@ class Article:
     request_url: str = ""
     """The URL the spider requested, before redirects, when it differs from ``url``: the
     ledger's key for the page (not an ``articles`` column)."""
+    limits: dict[str, Any] = field(default_factory=dict)
+    """The requesting run's limits (:attr:`Page.limits`; not an ``articles`` column)."""
     mentions: list[Mention] = field(default_factory=list)
     """Watched artists the article mentions (filled by the tag step)."""

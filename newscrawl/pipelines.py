@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
@@ -19,6 +20,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newscrawl.dedupe import Deduplicator
 from newscrawl.extract_worker import PRELOAD, exit_with, extract_in_worker
 from newscrawl.items import Article, Page
+from newscrawl.refresh import parse_time
 from newscrawl.session import CrawlSession
 from newscrawl.urls import canonicalize_url
 from newscrawl.warc import gzip_member
@@ -174,22 +176,23 @@ class ExtractPipeline:
             warc_offset=item.warc_offset,
             extractor_version=EXTRACTOR_VERSION,
             request_url=item.request_url if item.request_url != item.url else "",
+            limits=dict(item.limits),
         )
         # -a since: channels date most pages before they are fetched; this catches the
         # ones only undated channels led to (and dated channels merged too late). An
         # article the archive already holds is refreshed as usual, never made a drop.
-        spider = self.crawler.spider
-        before_since = getattr(spider, "published_before_since", None)
+        # The date is the requesting run's (in Redis mode, maybe another worker's).
+        since = item.limits.get("since")
         if (
-            before_since is not None
-            and before_since(article.published_at)
+            since
+            and published_before(article.published_at, since)
             and not is_archived(self.crawler, article)
         ):
             raise PageDropped(
                 stage="extract",
                 reason="before_since",
                 url=item.url,
-                detail=f"published {article.published_at[:10]}, before {spider.since.date()}",
+                detail=f"published {article.published_at[:10]}, before {since}",
             )
         self.crawler.stats.inc_value("newscrawl/extracted")
         return article
@@ -207,7 +210,6 @@ class TagPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.matcher = None
-        self.selected: frozenset[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TagPipeline:
@@ -217,8 +219,6 @@ class TagPipeline:
         spider = self.crawler.spider
         full = getattr(spider, "full_watchlist", None) or spider.watchlist
         self.matcher = full.matcher()
-        if getattr(spider, "artist_names", None):
-            self.selected = frozenset(a.id for a in spider.watchlist.artists)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
@@ -226,9 +226,12 @@ class TagPipeline:
         item.mentions = self.matcher.tag(item.title, item.description, item.body)
         if not item.mentions:
             raise PageDropped(stage="tag", reason="no_artist", url=item.url)
+        # The artists of the run that requested the page (in Redis mode, maybe another
+        # worker's), not necessarily this process's -a artists.
+        selected = item.limits.get("artists")
         if (
-            self.selected is not None
-            and not any(m.artist_id in self.selected for m in item.mentions)
+            selected
+            and not any(m.artist_id in selected for m in item.mentions)
             and not is_archived(self.crawler, item)
         ):
             named = ", ".join(sorted({m.artist for m in item.mentions}))
@@ -240,6 +243,15 @@ class TagPipeline:
             )
         self.crawler.stats.inc_value("newscrawl/tagged")
         return item
+
+
+def published_before(published_at: str | None, since: str) -> bool:
+    """Whether an extracted publication date falls before ``since`` (YYYY-MM-DD, UTC
+    midnight; an undated page is not before it)."""
+    moment = parse_time(published_at)
+    return moment is not None and moment < datetime.combine(
+        date.fromisoformat(since), datetime.min.time(), tzinfo=UTC
+    )
 
 
 def is_archived(crawler: Crawler, article: Article) -> bool:

@@ -574,3 +574,66 @@ def test_ingest_errors_are_one_line(tmp_path, redis_url):
     assert "Traceback" not in result.stderr
     result = ingest(redis_url, tmp_path / "missing" / "a.db", "--idle-exit", "0")
     assert result.returncode == 1 and "does not exist" in result.stderr
+
+
+def test_limited_runs_in_redis_mode_end_like_a_local_crawl(
+    tmp_path, redis_url, client, demo_sites, demo_config, single_process
+):
+    """Workers cannot see the archive. A run limited to one artist must not keep the
+    pages it left out from the next runs (they leave the "seen" set), a since-limited
+    run must not turn archived articles or earlier drops into before_since drops, and
+    -a urls fetches its pages even though the "seen" set has them."""
+    db = tmp_path / "archive.db"
+    Worker(
+        "one-artist", redis_url, tmp_path, demo_config, spider_args={"artists": "Taylor Swift"}
+    ).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    reasons = {r["reason"] for r in rows(db, "select reason from drops")}
+    assert "not_selected" in reasons
+    Worker("full", redis_url, tmp_path, demo_config).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    assert_same_archive(db, single_process)
+
+    Worker("since", redis_url, tmp_path, demo_config, spider_args={"since": "2026-06-01"}).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    assert_same_archive(db, single_process)
+    since_run = rows(db, "select requested, pages_skipped from crawl_runs order by id desc limit 1")
+    assert since_run[0]["requested"] == 0 and since_run[0]["pages_skipped"] > 0
+
+    url = rows(db, "select url from articles order by id limit 1")[0]["url"]
+    demo_sites.reset_hits()
+    Worker("urls", redis_url, tmp_path, demo_config, spider_args={"urls": url}).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    path = urlsplit(url).path
+    assert sum(counter.get(path, 0) for counter in demo_sites.hits.values()) == 1
+    last = rows(
+        db, "select pages_fetched, articles_unchanged from crawl_runs order by id desc limit 1"
+    )
+    assert last == [{"pages_fetched": 1, "articles_unchanged": 1}]
+    assert_redis_drained(client)
+
+
+def test_a_message_that_cannot_be_applied_is_set_aside_and_the_rest_applied(
+    tmp_path, redis_url, client
+):
+    good = [
+        {"v": 1, "type": "run_start", "run": "r1", "seq": 1, "spider": "news", "sources": []},
+        {
+            "v": 1,
+            "type": "drop",
+            "run": "r1",
+            "seq": 3,
+            "drop": {"url": "https://a.example/x", "stage": "fetch", "reason": "robots"},
+        },
+    ]
+    bad = {"v": 1, "type": "drop", "run": "r1", "seq": 2, "drop": {}}  # no url, stage, reason
+    client.rpush(KEYS.items, encode(good[0]), encode(bad), encode(good[1]))
+    db = tmp_path / "a.db"
+    result = ingest(redis_url, db, "--idle-exit", "0")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "cannot apply it" in result.stderr
+    assert [decode(m)["seq"] for m in client.lrange(KEYS.dead, 0, -1)] == [2]
+    assert rows(db, "select url, reason from drops") == [
+        {"url": "https://a.example/x", "reason": "robots"}
+    ]
+    assert client.llen(KEYS.items) == client.llen(KEYS.processing) == 0

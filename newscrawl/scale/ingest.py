@@ -27,6 +27,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -68,6 +69,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+# Errors of a message whose content this version cannot apply (the dead-letter list).
+UNAPPLICABLE = (TypeError, KeyError, ValueError, AttributeError, sqlite3.IntegrityError)
+
+# Drops a limited run makes without seeing the archive: not written over an archived
+# article or an earlier drop of the URL.
+LIMIT_REASONS = frozenset({"before_since", "not_selected", "budget"})
 
 
 class _NothingArchived:
@@ -267,11 +276,32 @@ class Ingester:
                         logger.error("Unreadable message moved to %s: %s", self.keys.dead, error)
                         dead.append(raw)
                         continue
-                    run = self._run_for(archive, message)
-                    if message["seq"] <= run.last_seq:
-                        self.totals.replayed += 1
+                    # Each message in a savepoint: one whose content this version cannot
+                    # apply (a field missing or of the wrong type) is set aside like an
+                    # unreadable one, not retried forever with every message behind it.
+                    archive.db.conn.execute("savepoint message")
+                    try:
+                        run = self._run_for(archive, message)
+                        if message["seq"] <= run.last_seq:
+                            self.totals.replayed += 1
+                            archive.db.conn.execute("release message")
+                            continue
+                        self._apply(archive, run, message)
+                    except UNAPPLICABLE as error:
+                        archive.db.conn.execute("rollback to message")
+                        archive.db.conn.execute("release message")
+                        self._runs.pop(message["run"], None)  # its memory may be half-updated
+                        logger.error(
+                            "Message %s/%s moved to %s: cannot apply it (%s: %s)",
+                            message["run"],
+                            message["seq"],
+                            self.keys.dead,
+                            type(error).__name__,
+                            error,
+                        )
+                        dead.append(raw)
                         continue
-                    self._apply(archive, run, message)
+                    archive.db.conn.execute("release message")
                     run.last_seq = message["seq"]
                     touched[run.key] = run
                 for run in touched.values():
@@ -358,6 +388,15 @@ class Ingester:
             self._apply_article(archive, run, article_from_dict(message["article"]))
         elif kind == "drop":
             drop = drop_from_dict(message["drop"])
+            if drop.reason in LIMIT_REASONS and (
+                archive.archived_page(drop.url) is not None
+                or archive.dropped_page(drop.url) is not None
+            ):
+                # A worker cannot see the archive: a run limited by since, artists or a
+                # budget leaves an archived article, and an earlier drop's reason, alone
+                # (what a local crawl's spider decides before it fetches).
+                self.totals.outcomes["drop_kept_out"] += 1
+                return
             archive.write_batch([], [drop], run_id=run.run_id)
             self.totals.outcomes["drop"] += 1
         elif kind == "run_finish":

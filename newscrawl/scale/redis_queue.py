@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from scrapy import Request
+from scrapy_redis.dupefilter import RFPDupeFilter
+
 from newscrawl import __version__
 from newscrawl.errors import NewscrawlError
 from newscrawl.items import Article, Mention
@@ -156,6 +159,17 @@ def decode(raw: bytes | str) -> dict[str, Any]:
     return message
 
 
+# Drops of fetched pages that a later run fetches again (a run limited with -a artists
+# or -a since left them out): a worker takes them out of the shared "seen" set.
+RETRIED_WHEN_SEEN = frozenset({"not_selected", "before_since"})
+
+
+def seen_fingerprint(url: str) -> str:
+    """The "seen" set's member for a GET of ``url``: scrapy-redis's RFPDupeFilter
+    fingerprint (method, canonical URL, body), which SharedFrontier records."""
+    return RFPDupeFilter.request_fingerprint(None, Request(url))  # uses no instance state
+
+
 _ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
 _MENTION_FIELDS = frozenset(f.name for f in dataclasses.fields(Mention))
 _DROP_FIELDS = frozenset(f.name for f in dataclasses.fields(Drop))
@@ -213,9 +227,11 @@ class RedisWriter:
     decided by the shared, persisted "seen" set alone (see docs/scaling.md).
     """
 
-    def __init__(self, server: redis.Redis, keys: RedisKeys) -> None:
+    def __init__(self, server: redis.Redis, keys: RedisKeys, seen_key: str | None = None) -> None:
         self.server = server
         self.keys = keys
+        # The shared "seen" set of article requests (scrapy-redis's dupefilter key).
+        self.seen_key = seen_key or f"{keys.prefix}:dupefilter"
         self.run_key: str | None = None
         self.seq = 0
         self.pushed = 0
@@ -227,8 +243,10 @@ class RedisWriter:
         settings = crawler.settings
         url = settings.get("NEWSCRAWL_REDIS_URL")
         spider = getattr(crawler, "spider", None)
-        keys = RedisKeys.for_spider(settings, getattr(spider, "name", "news"))
-        writer = cls(connect(url), keys)
+        name = getattr(spider, "name", "news")
+        keys = RedisKeys.for_spider(settings, name)
+        seen_key = settings.get("SCHEDULER_DUPEFILTER_KEY")
+        writer = cls(connect(url), keys, seen_key % {"spider": name} if seen_key else None)
         logger.info("Redis mode: items go to %s on %s", keys.items, redacted(url))
         return writer
 
@@ -304,6 +322,19 @@ class RedisWriter:
     def article_with_hash(self, content_hash: str) -> None:
         return None
 
+    # The shared "seen" set: what stands in for the archive in a worker's decisions.
+
+    def seen(self, url: str) -> bool:
+        """Whether some worker already requested the article ``url`` (it is in the
+        shared, persisted "seen" set). The spider skips it without spending budget."""
+        return bool(self.server.sismember(self.seen_key, seen_fingerprint(url)))
+
+    def forget(self, urls: Iterable[str]) -> None:
+        """Take ``urls`` out of the "seen" set, so a later run may request them again."""
+        fingerprints = {seen_fingerprint(url) for url in urls if url}
+        if fingerprints:
+            self.server.srem(self.seen_key, *fingerprints)
+
     # Archive interface: writes
 
     def write_batch(
@@ -322,6 +353,9 @@ class RedisWriter:
         messages = [{"type": "drop", "drop": dataclasses.asdict(d)} for d in drops]
         messages += [{"type": "article", "article": article_to_dict(a)} for a in articles]
         self._push(messages)
+        # Pages a limited run fetched but left out are for a later run to fetch again,
+        # as in a local crawl: out of the "seen" set once their drops are queued.
+        self.forget(d.url for d in drops if d.reason in RETRIED_WHEN_SEEN)
         return [StoreOutcome(0, "queued") for _ in articles]
 
     def close(self) -> None:

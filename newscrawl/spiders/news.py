@@ -198,6 +198,12 @@ class NewsSpider(scrapy.Spider):
         # article archived by a limited run carries every watched artist it mentions.
         self.full_watchlist = watchlist
         self.watchlist = watchlist.select(self.artist_names) if self.artist_names else watchlist
+        # What the pipelines apply to the pages this run requests (Page.limits).
+        self.limits: dict[str, Any] = {}
+        if self.artist_names:
+            self.limits["artists"] = sorted(a.id for a in self.watchlist.artists)
+        if self.since is not None:
+            self.limits["since"] = self.since.date().isoformat()
         self.refresh = RefreshPolicy(
             parse_ladder(settings.get("NEWSCRAWL_REFRESH_AGES", "1h,1d,7d"))
         )
@@ -280,17 +286,6 @@ class NewsSpider(scrapy.Spider):
                 return moment < self.since
         return False
 
-    def published_before_since(self, published_at: str | None) -> bool:
-        """Whether an extracted publication date falls before ``-a since`` (undated: no).
-
-        A page reached first through an undated channel (a listing, an artist page) is
-        fetched before any channel dates it; the extract step drops it on this check.
-        """
-        if self.since is None:
-            return False
-        moment = parse_time(published_at)
-        return moment is not None and moment < self.since
-
     def consider(
         self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
     ) -> tuple[str, Request | None]:
@@ -343,6 +338,7 @@ class NewsSpider(scrapy.Spider):
         if url not in self.decided:
             self.session.count(source.id, "discovered")
         known = dropped = None
+        seen = False
         if (self.incremental or self.since is not None) and not self.direct_urls:
             archive = self.session.open()
             known, dropped = archive.archived_page(url), archive.dropped_page(url)
@@ -350,8 +346,10 @@ class NewsSpider(scrapy.Spider):
                 # What is archived is another publisher's syndicated copy of this page:
                 # fetch the original, which replaces the copy (store: replaced_copy).
                 known = None
+            # Redis mode: no archive to ask; the shared "seen" set says it was fetched.
+            seen = bool(getattr(archive, "seen", None) and archive.seen(url))
         if self._older_than_since(evidence):
-            if known is not None or dropped is not None:
+            if known is not None or dropped is not None or seen:
                 # -a since= leaves what the archive already holds alone: an archived
                 # article is not a drop, and an earlier drop keeps its own reason.
                 if self.decided.get(url) != "skipped":
@@ -362,7 +360,7 @@ class NewsSpider(scrapy.Spider):
             return "dropped", None
         if self.incremental and not self.direct_urls:
             decision = self.refresh.decide(known, evidence, dropped=dropped)
-            if not decision.fetch:
+            if seen or not decision.fetch:
                 if self.decided.get(url) != "skipped":
                     self.session.count(source.id, "skipped")
                 return "skipped", None
@@ -385,7 +383,10 @@ class NewsSpider(scrapy.Spider):
                 "handle_httpstatus_list": ARTICLE_STATUSES,
                 # Travels with the request when another process fetches it (Redis mode).
                 "newscrawl_evidence": self.candidates[url],
+                "newscrawl_limits": self.limits,
             },
+            # -a urls: exactly these pages, now, even if a shared "seen" set has them.
+            dont_filter=bool(self.direct_urls),
         )
         return "requested", request
 
@@ -578,6 +579,7 @@ class NewsSpider(scrapy.Spider):
             request_url=request_url,
             fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
             discovery=evidence,
+            limits=dict(response.meta.get("newscrawl_limits") or {}),
         )
 
     def article_failed(self, failure: Failure) -> None:
