@@ -225,6 +225,11 @@ class TagPipeline:
             return item
         item.mentions = self.matcher.tag(item.title, item.description, item.body)
         if not item.mentions:
+            if getattr(self.crawler.spider, "replay", False) and is_archived(self.crawler, item):
+                # Re-extraction with a watchlist that no longer names anyone the article
+                # mentions: it stays archived (without mentions), never also a drop.
+                self.crawler.stats.inc_value("newscrawl/archived_without_artists")
+                return item
             raise PageDropped(stage="tag", reason="no_artist", url=item.url)
         # The artists of the run that requested the page (in Redis mode, maybe another
         # worker's), not necessarily this process's -a artists.

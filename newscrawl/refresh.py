@@ -111,7 +111,18 @@ class RefreshPolicy:
             published = parse_time(dropped.get("first_seen_at"))
         else:
             last_fetch = parse_time(known.get("fetched_at"))
-            published = parse_time(known.get("published_at")) or parse_time(known.get("fetched_at"))
+            tried = parse_time((dropped or {}).get("last_seen_at"))
+            if tried is not None and (last_fetch is None or tried > last_fetch):
+                # A later fetch failed (the page is gone, or errored): the ladder counts
+                # from that attempt, or the article would be fetched again every run.
+                last_fetch = tried
+            # An undated article counts from when it was first archived (its last fetch
+            # moves on with every refetch: the ladder would never end).
+            published = (
+                parse_time(known.get("published_at"))
+                or parse_time(known.get("first_seen_at"))
+                or parse_time(known.get("fetched_at"))
+            )
         if last_fetch is None:
             return Decision(True, "never fetched")
         said_before = _json_dict((known or {}).get("discovery"))

@@ -53,4 +53,8 @@ def run_crawl(
         raise NewscrawlError(f"the {spider} crawl did not finish; see the log above")
     if stats.get("newscrawl/archive_error"):  # stopped: the archive refused writes
         raise NewscrawlError(stats["newscrawl/archive_error"])
+    if "error" in str(stats["finish_reason"]):  # e.g. start_error: start() raised
+        raise NewscrawlError(
+            f"the {spider} run stopped early ({stats['finish_reason']}); see the log above"
+        )
     return stats

@@ -147,7 +147,11 @@ class CrawlSession:
         self.archive.sync_sources(sources)
         if watchlist is not None:
             self.archive.sync_artists(watchlist.artists)
-            self.active_artist_ids = [a.id for a in watchlist.artists]
+            # Re-extraction rewrites every mention from the watchlist it is given (an
+            # artist taken off the watchlist loses their mentions); a crawl keeps the
+            # mentions of artists its watchlist does not list.
+            if not getattr(spider, "replay", False):
+                self.active_artist_ids = [a.id for a in watchlist.artists]
         recorded = recorded_settings(self.crawler.settings)
         self.run_id = self.archive.start_run(
             spider=getattr(spider, "name", "?"),

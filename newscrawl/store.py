@@ -248,6 +248,7 @@ class Archive:
             "canonical_url",
             "url",
             "fetched_at",
+            "first_seen_at",
             "published_at",
             "modified_at",
             "content_hash",
@@ -385,7 +386,7 @@ class Archive:
         self._ensure_source(article.source_id)
         row = self._article_row(article, run_id=run_id)
         old = self._existing(article.canonical_url)
-        if old is None and not replay:
+        if old is None:
             # The same page under a new canonical URL (the publisher renamed it): update
             # its row, not a second article fetched from the same URL.
             old = self._existing_fetched_from(article.url)
@@ -399,7 +400,11 @@ class Archive:
                 f"insert into articles ({columns}) values ({placeholders})", list(row.values())
             )
             outcome = StoreOutcome(cursor.lastrowid, "new")
-        elif replay and self._refresh_in_place(old, row):
+        elif replay and (held := self._refresh_in_place(old, row)):
+            if held == "revision":
+                # An earlier version, refreshed in its revisions row: the article's
+                # mentions are the current version's, not this record's.
+                return StoreOutcome(old["id"], "reextracted")
             outcome = StoreOutcome(old["id"], "reextracted")
         elif replay and row["fetched_at"] < (old["fetched_at"] or ""):
             # An older fetch than the archive holds: already part of its history.
@@ -409,7 +414,11 @@ class Archive:
             if outcome.action == "duplicate":
                 return outcome
         self._write_mentions(outcome.article_id, article.mentions, active=active)
-        conn.execute("delete from drops where url = ?", [article.url])
+        # A replayed record says nothing about the page today: a "removed" row stays.
+        conn.execute(
+            "delete from drops where url = ?" + (" and reason != 'removed'" if replay else ""),
+            [article.url],
+        )
         if article.request_url and article.request_url != article.url:
             # The URL the spider asked for redirected here: the ledger keeps it, so that
             # the next run knows it is archived (as this article) and does not fetch it
@@ -470,12 +479,13 @@ class Archive:
         )
         self._write_drop(drop, run_id=run_id, now=now)
 
-    def _refresh_in_place(self, old: dict, row: dict) -> bool:
+    def _refresh_in_place(self, old: dict, row: dict) -> str | None:
         """Re-extraction of a fetch the archive already holds: update that version
-        (the article row or one of its revisions) in place, without a new revision."""
+        (the article row or one of its revisions) in place, without a new revision.
+        Returns which it was ("article" or "revision"), or None."""
         pointer = (row["warc_file"], row["warc_offset"])
         if row["warc_file"] is None:
-            return False
+            return None
         conn = self.db.conn
         if pointer == (old["warc_file"], old["warc_offset"]):
             keep = {"first_seen_at", "changed_at", "revision_count", "url", "source_id", "run_id"}
@@ -484,7 +494,7 @@ class Archive:
             conn.execute(
                 f"update articles set {assignments} where id = ?", [*fields.values(), old["id"]]
             )
-            return True
+            return "article"
         fields = {k: row[k] for k in (*REVISION_FIELDS, "word_count", "content_hash")}
         assignments = ", ".join(f"{c} = ?" for c in fields)
         cursor = conn.execute(
@@ -492,7 +502,7 @@ class Archive:
             " where article_id = ? and warc_file = ? and warc_offset = ?",
             [*fields.values(), old["id"], *pointer],
         )
-        return cursor.rowcount > 0
+        return "revision" if cursor.rowcount > 0 else None
 
     def _keep_revision(self, old: dict, changed: tuple[str, ...], *, seen_until: str) -> None:
         revision = (old["revision_count"] or 0) + 1

@@ -9,10 +9,12 @@ through the same extract → tag → dedupe → store steps as a crawl.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -180,19 +182,60 @@ def _page_from_record(record: Any, name: str, offset: int) -> Page:
     )
 
 
-def read_pages(directory: str | os.PathLike) -> Iterator[Page]:
-    """Every response record under ``directory``, oldest file first, as pages."""
+def file_order(path: Path) -> tuple:
+    """Sort key of a WARC file: the UTC time, run, pid and index in its name
+    (``<prefix>-<stamp>-run<id>-<pid>-<index>.warc.gz``), so that files of every prefix
+    interleave by time; a name of another form sorts by name, after them."""
+    parts = path.name.removesuffix(".warc.gz").rsplit("-", 4)
+    if len(parts) == 5 and parts[1].isdigit() and parts[3].isdigit() and parts[4].isdigit():
+        run = parts[2].removeprefix("run")
+        return (0, parts[1], int(run) if run.isdigit() else 0, int(parts[3]), int(parts[4]))
+    return (1, path.name)
+
+
+def payload_intact(record: Any, body: bytes) -> bool:
+    """Whether ``body`` is the payload the record's ``WARC-Payload-Digest`` describes (a
+    record cut short by a full disk or a kill reads as a shorter body). A record
+    without a sha1 digest cannot be checked and counts as intact."""
+    digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+    algorithm, _, value = digest.partition(":")
+    if algorithm.lower() != "sha1" or not value:
+        return True
+    return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii") == value.upper()
+
+
+def read_pages(
+    directory: str | os.PathLike, on_damage: Callable[[str], None] | None = None
+) -> Iterator[Page]:
+    """Every intact response record under ``directory``, oldest first, as pages.
+
+    A record whose payload does not match its digest (cut short) is skipped; a file that
+    cannot be read past some point (a damaged gzip member) is read up to there. Each is
+    reported to ``on_damage`` as one line; the other files are read as usual."""
+    report = on_damage or (lambda message: None)
     directory = Path(directory)
-    for path in sorted(directory.glob("*.warc.gz")):
+    for path in sorted(directory.glob("*.warc.gz"), key=file_order):
         with open(path, "rb") as stream:
             iterator = ArchiveIterator(stream)
-            for record in iterator:
-                if record.rec_type != "response":
-                    continue
-                page = _page_from_record(record, path.name, 0)
-                # get_record_offset() reads the record to its end: call it after the body.
-                page.warc_offset = iterator.get_record_offset()
-                yield page
+            try:
+                for record in iterator:
+                    if record.rec_type != "response":
+                        continue
+                    page = _page_from_record(record, path.name, 0)
+                    # get_record_offset() reads the record to its end: after the body.
+                    page.warc_offset = iterator.get_record_offset()
+                    if not payload_intact(record, page.body):
+                        report(
+                            f"{path.name}: record at offset {page.warc_offset} ({page.url}) "
+                            "is cut short (its payload does not match its digest); skipped"
+                        )
+                        continue
+                    yield page
+            except Exception as error:  # noqa: BLE001 - warcio/zlib raise many kinds
+                report(
+                    f"{path.name}: unreadable after offset {stream.tell()} "
+                    f"({type(error).__name__}: {error}); the rest of this file is skipped"
+                )
 
 
 def read_page(directory: str | os.PathLike, name: str, offset: int) -> Page:

@@ -103,3 +103,24 @@ def test_newscrawl_commands_name_the_bad_input(tmp_path):
     not_db.write_text("not a database " * 100)
     line = one_line_error(run("newscrawl", "stats", "--db", str(not_db)))
     assert "junk.db" in line
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "NEWSCRAWL_INCREMENTAL=maybe",
+        "NEWSCRAWL_MAX_CRAWL_DELAY=abc",
+        "NEWSCRAWL_BATCH_SIZE=x",
+        "NEWSCRAWL_BATCH_SIZE=0",
+        "NEWSCRAWL_PROGRESS_INTERVAL=x",
+        "NEWSCRAWL_MIN_WORDS=x",
+        "NEWSCRAWL_EXTRACT_WORKERS=two",
+        "NEWSCRAWL_WARC_GZIP_LEVEL=12",
+        "NEWSCRAWL_WARC_MAX_SIZE=abc",
+        "NEWSCRAWL_MAX_CRAWL_DELAY=inf",
+    ],
+)
+def test_bad_settings_are_one_line_errors(tmp_path, demo_config, setting):
+    sources, artists = demo_config
+    line = one_line_error(crawl(tmp_path, sources, artists, "-s", setting))
+    assert setting.split("=")[0] in line

@@ -53,4 +53,18 @@ def reextract(db_path: str, warc_dir: str | None, artists_path: str | None) -> N
     args = {"warc_dir": warc_dir} if warc_dir else {}
     stats = run_crawl("reextract", settings=settings, **args)
     click.echo(f"Replayed {stats.get('newscrawl/replayed', 0)} WARC records.", err=True)
+    unwatched = stats.get("newscrawl/archived_without_artists", 0)
+    if unwatched:
+        click.echo(
+            f"{unwatched} archived record(s) mention nobody on this watchlist: their articles"
+            " stay archived, without mentions (select them with: artists = '[]').",
+            err=True,
+        )
+    damaged = stats.get("newscrawl/warc_damaged", 0)
+    if damaged:
+        # Each was logged with its file and offset; the other records were replayed.
+        click.echo(
+            f"Skipped {damaged} damaged WARC record(s) or file tail(s) (see the warnings above).",
+            err=True,
+        )
     print_summary(db, run_id=stats.get("newscrawl/run_id"))

@@ -64,6 +64,51 @@ _FAILURE_KINDS = (
 )
 
 
+# name -> (kind, minimum, maximum) of the NEWSCRAWL_* settings that are numbers or flags
+NUMERIC_SETTINGS = {
+    "NEWSCRAWL_WARC_GZIP_LEVEL": (int, 0, 9),
+    "NEWSCRAWL_WARC_MAX_SIZE": (int, 1, None),
+    "NEWSCRAWL_BATCH_SIZE": (int, 1, None),
+    "NEWSCRAWL_EXTRACT_WORKERS": (int, 0, None),
+    "NEWSCRAWL_MIN_WORDS": (int, 0, None),
+    "NEWSCRAWL_PROGRESS_INTERVAL": (float, 0, None),
+    "NEWSCRAWL_MAX_CRAWL_DELAY": (float, 0, None),
+    "NEWSCRAWL_REDIS_WORKER_TTL": (float, 0, None),
+    "NEWSCRAWL_INCREMENTAL": (bool, None, None),
+    "NEWSCRAWL_WARC_ENABLED": (bool, None, None),
+}
+_FLAGS = {"1": True, "0": False, "true": True, "false": False}
+
+
+def check_settings(settings: Any) -> None:
+    """A ConfigError naming the first NEWSCRAWL_* setting whose value is not of its kind
+    (an unset or empty one takes its default)."""
+    for name, (kind, minimum, maximum) in NUMERIC_SETTINGS.items():
+        value = settings.get(name)
+        if value is None or value == "" or isinstance(value, bool):
+            continue
+        if kind is bool:
+            if str(value).strip().lower() not in _FLAGS:
+                raise ConfigError(
+                    f"expected true or false (1 or 0), got {value!r}", path="settings", field=name
+                )
+            continue
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number != number or number in (float("inf"), float("-inf")):
+            ok = False
+        else:
+            ok = number >= minimum and (maximum is None or number <= maximum)
+        if not ok:
+            what = "a whole number" if kind is int else "a number"
+            span = f"{minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+            raise ConfigError(
+                f"expected {what}, {span}, got {value!r}", path="settings", field=name
+            )
+
+
 def only_a_copy_of(known: dict | None, url: str) -> bool:
     """True when the archived row found for ``url`` is another site's syndicated copy
     whose canonical URL is ``url``: the publisher's own page is not archived yet."""
@@ -207,6 +252,9 @@ class NewsSpider(scrapy.Spider):
         self.refresh = RefreshPolicy(
             parse_ladder(settings.get("NEWSCRAWL_REFRESH_AGES", "1h,1d,7d"))
         )
+        # Checked here, where a bad value is a one-line error before anything starts (the
+        # steps that read them failed every page, or stopped with a traceback).
+        check_settings(settings)
         self.incremental = settings.getbool("NEWSCRAWL_INCREMENTAL", True)
         self.by_id = {s.id: s for s in self.all_sources}
         # URL → merged evidence of every channel that listed it (popped when fetched).
@@ -553,14 +601,13 @@ class NewsSpider(scrapy.Spider):
         )
         self.session.count(source.id, "fetched")
         if response.status >= 400 or response.status < 200 or response.status == 204:
-            self._drop(
-                request_url,
-                source,
-                "fetch",
-                "http_status",
-                f"HTTP {response.status}",
-                status=response.status,
-            )
+            reason, detail = "http_status", f"HTTP {response.status}"
+            if response.status in (404, 410) and self.session.open().archived_page(request_url):
+                # An archived article taken off the site: the archived version stays;
+                # the ledger says when the page was found gone (a refresh counts from then).
+                reason = "removed"
+                detail = f"HTTP {response.status} on refetch; the archived version is kept"
+            self._drop(request_url, source, "fetch", reason, detail, status=response.status)
             return
         if not domain_allowed(response.url, source.allowed_domains):
             self._drop(request_url, source, "fetch", "offsite", f"redirected to {response.url}")

@@ -40,7 +40,9 @@ class ReextractSpider(scrapy.Spider):
         self.run_args = {"warc_dir": warc_dir} if warc_dir else {}
         self.sources: list = []
         self.in_flight = 0
+        self.urls_in_flight: dict[str, int] = {}
         self.replayed = 0
+        self.damaged: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReextractSpider:
@@ -59,14 +61,28 @@ class ReextractSpider(scrapy.Spider):
             settings.get("NEWSCRAWL_ARTISTS") or packaged_config("artists.yml")
         )
 
-    def _item_done(self, *args: Any, **kwargs: Any) -> None:
+    def _item_done(self, item: Any = None, *args: Any, **kwargs: Any) -> None:
         self.in_flight -= 1
+        url = getattr(item, "url", None)
+        if url in self.urls_in_flight:
+            self.urls_in_flight[url] -= 1
+            if not self.urls_in_flight[url]:
+                del self.urls_in_flight[url]
+
+    def _damaged(self, message: str) -> None:
+        self.logger.warning("Damaged WARC data: %s", message)
+        self.crawler.stats.inc_value("newscrawl/warc_damaged")
+        self.damaged.append(message)
 
     async def start(self) -> AsyncIterator[Any]:
-        for page in read_pages(self.warc_dir):
-            while self.in_flight >= MAX_IN_FLIGHT:
-                await asyncio.sleep(0.02)
+        for page in read_pages(self.warc_dir, on_damage=self._damaged):
+            # Pages run through the pipelines side by side and finish in any order; two
+            # fetches of one URL must reach the store oldest first (a newer version
+            # stored first would make the older one "stale" and lose a revision).
+            while self.in_flight >= MAX_IN_FLIGHT or page.url in self.urls_in_flight:
+                await asyncio.sleep(0.005)
             self.in_flight += 1
+            self.urls_in_flight[page.url] = self.urls_in_flight.get(page.url, 0) + 1
             self.replayed += 1
             self.crawler.stats.inc_value("newscrawl/replayed")
             yield page
