@@ -20,6 +20,7 @@ import lxml.html
 from newscrawl.urls import canonicalize_url
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
 @dataclass
@@ -64,6 +65,11 @@ def _xml_root(body: bytes) -> Any:
     parser = lxml.etree.XMLParser(
         recover=True, resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False
     )
+    # Whitespace before the XML declaration (a blank line many CMS plugins emit) is an
+    # error lxml "recovers" from by dropping every entity: ?a=1&amp;b=2 became ?a=1b=2.
+    # A UTF-8 byte order mark is kept: it tells the parser the encoding.
+    bom = b"\xef\xbb\xbf" if body.startswith(b"\xef\xbb\xbf") else b""
+    body = bom + body[len(bom) :].lstrip(b" \t\r\n")
     try:
         return lxml.etree.fromstring(body, parser=parser)
     except lxml.etree.XMLSyntaxError:
@@ -139,9 +145,12 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     kind = _local(root.tag)
     candidates: list[Candidate] = []
     if kind == "feed":  # Atom
+        feed_base = urljoin(base_url, root.get(XML_BASE) or "")
         for entry in root:
             if _local(entry.tag) != "entry":
                 continue
+            # RFC 4287: relative links resolve against xml:base (feed, entry, link).
+            entry_base = urljoin(feed_base, entry.get(XML_BASE) or "")
             link = ""
             evidence: dict[str, Any] = {"channel": "atom"}
             categories: list[str] = []
@@ -150,7 +159,10 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                 name = _local(child.tag)
                 if name == "link" and child.get("href"):
                     if child.get("rel", "alternate") == "alternate" and not link:
-                        link = child.get("href").strip()
+                        link = urljoin(
+                            urljoin(entry_base, child.get(XML_BASE) or ""),
+                            child.get("href").strip(),
+                        )
                 elif name == "published" and _text(child):
                     evidence["published"] = _text(child)
                 elif name == "updated" and _text(child):

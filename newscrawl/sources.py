@@ -10,6 +10,7 @@ See docs/sources.md for every key.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -185,9 +186,14 @@ class _Reader:
                 values[key] = value
         if data.get("download_delay") is not None:
             value = data["download_delay"]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 raise self.fail(
-                    "download_delay", f"expected seconds (a number >= 0), got {value!r}"
+                    "download_delay", f"expected seconds (a finite number >= 0), got {value!r}"
                 )
             values["download_delay"] = float(value)
         if "enabled" in data:
@@ -201,18 +207,40 @@ class _Reader:
         return Source(**values, _pattern=pattern)
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _reject_tags(node: yaml.Node, path: str) -> None:
-    """Only plain YAML: a tag no safe loader builds (``!!python/object``...) is an error."""
+    """Only plain YAML: a tag no safe loader builds (``!!python/object``...) is an error,
+    and so are a key given twice in one mapping (YAML keeps only the last: the earlier
+    value, maybe a whole 'sources:' list, would vanish) and a key that is not text.
+    Anchors, aliases and merge keys (``<<: *defaults``) are fine."""
     stack = [node]
     while stack:
         node = stack.pop()
-        if node.tag not in yaml.SafeLoader.yaml_constructors:
+        if node.tag not in yaml.SafeLoader.yaml_constructors and node.tag != _MERGE:
             raise ConfigError(
                 f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed (plain YAML only)",
                 path=path,
                 line=node.start_mark.line + 1,
             )
         if isinstance(node, yaml.MappingNode):  # reversed: the first one in the file is named
+            seen: set[str] = set()
+            for key, _value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    raise ConfigError(
+                        "a mapping key must be plain text", path=path, line=key.start_mark.line + 1
+                    )
+                if key.tag == _MERGE:
+                    continue
+                if key.value in seen:
+                    raise ConfigError(
+                        f"key {key.value!r} appears twice in the same mapping",
+                        path=path,
+                        field=key.value,
+                        line=key.start_mark.line + 1,
+                    )
+                seen.add(key.value)
             stack.extend(reversed([n for pair in node.value for n in pair]))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(reversed(node.value))
@@ -227,6 +255,8 @@ def parse_sources(text: str, *, path: str = "<sources>") -> list[Source]:
         line = mark.line + 1 if mark else None
         problem = getattr(error, "problem", None) or str(error)
         raise ConfigError(f"not valid YAML: {problem}", path=path, line=line) from None
+    except RecursionError:
+        raise ConfigError("not valid YAML: nested too deeply", path=path) from None
     if root is None:
         raise ConfigError("is empty; expected a 'sources:' list", path=path)
     _reject_tags(root, path)

@@ -44,7 +44,6 @@ TRACKING_PARAMS = frozenset(
         "ref_url",
         "sessionid",
         "session_id",
-        "sid",
         "phpsessid",
         "jsessionid",
         "aspsessionid",
@@ -75,10 +74,29 @@ def _normalize_escapes(text: str, *, safe: str) -> str:
     return quote(_ESCAPE.sub(unescape, text), safe=safe + "%")
 
 
-def is_tracking_param(name: str) -> bool:
+# ``sid`` is a session id on some sites (phpBB: 32 hex digits) and the article's id on
+# others (PHP-Nuke's article.php?sid=101): only a value shaped like a session token goes.
+_SESSION_TOKEN = re.compile(r"[0-9a-f]{16,}|[0-9a-z]{24,}", re.IGNORECASE)
+
+
+def is_tracking_param(name: str, value: str = "") -> bool:
     """True for query parameters that never change which page is served."""
     lowered = name.lower()
+    if lowered == "sid":
+        return bool(_SESSION_TOKEN.fullmatch(value))
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def ascii_host(host: str) -> str:
+    """``host`` lower-cased, an internationalised name in its ASCII (punycode) form,
+    which is what requests use: ``bücher.test`` and ``xn--bcher-kva.test`` are one host."""
+    host = host.lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 @functools.lru_cache(maxsize=16384)
@@ -99,7 +117,7 @@ def canonicalize_url(url: str) -> str:
         scheme = parts.scheme.lower()
         if scheme not in DEFAULT_PORTS or not parts.hostname:
             return url
-        host = parts.hostname.lower().rstrip(".")
+        host = ascii_host(parts.hostname)
         port = parts.port
     except ValueError:
         return url
@@ -114,7 +132,7 @@ def canonicalize_url(url: str) -> str:
     query_pairs = [
         (k, v)
         for k, v in parse_qsl(query, keep_blank_values=True, encoding="latin-1")
-        if not is_tracking_param(k)
+        if not is_tracking_param(k, v)
     ]
     query = urlencode(sorted(query_pairs), doseq=True, encoding="latin-1")
     return urlunsplit((scheme, netloc, path, query, ""))
@@ -144,7 +162,7 @@ def site_of(url: str) -> str:
 def host_and_port(url: str) -> tuple[str, int | None]:
     """The lower-cased host and explicit non-default port of ``url``."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = ascii_host(parts.hostname or "")
     try:
         port = parts.port
     except ValueError:
@@ -168,6 +186,7 @@ def domain_allowed(url: str, allowed_domains: list[str] | tuple[str, ...]) -> bo
         return False
     for entry in allowed_domains:
         entry_host, _, entry_port = entry.lower().partition(":")
+        entry_host = ascii_host(entry_host)
         if entry_port and str(port or "") != entry_port:
             continue
         if host == entry_host or host.endswith("." + entry_host):

@@ -134,8 +134,9 @@ CASES: tuple[Case, ...] = (
 )
 SESSION_VARIANTS = (
     "/news/session-story;jsessionid=0F1E2D3C4B5A",
-    "/news/session-story;jsessionid=99AA88BB77CC?sid=31337",
-    "/news/session-story?sid=a1b2c3",
+    # phpBB-style session ids: 32 hex digits (a short sid is an article id elsewhere).
+    "/news/session-story;jsessionid=99AA88BB77CC?sid=9f86d081884c7d659a2feaa0c55ad015",
+    "/news/session-story?sid=A1B2C3D4E5F60718293A4B5C6D7E8F90",
     "/news/session-story?PHPSESSID=deadbeef&utm_source=feed",
     "/news/session-story?sessionid=42",
 )

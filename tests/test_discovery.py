@@ -158,3 +158,35 @@ def test_legacy_next_link_by_text_and_number():
 
 def test_listing_garbage():
     assert parse_listing(b"", "http://x.example/").links == []
+
+
+def test_whitespace_before_the_xml_declaration_keeps_entities():
+    # A blank line before <?xml (common from CMS plugins) made lxml "recover" by
+    # dropping every entity: ?id=1&amp;lang=en became ?id=1lang=en.
+    sitemap = (
+        b'\n  <?xml version="1.0" encoding="UTF-8"?>'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://ex.com/story.php?id=1&amp;lang=en</loc></url>"
+        b"<url><loc>https://ex.com/2024/05/tom-&amp;-jerry/</loc></url></urlset>"
+    )
+    urls = [entry.url for entry in parse_sitemap(sitemap, "https://ex.com/").urls]
+    assert urls == ["https://ex.com/story.php?id=1&lang=en", "https://ex.com/2024/05/tom-&-jerry/"]
+    feed = (
+        b'\r\n<?xml version="1.0"?><rss version="2.0"><channel><item>'
+        b"<title>Simon &amp; Garfunkel</title><link>https://ex.com/a?x=1&amp;y=2</link>"
+        b"</item></channel></rss>"
+    )
+    (item,) = parse_feed(feed, "https://ex.com/")
+    assert item.url == "https://ex.com/a?x=1&y=2" and item.evidence["title"] == "Simon & Garfunkel"
+
+
+def test_atom_links_resolve_against_xml_base():
+    feed = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"'
+        b' xml:base="http://pub3.test/news/">'
+        b'<entry><link href="2024/gaga-one/"/><title>One</title></entry>'
+        b'<entry xml:base="/music/"><link href="gaga-two/"/><title>Two</title></entry>'
+        b"</feed>"
+    )
+    urls = [c.url for c in parse_feed(feed, "http://pub3.test/feeds/atom.xml")]
+    assert urls == ["http://pub3.test/news/2024/gaga-one/", "http://pub3.test/music/gaga-two/"]

@@ -271,7 +271,7 @@ def test_canonical_urls_are_stable_and_parse(url):
     if parts.scheme in ("http", "https"):
         assert parts.hostname and (parts.port is None or 0 <= parts.port <= 65535)
         assert parts.path.startswith("/") and not parts.fragment
-        assert not any(is_tracking_param(k) for k, _ in parse_qsl(parts.query, True))
+        assert not any(is_tracking_param(k, v) for k, v in parse_qsl(parts.query, True))
         assert ";jsessionid=" not in parts.path.lower()
 
 

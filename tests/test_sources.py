@@ -126,3 +126,55 @@ def test_select(tmp_path):
     assert [s.id for s in select_sources(sources, ["legacy"])] == ["legacy"]
     with pytest.raises(ConfigError, match="unknown source id"):
         select_sources(sources, ["nope"])
+
+
+@pytest.mark.parametrize("value", [".inf", ".nan", "-.inf"])
+def test_download_delay_must_be_finite(value):
+    # .inf stalled the crawl (and SIGTERM could not stop it); .nan meant no delay at all.
+    message = err(GOOD.replace("download_delay: 2", f"download_delay: {value}"))
+    assert "field 'download_delay'" in message and "finite" in message
+
+
+def test_a_key_given_twice_is_an_error_not_a_silent_overwrite():
+    # YAML keeps the last of two equal keys: a second 'sources:' block hid the first.
+    twice = GOOD + "sources:\n  - id: other\n"
+    assert err(twice).startswith("sources.yml:18: field 'sources': key 'sources' appears twice")
+    message = err(GOOD.replace("    max_pages: 50\n", "    max_pages: 50\n    max_pages: 5\n"))
+    assert message.startswith("sources.yml:12: field 'max_pages': key 'max_pages' appears twice")
+
+
+def test_merge_keys_and_anchors_work():
+    text = textwrap.dedent(
+        """\
+        defaults: &polite
+          download_delay: 3
+          max_pages: 20
+        """
+    )
+    # A top-level 'defaults' is not allowed; anchors inside the list are.
+    merged = textwrap.dedent(
+        """\
+        sources:
+          - &base
+            id: one
+            name: One
+            homepage: https://one.example/
+            allowed_domains: [one.example]
+            listings: [https://one.example/]
+            download_delay: 3
+          - <<: *base
+            id: two
+            name: Two
+        """
+    )
+    one, two = parse_sources(merged, path="sources.yml")
+    assert (two.id, two.download_delay, two.homepage) == ("two", 3.0, "https://one.example/")
+    assert "unknown top-level key 'defaults'" in err(text + GOOD)
+
+
+def test_odd_yaml_is_a_one_line_error():
+    complex_key = "sources:\n  - ? [a, b]\n    : 1\n"
+    assert "a mapping key must be plain text" in err(complex_key)
+    deep = "sources: " + "[" * 5000 + "]" * 5000 + "\n"
+    message = err(deep)
+    assert message.startswith("sources.yml") and "\n" not in message

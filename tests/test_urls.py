@@ -55,3 +55,26 @@ def test_domain_allowed(url, allowed, ok):
 def test_hostname():
     assert hostname("http://A.b.C:99/x") == "a.b.c"
     assert hostname("::::") == ""
+
+
+def test_a_short_sid_is_an_article_id_a_long_one_a_session():
+    # PHP-Nuke's article.php?sid=101 names the article; phpBB's sid is 32 hex digits.
+    assert (
+        canonicalize_url("http://a.test/article.php?sid=101") == "http://a.test/article.php?sid=101"
+    )
+    assert canonicalize_url("http://a.test/article.php?sid=102") != canonicalize_url(
+        "http://a.test/article.php?sid=101"
+    )
+    assert (
+        canonicalize_url("http://a.test/viewtopic.php?t=5&sid=0123456789abcdef0123456789abcdef")
+        == "http://a.test/viewtopic.php?t=5"
+    )
+
+
+def test_internationalised_hosts_are_one_host_in_either_spelling():
+    unicode_form = "http://b\u00fccher.test/news/a/"
+    punycode = "http://xn--bcher-kva.test/news/a/"
+    assert canonicalize_url(unicode_form) == canonicalize_url(punycode) == punycode
+    for url in (unicode_form, punycode):
+        assert domain_allowed(url, ["b\u00fccher.test"])
+        assert domain_allowed(url, ["xn--bcher-kva.test"])

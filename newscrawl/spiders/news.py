@@ -34,7 +34,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.artists import load_watchlist
-from newscrawl.discovery import parse_feed, parse_listing, parse_sitemap
+from newscrawl.discovery import MAX_SITEMAP_BYTES, parse_feed, parse_listing, parse_sitemap
 from newscrawl.errors import ConfigError
 from newscrawl.items import Page
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
@@ -322,7 +322,14 @@ class NewsSpider(scrapy.Spider):
             # Dated channels first, listings next, articles last: a page's evidence from
             # every channel is merged before it is fetched.
             priority=CHANNEL_PRIORITY.get(channel, 10),
-            meta={**self._slot_meta(source), "channel": channel, **meta},
+            meta={
+                **self._slot_meta(source),
+                "channel": channel,
+                # A sitemap may be 50 MB uncompressed (the sitemaps.org limit), more than
+                # DOWNLOAD_MAXSIZE allows an article page.
+                **({"download_maxsize": MAX_SITEMAP_BYTES} if channel == "sitemap" else {}),
+                **meta,
+            },
         )
 
     def _older_than_since(self, evidence: dict[str, Any]) -> bool:
