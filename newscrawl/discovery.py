@@ -227,6 +227,7 @@ _NEXT_TEXT = re.compile(
     re.IGNORECASE,
 )
 _PAGE_NUMBER = re.compile(r"(?:/page/|[?&](?:page|p|pg)=)(\d+)", re.IGNORECASE)
+_POST_ID = re.compile(r"[?&]p=\d+", re.IGNORECASE)
 
 
 def _page_number(url: str) -> int | None:
@@ -262,6 +263,7 @@ def parse_listing(
     current = _page_number(base_url) or 1
     seen: set[str] = set()
     nexts: list[str] = []
+    ranks: dict[str, int] = {}
     for element in doc.xpath("//link[@rel][@href] | //a[@href]"):
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
@@ -272,15 +274,25 @@ def parse_listing(
         rel = (element.get("rel") or "").lower().split()
         text = element.text_content() if element.tag == "a" else ""
         classes = (element.get("class") or "").lower()
-        if (
-            "next" in rel
-            or (text and _NEXT_TEXT.match(text))
-            or re.search(r"\bnext\b", classes)
-            or (_page_number(url) == current + 1)
-        ) and url not in nexts:
-            nexts.append(url)
+        # How surely the link is the next page: rel=next, then a "Next"/"Older" text,
+        # then page N+1 of /page/N or ?page=N, then a "next" class, then ?p=N+1 (on
+        # WordPress ?p= is a post id). The crawl follows the surest.
+        strength = 0
+        if "next" in rel:
+            strength = 5
+        elif text and _NEXT_TEXT.match(text):
+            strength = 4
+        elif _page_number(url) == current + 1:
+            strength = 1 if _POST_ID.search(url) else 3
+        elif re.search(r"(?<![\w-])next(?![\w-])", classes):
+            strength = 2
+        if strength and strength > ranks.get(url, 0):
+            ranks[url] = strength
+            if url not in nexts:
+                nexts.append(url)
         if element.tag == "a" and url not in seen:
             seen.add(url)
             result.links.append(url)
-    result.next_pages = nexts
+    # Surest first; among equals, page order.
+    result.next_pages = sorted(nexts, key=lambda u: -ranks[u])
     return result

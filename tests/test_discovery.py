@@ -190,3 +190,19 @@ def test_atom_links_resolve_against_xml_base():
     )
     urls = [c.url for c in parse_feed(feed, "http://pub3.test/feeds/atom.xml")]
     assert urls == ["http://pub3.test/news/2024/gaga-one/", "http://pub3.test/music/gaga-two/"]
+
+
+def test_the_surest_next_page_link_comes_first():
+    # ?p=2 is a WordPress post id, "next-up" a card's class: the "Older posts" link to
+    # /page/2/ is the next page.
+    html = (
+        '<a href="/news/?p=2">A post</a><a href="/news/next-gen/" class="card next-up">Card</a>'
+        '<a href="/news/?p=7">Another</a><a href="/news/page/2/">Older posts</a>'
+    )
+    result = parse_listing(html, "http://pub5.test/news/")
+    assert result.next_pages[0] == "http://pub5.test/news/page/2/"
+    assert "http://pub5.test/news/next-gen/" not in result.next_pages
+    with_rel = html + '<link rel="next" href="/news/page/2/?sort=new">'
+    assert parse_listing(with_rel, "http://pub5.test/news/").next_pages[0] == (
+        "http://pub5.test/news/page/2/?sort=new"
+    )
