@@ -249,3 +249,63 @@ def test_robots_txt_holds_for_every_request_waiting_for_it(
     assert not any(
         demo_sites.hits["dailygossip"][a.path] for a in demo_catalog.articles if a.robots_disallowed
     )
+
+
+def test_a_url_that_is_also_a_discovery_page_is_accounted_for(tmp_path):
+    # A home page listed in the site's own sitemap is requested as the listing and as an
+    # article candidate: the scheduler drops the second request, which must leave a row.
+    import functools
+    import http.server
+    import threading
+
+    site = tmp_path / "site"
+    (site / "2026" / "story").mkdir(parents=True)
+    words = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0),
+        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site)),
+    )
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    (site / "index.html").write_text(f'<a href="{base}/2026/story/">Story</a>')
+    (site / "2026" / "story" / "index.html").write_text(
+        f"<html><head><title>Lady Gaga album</title></head><body><article><h1>Lady Gaga"
+        f" album</h1><p>{words}</p></article></body></html>"
+    )
+    (site / "sitemap.xml").write_text(
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{base}/</loc></url><url><loc>{base}/2026/story/</loc></url></urlset>"
+    )
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {
+                        "id": "tiny",
+                        "name": "Tiny",
+                        "homepage": f"{base}/",
+                        "allowed_domains": [base.removeprefix("http://")],
+                        "listings": [f"{base}/"],
+                        "sitemaps": [f"{base}/sitemap.xml"],
+                    }
+                ]
+            }
+        )
+    )
+    artists = tmp_path / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = scrapy_crawl(db=tmp_path / "a.db", sources=sources, artists=artists)
+    finally:
+        server.shutdown()
+        server.server_close()
+    archived = {r["url"] for r in result.query("select url from articles")}
+    dropped = {r["url"]: (r["stage"], r["reason"]) for r in result.query("select * from drops")}
+    assert archived == {f"{base}/2026/story/"}
+    run = result.run()
+    # Every requested article candidate is an article or a ledger row.
+    assert run["requested"] == len(archived) + len(dropped)
+    assert f"{base}/" in dropped

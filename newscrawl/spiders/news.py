@@ -651,11 +651,22 @@ class NewsSpider(scrapy.Spider):
         back to a URL of its own chain, or to a page this crawl already requested, record
         why: no callback or errback runs for it, so it would leave no trace."""
         chain = request.meta.get("redirect_urls")
-        if not request.meta.get("newscrawl_article") or not chain:
+        if not request.meta.get("newscrawl_article"):
             return
         source = self.by_id.get(request.meta.get("source_id"))
         url = requested_url(request)
         self.candidates.pop(url, None)
+        if not chain:
+            # Not a redirect: in a local crawl (the spider requests an article URL once),
+            # the same URL was requested as a discovery page (a site's home page listed
+            # in its own sitemap, say); the ledger says so. In Redis mode the shared
+            # "seen" set refuses what another worker requested: nothing to record.
+            if self.settings.get("NEWSCRAWL_REDIS_URL"):
+                return
+            self._drop(
+                url, source, "fetch", "duplicate", "requested as a discovery page by this crawl"
+            )
+            return
         if canonicalize_url(request.url) in {canonicalize_url(u) for u in chain}:
             self._drop(url, source, "fetch", "redirect_loop", " -> ".join([*chain, request.url]))
         else:
