@@ -90,6 +90,9 @@ def test_bad_spider_arguments(tmp_path, demo_config):
         crawl(tmp_path, sources, artists, "-a", "urls=https://elsewhere.example/a")
     )
     assert "elsewhere.example" in line
+    # A misspelt argument used to run a full crawl without a word.
+    line = one_line_error(crawl(tmp_path, sources, artists, "-a", "source=popwire"))
+    assert "unknown spider argument 'source'" in line
 
 
 def test_newscrawl_commands_name_the_bad_input(tmp_path):

@@ -179,6 +179,15 @@ class NewsSpider(scrapy.Spider):
         urls: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # A misspelt argument (-a source=popwire) silently ran a full crawl. Scrapyd adds
+        # its own, named with a leading underscore (_job).
+        unknown = sorted(k for k in kwargs if not k.startswith("_"))
+        if unknown:
+            raise ConfigError(
+                f"unknown spider argument {unknown[0]!r} (expected sources, artists, since, urls)",
+                path="-a",
+                field=unknown[0],
+            )
         super().__init__(*args, **kwargs)
         self.run_args = {
             k: v
