@@ -27,6 +27,9 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
     disallowed URLs on one host, or a Redis worker taking several requests for a new
     host at once). Here a request that got None looks up the parsed robots.txt again.
 
+    A robots.txt answered with a server error (5xx) disallows the whole host for the run
+    (RFC 9309), where Scrapy would allow everything.
+
     Scrapy obeys ``Allow``/``Disallow`` but ignores ``Crawl-delay``. Here the delay a
     site asks of our User-Agent becomes the minimum delay of the download slot the
     request goes through (per source), without jitter, and AutoThrottle is told not to
@@ -47,6 +50,19 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
             if cached is not None and not isinstance(cached, Deferred):
                 return cached
         return parser
+
+    async def _parse_robots(self, response: Any, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            # RFC 9309 2.3.1.4: a robots.txt the server fails to give (5xx, after the
+            # retries) means "assume complete disallow" for now, not "allow all" (Scrapy's
+            # default). The pages become robots drops, tried again on the next run.
+            logger.warning(
+                "robots.txt of %s answered %s: nothing is fetched from it this run",
+                netloc,
+                response.status,
+            )
+            response = response.replace(body=b"User-agent: *\nDisallow: /\n")
+        await super()._parse_robots(response, netloc, request)
 
     def process_request_2(self, rp: Any, request: Request) -> None:
         super().process_request_2(rp, request)

@@ -309,3 +309,72 @@ def test_a_url_that_is_also_a_discovery_page_is_accounted_for(tmp_path):
     # Every requested article candidate is an article or a ledger row.
     assert run["requested"] == len(archived) + len(dropped)
     assert f"{base}/" in dropped
+
+
+def test_a_robots_txt_that_fails_with_a_server_error_disallows_the_host(tmp_path):
+    # RFC 9309: robots.txt answered 5xx means "assume complete disallow" (Scrapy alone
+    # would allow everything).
+    import http.server
+    import threading
+
+    hits: list[str] = []
+    words = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            hits.append(self.path)
+            if self.path == "/robots.txt":
+                self.send_response(503)
+                self.end_headers()
+                return
+            if self.path == "/":
+                body = b'<a href="/2026/story/">Story</a>'
+            else:
+                body = (
+                    "<html><head><title>Lady Gaga album</title></head><body><article>"
+                    f"<h1>Lady Gaga album</h1><p>{words}</p></article></body></html>"
+                ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {
+                        "id": "flaky",
+                        "name": "Flaky",
+                        "homepage": f"{base}/",
+                        "allowed_domains": [base.removeprefix("http://")],
+                        "listings": [f"{base}/"],
+                    }
+                ]
+            }
+        )
+    )
+    artists = tmp_path / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = scrapy_crawl(
+            db=tmp_path / "a.db",
+            sources=sources,
+            artists=artists,
+            settings={"RETRY_TIMES": "1"},
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert set(hits) == {"/robots.txt"}  # nothing else was fetched
+    assert result.query("select count(*) n from articles") == [{"n": 0}]
+    assert {r["reason"] for r in result.query("select reason from drops")} <= {"robots"}
