@@ -38,7 +38,7 @@ def newscrawl_rows(display_rows) -> Markup:
                 css = css_classes[column] = str(escape(to_css_class(column)))
             append(
                 f'<td class="col-{css} type-{escape(cell["value_type"])}">'
-                f'{escape(cell["value"])}</td>'
+                f"{escape(cell['value'])}</td>"
             )
         append("</tr>")
     return Markup("".join(parts))
