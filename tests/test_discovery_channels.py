@@ -378,3 +378,62 @@ def test_a_robots_txt_that_fails_with_a_server_error_disallows_the_host(tmp_path
     assert set(hits) == {"/robots.txt"}  # nothing else was fetched
     assert result.query("select count(*) n from articles") == [{"n": 0}]
     assert {r["reason"] for r in result.query("select reason from drops")} <= {"robots"}
+
+
+def test_a_sitemap_larger_than_an_article_page_is_read(tmp_path):
+    # sitemaps.org allows 50 MB uncompressed; DOWNLOAD_MAXSIZE (10 MB) is sized for
+    # article pages. A sitemap between the two must be read to its last entry.
+    import functools
+    import http.server
+    import threading
+
+    from newscrawl.settings import DOWNLOAD_MAXSIZE
+
+    site = tmp_path / "site"
+    (site / "2026" / "story").mkdir(parents=True)
+    words = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0),
+        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site)),
+    )
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    (site / "2026" / "story" / "index.html").write_text(
+        f"<html><head><title>Lady Gaga album</title></head><body><article><h1>Lady Gaga"
+        f" album</h1><p>{words}</p></article></body></html>"
+    )
+    padding = "<!-- an entry-sized comment, as a large sitemap has many -->\n"
+    sitemap = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + padding * (DOWNLOAD_MAXSIZE // len(padding) + 1000)
+        + f"<url><loc>{base}/2026/story/</loc></url></urlset>"
+    )
+    assert DOWNLOAD_MAXSIZE < len(sitemap) < 50 * 1024 * 1024
+    (site / "sitemap.xml").write_text(sitemap)
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {
+                        "id": "tiny",
+                        "name": "Tiny",
+                        "homepage": f"{base}/",
+                        "allowed_domains": [base.removeprefix("http://")],
+                        "sitemaps": [f"{base}/sitemap.xml"],
+                    }
+                ]
+            }
+        )
+    )
+    artists = tmp_path / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = scrapy_crawl(db=tmp_path / "a.db", sources=sources, artists=artists)
+    finally:
+        server.shutdown()
+        server.server_close()
+    archived = {r["url"] for r in result.query("select url from articles")}
+    assert archived == {f"{base}/2026/story/"}
