@@ -251,31 +251,36 @@ def test_robots_txt_holds_for_every_request_waiting_for_it(
     )
 
 
-def test_a_url_that_is_also_a_discovery_page_is_accounted_for(tmp_path):
-    # A home page listed in the site's own sitemap is requested as the listing and as an
-    # article candidate: the scheduler drops the second request, which must leave a row.
+STORY_WORDS = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
+
+
+def story(title: str) -> str:
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"<p>{STORY_WORDS}</p></article></body></html>"
+    )
+
+
+def crawl_tiny_site(tmp_path, pages, **source):
+    """Serve ``pages`` ({path: text, with ``{base}`` replaced by the site's URL}) from a
+    local server, crawl it as one source with ``source``'s channels, return the result.
+    Lady Gaga is the only watched artist."""
     import functools
     import http.server
     import threading
 
     site = tmp_path / "site"
-    (site / "2026" / "story").mkdir(parents=True)
-    words = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0),
         functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site)),
     )
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    (site / "index.html").write_text(f'<a href="{base}/2026/story/">Story</a>')
-    (site / "2026" / "story" / "index.html").write_text(
-        f"<html><head><title>Lady Gaga album</title></head><body><article><h1>Lady Gaga"
-        f" album</h1><p>{words}</p></article></body></html>"
-    )
-    (site / "sitemap.xml").write_text(
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f"<url><loc>{base}/</loc></url><url><loc>{base}/2026/story/</loc></url></urlset>"
-    )
-    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    for path, text in {"/robots.txt": "User-agent: *\nAllow: /\n", **pages}.items():
+        file = site / (path.strip("/") + ("/index.html" if path.endswith("/") else ""))
+        file = site / "index.html" if path == "/" else file
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text.replace("{base}", base))
+    channels = {key: [url.replace("{base}", base) for url in urls] for key, urls in source.items()}
     sources = tmp_path / "sources.yml"
     sources.write_text(
         yaml.safe_dump(
@@ -286,8 +291,7 @@ def test_a_url_that_is_also_a_discovery_page_is_accounted_for(tmp_path):
                         "name": "Tiny",
                         "homepage": f"{base}/",
                         "allowed_domains": [base.removeprefix("http://")],
-                        "listings": [f"{base}/"],
-                        "sitemaps": [f"{base}/sitemap.xml"],
+                        **channels,
                     }
                 ]
             }
@@ -298,10 +302,26 @@ def test_a_url_that_is_also_a_discovery_page_is_accounted_for(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        result = scrapy_crawl(db=tmp_path / "a.db", sources=sources, artists=artists)
+        return base, scrapy_crawl(db=tmp_path / "a.db", sources=sources, artists=artists)
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_url_that_is_also_a_discovery_page_is_accounted_for(tmp_path):
+    # A home page listed in the site's own sitemap is requested as the listing and as an
+    # article candidate: the scheduler drops the second request, which must leave a row.
+    base, result = crawl_tiny_site(
+        tmp_path,
+        {
+            "/": '<a href="{base}/2026/story/">Story</a>',
+            "/2026/story/": story("Lady Gaga album"),
+            "/sitemap.xml": '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            "<url><loc>{base}/</loc></url><url><loc>{base}/2026/story/</loc></url></urlset>",
+        },
+        listings=["{base}/"],
+        sitemaps=["{base}/sitemap.xml"],
+    )
     archived = {r["url"] for r in result.query("select url from articles")}
     dropped = {r["url"]: (r["stage"], r["reason"]) for r in result.query("select * from drops")}
     assert archived == {f"{base}/2026/story/"}
@@ -309,6 +329,31 @@ def test_a_url_that_is_also_a_discovery_page_is_accounted_for(tmp_path):
     # Every requested article candidate is an article or a ledger row.
     assert run["requested"] == len(archived) + len(dropped)
     assert f"{base}/" in dropped
+
+
+def test_a_listing_page_already_requested_as_an_article_is_still_followed(tmp_path):
+    # The sitemap lists the listing's second page among its URLs, so it is requested as
+    # an article candidate first; the listing's next-page link to it must still be
+    # followed (the duplicate filter refused it), or the stories only listed from page 2
+    # on are never found.
+    base, result = crawl_tiny_site(
+        tmp_path,
+        {
+            "/news/": '<a href="{base}/2026/first/">First</a>'
+            '<a rel="next" href="{base}/news/page/2/">Older</a>',
+            "/news/page/2/": '<a href="{base}/2026/second/">Second</a>',
+            "/2026/first/": story("Lady Gaga album"),
+            "/2026/second/": story("Lady Gaga tour"),
+            "/sitemap.xml": '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            "<url><loc>{base}/news/page/2/</loc></url></urlset>",
+        },
+        listings=["{base}/news/"],
+        sitemaps=["{base}/sitemap.xml"],
+    )
+    archived = {r["url"] for r in result.query("select url from articles")}
+    dropped = {r["url"] for r in result.query("select url from drops")}
+    assert archived == {f"{base}/2026/first/", f"{base}/2026/second/"}
+    assert dropped == {f"{base}/news/page/2/"}  # not an article: a not_article drop
 
 
 def test_a_robots_txt_that_fails_with_a_server_error_disallows_the_host(tmp_path):
@@ -383,57 +428,19 @@ def test_a_robots_txt_that_fails_with_a_server_error_disallows_the_host(tmp_path
 def test_a_sitemap_larger_than_an_article_page_is_read(tmp_path):
     # sitemaps.org allows 50 MB uncompressed; DOWNLOAD_MAXSIZE (10 MB) is sized for
     # article pages. A sitemap between the two must be read to its last entry.
-    import functools
-    import http.server
-    import threading
-
     from newscrawl.settings import DOWNLOAD_MAXSIZE
 
-    site = tmp_path / "site"
-    (site / "2026" / "story").mkdir(parents=True)
-    words = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0),
-        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site)),
-    )
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    (site / "2026" / "story" / "index.html").write_text(
-        f"<html><head><title>Lady Gaga album</title></head><body><article><h1>Lady Gaga"
-        f" album</h1><p>{words}</p></article></body></html>"
-    )
     padding = "<!-- an entry-sized comment, as a large sitemap has many -->\n"
     sitemap = (
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         + padding * (DOWNLOAD_MAXSIZE // len(padding) + 1000)
-        + f"<url><loc>{base}/2026/story/</loc></url></urlset>"
+        + "<url><loc>{base}/2026/story/</loc></url></urlset>"
     )
     assert DOWNLOAD_MAXSIZE < len(sitemap) < 50 * 1024 * 1024
-    (site / "sitemap.xml").write_text(sitemap)
-    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
-    sources = tmp_path / "sources.yml"
-    sources.write_text(
-        yaml.safe_dump(
-            {
-                "sources": [
-                    {
-                        "id": "tiny",
-                        "name": "Tiny",
-                        "homepage": f"{base}/",
-                        "allowed_domains": [base.removeprefix("http://")],
-                        "sitemaps": [f"{base}/sitemap.xml"],
-                    }
-                ]
-            }
-        )
+    base, result = crawl_tiny_site(
+        tmp_path,
+        {"/2026/story/": story("Lady Gaga album"), "/sitemap.xml": sitemap},
+        sitemaps=["{base}/sitemap.xml"],
     )
-    artists = tmp_path / "artists.yml"
-    artists.write_text("artists:\n  - name: Lady Gaga\n")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        result = scrapy_crawl(db=tmp_path / "a.db", sources=sources, artists=artists)
-    finally:
-        server.shutdown()
-        server.server_close()
     archived = {r["url"] for r in result.query("select url from articles")}
     assert archived == {f"{base}/2026/story/"}

@@ -271,6 +271,9 @@ class NewsSpider(scrapy.Spider):
         # URL → what this crawl decided for it (see consider()).
         self.decided: dict[str, str] = {}
         self.budget_used: dict[str, int] = {}
+        # Discovery pages fetched a second time because the duplicate filter refused
+        # them after their URL was requested as an article (see request_dropped()).
+        self.channels_refetched: set[str] = set()
         # The previous crawl did not finish: follow listings past known territory.
         self.catch_up = False
         for url in self.direct_urls:
@@ -655,12 +658,32 @@ class NewsSpider(scrapy.Spider):
         reason, detail, status = failure_reason(failure)
         self._drop(url, source, "fetch", reason, detail, status=status)
 
+    def _refetch_channel(self, request: Request) -> None:
+        """A discovery page (a listing's next page, a feed, a sitemap) whose URL this
+        crawl already requested as an article candidate (a sitemap listing a listing
+        page, say): the duplicate filter refused it, and what it lists, a whole
+        pagination chain from there on, would never be found. Fetch it again, once, as
+        the discovery page it is."""
+        channel = request.meta.get("channel")
+        if not channel or request.meta.get("redirect_urls") or request.dont_filter:
+            return
+        if self.settings.get("NEWSCRAWL_REDIS_URL"):
+            return  # the shared "seen" set: another worker may hold it; nothing to redo
+        url = canonicalize_url(request.url)
+        if self.decided.get(url) != "requested" or url in self.channels_refetched:
+            return
+        self.channels_refetched.add(url)
+        self.crawler.stats.inc_value("newscrawl/channels_refetched")
+        self.crawler.engine.crawl(request.replace(dont_filter=True))
+
     def request_dropped(self, request: Request) -> None:
         """The scheduler's duplicate filter refused a request. For an article redirected
         back to a URL of its own chain, or to a page this crawl already requested, record
-        why: no callback or errback runs for it, so it would leave no trace."""
+        why: no callback or errback runs for it, so it would leave no trace. A discovery
+        page refused because its URL was requested as an article is fetched again."""
         chain = request.meta.get("redirect_urls")
         if not request.meta.get("newscrawl_article"):
+            self._refetch_channel(request)
             return
         source = self.by_id.get(request.meta.get("source_id"))
         url = requested_url(request)
