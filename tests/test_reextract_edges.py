@@ -200,3 +200,25 @@ def test_a_page_found_gone_counts_the_ladder_from_that_attempt():
     assert policy.decide(known, {}).fetch  # the 1 h and 1 d steps are due
     gone = {"reason": "removed", "last_seen_at": iso(NOW - timedelta(hours=1))}
     assert not policy.decide(known, {}, dropped=gone).fetch  # tried after they fell due
+
+
+def test_fetches_of_one_article_under_two_urls_rebuild_every_revision(tmp_path):
+    # The same story fetched as its AMP URL in one run and its own URL in the next: one
+    # article (same canonical URL), whose records need not share a URL. They must reach
+    # the store oldest first as well, or the older one is "stale" and a revision is lost.
+    import dataclasses
+
+    warc = tmp_path / "warc"
+    others = [page(0, url=f"https://pop.example/2026/01/other-{i}/") for i in range(12)]
+    amp = dataclasses.replace(page(1), url=URL + "amp/")  # its canonical link is URL
+    write_warc(warc, [*others[:6], amp], run=1)
+    write_warc(warc, [page(2)], run=2)
+    write_warc(warc, [dataclasses.replace(page(3), url=URL + "amp/"), *others[6:]], run=3)
+    for attempt in range(3):
+        db = tmp_path / f"rebuilt-{attempt}.db"
+        reextract(db, tmp_path / "warc")
+        assert query(
+            db, f"select revision_count, first_seen_at from articles where canonical_url = '{URL}'"
+        ) == [(2, "2026-01-06T00:00:00+00:00")], attempt
+        bodies = [r[0] for r in query(db, "select body from revisions order by revision")]
+        assert ["version 1" in bodies[0], "version 2" in bodies[1]] == [True, True]

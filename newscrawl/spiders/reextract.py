@@ -75,10 +75,20 @@ class ReextractSpider(scrapy.Spider):
         self.damaged.append(message)
 
     async def start(self) -> AsyncIterator[Any]:
+        current_file = None
         for page in read_pages(self.warc_dir, on_damage=self._damaged):
             # Pages run through the pipelines side by side and finish in any order; two
-            # fetches of one URL must reach the store oldest first (a newer version
-            # stored first would make the older one "stale" and lose a revision).
+            # fetches of one article must reach the store oldest first (a newer version
+            # stored first would make the older one "stale" and lose a revision). Within
+            # a file, fetches of one URL wait for each other. Fetches of one article
+            # under two URLs (its AMP page in one run, its own URL in the next) share
+            # only a canonical URL, known after extraction: each file's pages are
+            # stored before the next file's start, and a file is one crawl's (files
+            # are read in time order).
+            if page.warc_file != current_file:
+                while self.in_flight:
+                    await asyncio.sleep(0.005)
+                current_file = page.warc_file
             while self.in_flight >= MAX_IN_FLIGHT or page.url in self.urls_in_flight:
                 await asyncio.sleep(0.005)
             self.in_flight += 1
