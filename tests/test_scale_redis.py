@@ -408,6 +408,32 @@ def test_a_second_run_fetches_only_discovery_pages(
     assert runs[1]["pages_fetched"] == 0 and runs[1]["articles_new"] == 0
 
 
+def test_a_request_the_shared_set_refuses_is_skipped_not_requested(
+    tmp_path, redis_url, client, demo_config
+):
+    """Two workers may both find a URL new (seen() says no) and both request it; the
+    shared set lets one through. The other's request was counted as requested and spent
+    budget, and leaves no row: it must count as skipped instead. Without the seen()
+    check (NEWSCRAWL_INCREMENTAL=0) every article request of a second run meets the
+    set exactly so."""
+    Worker("first", redis_url, tmp_path, demo_config).wait()
+    Worker(
+        "again", redis_url, tmp_path, demo_config, settings={"NEWSCRAWL_INCREMENTAL": "0"}
+    ).wait()
+    db = tmp_path / "archive.db"
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    first, again = rows(
+        db,
+        "select discovered, requested, pages_fetched, pages_skipped, dropped"
+        " from crawl_runs order by id",
+    )
+    assert first["requested"] > 0 and first["pages_skipped"] == 0
+    # Each article URL the second run found is skipped once (a dated channel listing it
+    # again retries it), its requests refused by the set before any fetch.
+    assert again["requested"] == again["pages_fetched"] == 0
+    assert again["pages_skipped"] == again["discovered"] > 0
+
+
 def test_a_killed_worker_is_restarted_and_the_set_completes(
     tmp_path, redis_url, client, demo_sites, demo_catalog, demo_config, single_process
 ):

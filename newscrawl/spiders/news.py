@@ -274,6 +274,8 @@ class NewsSpider(scrapy.Spider):
         # Discovery pages fetched a second time because the duplicate filter refused
         # them after their URL was requested as an article (see request_dropped()).
         self.channels_refetched: set[str] = set()
+        # Redis mode: article URLs the shared "seen" set refused (counted as skipped once).
+        self.refused_as_seen: set[str] = set()
         # The previous crawl did not finish: follow listings past known territory.
         self.catch_up = False
         for url in self.direct_urls:
@@ -692,8 +694,18 @@ class NewsSpider(scrapy.Spider):
             # Not a redirect: in a local crawl (the spider requests an article URL once),
             # the same URL was requested as a discovery page (a site's home page listed
             # in its own sitemap, say); the ledger says so. In Redis mode the shared
-            # "seen" set refuses what another worker requested: nothing to record.
+            # "seen" set refuses what another worker requested (between this worker's
+            # seen() check and its request): skipped, as if seen() had said so, and
+            # its budget given back; nothing to record.
             if self.settings.get("NEWSCRAWL_REDIS_URL"):
+                canonical = canonicalize_url(url)
+                if source is not None:
+                    self.session.count(source.id, "requested", -1)
+                    self.budget_used[source.id] = self.budget_used.get(source.id, 1) - 1
+                    if canonical not in self.refused_as_seen:  # a dated channel retried it
+                        self.session.count(source.id, "skipped")
+                self.refused_as_seen.add(canonical)
+                self.decided[canonical] = "skipped"
                 return
             self._drop(
                 url, source, "fetch", "duplicate", "requested as a discovery page by this crawl"
