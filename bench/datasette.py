@@ -98,6 +98,10 @@ def build_archive(
         "select type, name, sql from sqlite_master where type in ('index', 'trigger')"
         " and sql is not null and tbl_name in ('articles', 'mentions')"
     ).fetchall()
+    # Dropping an index deletes its planner statistics (sqlite_stat1), among them the
+    # row that makes SQLite read a search's count and facets from the narrow
+    # articles_search_facets index (schema m007): put them back with the indexes.
+    statistics = conn.execute("select tbl, idx, stat from sqlite_stat1").fetchall()
     for kind, name, _ in saved:
         conn.execute(f'drop {kind} "{name}"')
     columns = [c for c in ARTICLE_COLUMNS if c != "id"]
@@ -128,6 +132,8 @@ def build_archive(
     for kind, _, sql in saved:
         if kind == "index":
             conn.execute(sql)
+    conn.execute("delete from sqlite_stat1")
+    conn.executemany("insert into sqlite_stat1 (tbl, idx, stat) values (?, ?, ?)", statistics)
     indexed = time.perf_counter()
     conn.execute("insert into articles_fts (articles_fts) values ('rebuild')")
     fts = time.perf_counter()
