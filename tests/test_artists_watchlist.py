@@ -155,6 +155,22 @@ def test_case_sensitive_true_means_all_names():
     assert wl.artists[0].case_sensitive == ("Drake", "Drizzy")
 
 
+def test_case_sensitive_true_keeps_every_spelling_of_a_name():
+    # Spellings that fold alike but differ in case are each a form to match: `true`
+    # kept only the last one, so the canonical name "Cher" stopped matching at all.
+    wl = Watchlist.from_dicts([{"name": "Cher", "aliases": ["CHER"], "case_sensitive": True}])
+    assert wl.artists[0].case_sensitive == ("Cher", "CHER")
+    assert [(m.artist, m.count) for m in wl.matcher().tag(None, None, "Cher sang.")] == [
+        ("Cher", 1)
+    ]
+    wl = Watchlist.from_dicts(
+        [{"name": "Lady Gaga", "aliases": ["Gaga", "GaGa"], "case_sensitive": True}]
+    )
+    assert wl.artists[0].case_sensitive == ("Lady Gaga", "Gaga", "GaGa")
+    found = wl.matcher().tag(None, None, "Lady Gaga, Gaga and GaGa sang; gaga did not.")
+    assert [(m.artist, m.count) for m in found] == [("Lady Gaga", 3)]
+
+
 # -- errors ----------------------------------------------------------------------------
 
 
