@@ -195,6 +195,36 @@ def test_whitespace_line_breaks_hyphens_inside_names(text):
     assert counts(f"Yesterday {text} arrived.") == {"lady-gaga": 1}
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{} \u200e{}",  # left-to-right mark, common in text copied from social posts
+        "{}\u200f {}",  # right-to-left mark
+        "\u202a{} {}\u202c",  # bidi embedding
+        "{} \u2066{}\u2069",  # bidi isolate
+        "{}\u00a0\u2060{}",  # word joiner
+    ],
+)
+def test_invisible_format_characters_inside_names(template):
+    # Bidi marks are zero-width format characters like the soft hyphen: they used to
+    # split "Dua Lipa" into nothing (a weak alias alone) or "Britney" + "Spears" into two.
+    matcher = Watchlist.from_dicts(
+        [
+            {"name": "Dua Lipa", "weak_aliases": ["Lipa"]},
+            {"name": "Britney Spears", "aliases": ["Britney"], "weak_aliases": ["Spears"]},
+        ]
+    ).matcher()
+    for first, last, artist_id in [
+        ("Dua", "Lipa", "dua-lipa"),
+        ("Britney", "Spears", "britney-spears"),
+    ]:
+        body = "Yesterday " + template.format(first, last) + " arrived."
+        name = body[body.index(first) : body.index(last) + len(last)]
+        spans = matcher.spans(None, None, body)
+        assert [(s.artist_id, s.text) for s in spans] == [(artist_id, name)]
+        assert [(m.artist_id, m.count) for m in matcher.tag(None, None, body)] == [(artist_id, 1)]
+
+
 def test_names_do_not_span_paragraphs():
     assert counts("He thanked Lady\n\nGaga fans were not amused.") == {"lady-gaga": 1}
     assert counts("He thanked the Lady\n\nGaga fans were not amused.") == {"lady-gaga": 1}
