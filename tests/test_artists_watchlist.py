@@ -14,6 +14,7 @@ from newscrawl.artists import (
     load_watchlist,
     slugify,
 )
+from newscrawl.demo.catalog import ARTISTS_FILE as DEMO_ARTISTS_PATH
 from newscrawl.errors import ConfigError
 
 BRITNEY = {
@@ -351,3 +352,15 @@ def test_from_dicts_errors_name_artist_and_field_without_line():
 def test_exclude_may_name_another_artist():
     wl = Watchlist.from_dicts([BRITNEY, {"name": "Jamie Lynn Spears"}])
     assert len(wl) == 2
+
+
+@pytest.mark.parametrize("path", [DEFAULT_ARTISTS_PATH, DEMO_ARTISTS_PATH])
+def test_packaged_watchlists_do_not_count_spears_the_weapon(path):
+    # The demo watchlist listed Spears as a weak alias without case_sensitive, so in an
+    # article that names Britney every lower-case "spears" counted for her.
+    matcher = load_watchlist(path).matcher()
+    body = "Britney Spears visited the museum. The warriors carried spears and shields."
+    found = {m.artist_id: m.count for m in matcher.tag(None, None, body)}
+    assert found == {"britney-spears": 1}
+    found = {m.artist_id: m.count for m in matcher.tag(None, None, body + " Spears smiled.")}
+    assert found == {"britney-spears": 2}
