@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 
-from newscrawl.artists import Watchlist, load_watchlist
+from newscrawl.artists import Watchlist, fold, load_watchlist
 from newscrawl.items import Mention
 
 WATCHLIST = Watchlist.from_dicts(
@@ -124,6 +127,16 @@ def test_first_offset_points_into_the_body():
 )
 def test_case_and_diacritics_fold(text):
     assert counts(f"Critics loved {text} tour.") == {"beyonce": 1}
+
+
+def test_upper_and_lower_case_letters_fold_alike():
+    # Ħ folded to ħ but ħ to h, so "ĦAĦA" and "ħaħa" were different words.
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if not char.isupper() or len(char.lower()) != 1:
+            continue
+        if unicodedata.name(char, "").split(" ")[0] in ("LATIN", "GREEK", "CYRILLIC"):
+            assert fold(char).text == fold(char.lower()).text, char
 
 
 def test_all_caps_headline():

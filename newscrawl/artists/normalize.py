@@ -50,7 +50,7 @@ def _fold_char(char: str) -> str:
         return DELETE  # a combining mark on its own: part of the previous letter
     folded = base.casefold()
     if len(folded) == 1:
-        return folded
+        return _EXTRA.get(folded, folded)  # Ħ casefolds to ħ, which reads as h
     lower = char.lower()
     # ß, ligatures and the like would grow the text; keep them one character long.
     return lower if len(lower) == 1 else char
