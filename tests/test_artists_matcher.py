@@ -364,6 +364,14 @@ def test_weak_alias_after_sentence_openers_and_titles_still_counts():
     assert counts(title=title) == {"britney-spears": 2}
 
 
+@pytest.mark.parametrize("honorific", ["Miss", "Sir", "Mx"])
+def test_weak_alias_after_any_honorific_counts(honorific):
+    # "Ms Spears" counted but "Miss Spears" (British tabloid house style) did not: Miss,
+    # Sir and Mx were read as someone's first name.
+    body = f"Britney Spears was in court. {honorific} Spears, 41, smiled."
+    assert counts(body) == {"britney-spears": 2}
+
+
 # -- case-sensitive aliases ------------------------------------------------------------
 
 
