@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 
-from newscrawl.artists import Watchlist, load_watchlist
+from newscrawl.artists import Watchlist, fold, load_watchlist
 from newscrawl.items import Mention
 
 WATCHLIST = Watchlist.from_dicts(
@@ -126,6 +129,16 @@ def test_case_and_diacritics_fold(text):
     assert counts(f"Critics loved {text} tour.") == {"beyonce": 1}
 
 
+def test_upper_and_lower_case_letters_fold_alike():
+    # Ħ folded to ħ but ħ to h, so "ĦAĦA" and "ħaħa" were different words.
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if not char.isupper() or len(char.lower()) != 1:
+            continue
+        if unicodedata.name(char, "").split(" ")[0] in ("LATIN", "GREEK", "CYRILLIC"):
+            assert fold(char).text == fold(char.lower()).text, char
+
+
 def test_all_caps_headline():
     assert counts(title="BRITNEY SPEARS SLAMS ‘FAKE’ REPORTS", body="") == {"britney-spears": 1}
     # A case-sensitive name may be in capitals on an all-caps line, not in mixed copy;
@@ -193,6 +206,36 @@ def test_possessive_of_full_name_is_one_mention():
 )
 def test_whitespace_line_breaks_hyphens_inside_names(text):
     assert counts(f"Yesterday {text} arrived.") == {"lady-gaga": 1}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{} \u200e{}",  # left-to-right mark, common in text copied from social posts
+        "{}\u200f {}",  # right-to-left mark
+        "\u202a{} {}\u202c",  # bidi embedding
+        "{} \u2066{}\u2069",  # bidi isolate
+        "{}\u00a0\u2060{}",  # word joiner
+    ],
+)
+def test_invisible_format_characters_inside_names(template):
+    # Bidi marks are zero-width format characters like the soft hyphen: they used to
+    # split "Dua Lipa" into nothing (a weak alias alone) or "Britney" + "Spears" into two.
+    matcher = Watchlist.from_dicts(
+        [
+            {"name": "Dua Lipa", "weak_aliases": ["Lipa"]},
+            {"name": "Britney Spears", "aliases": ["Britney"], "weak_aliases": ["Spears"]},
+        ]
+    ).matcher()
+    for first, last, artist_id in [
+        ("Dua", "Lipa", "dua-lipa"),
+        ("Britney", "Spears", "britney-spears"),
+    ]:
+        body = "Yesterday " + template.format(first, last) + " arrived."
+        name = body[body.index(first) : body.index(last) + len(last)]
+        spans = matcher.spans(None, None, body)
+        assert [(s.artist_id, s.text) for s in spans] == [(artist_id, name)]
+        assert [(m.artist_id, m.count) for m in matcher.tag(None, None, body)] == [(artist_id, 1)]
 
 
 def test_names_do_not_span_paragraphs():
@@ -319,6 +362,14 @@ def test_weak_alias_after_sentence_openers_and_titles_still_counts():
     assert counts(body) == {"britney-spears": 7}
     title = "Britney Spears Fans Cheer As Spears Returns"  # Title Case: no name evidence
     assert counts(title=title) == {"britney-spears": 2}
+
+
+@pytest.mark.parametrize("honorific", ["Miss", "Sir", "Mx"])
+def test_weak_alias_after_any_honorific_counts(honorific):
+    # "Ms Spears" counted but "Miss Spears" (British tabloid house style) did not: Miss,
+    # Sir and Mx were read as someone's first name.
+    body = f"Britney Spears was in court. {honorific} Spears, 41, smiled."
+    assert counts(body) == {"britney-spears": 2}
 
 
 # -- case-sensitive aliases ------------------------------------------------------------

@@ -14,6 +14,7 @@ from newscrawl.artists import (
     load_watchlist,
     slugify,
 )
+from newscrawl.demo.catalog import ARTISTS_FILE as DEMO_ARTISTS_PATH
 from newscrawl.errors import ConfigError
 
 BRITNEY = {
@@ -153,6 +154,22 @@ def test_name_and_alias_spelled_alike_are_harmless():
 def test_case_sensitive_true_means_all_names():
     wl = Watchlist.from_dicts([{"name": "Drake", "aliases": ["Drizzy"], "case_sensitive": True}])
     assert wl.artists[0].case_sensitive == ("Drake", "Drizzy")
+
+
+def test_case_sensitive_true_keeps_every_spelling_of_a_name():
+    # Spellings that fold alike but differ in case are each a form to match: `true`
+    # kept only the last one, so the canonical name "Cher" stopped matching at all.
+    wl = Watchlist.from_dicts([{"name": "Cher", "aliases": ["CHER"], "case_sensitive": True}])
+    assert wl.artists[0].case_sensitive == ("Cher", "CHER")
+    assert [(m.artist, m.count) for m in wl.matcher().tag(None, None, "Cher sang.")] == [
+        ("Cher", 1)
+    ]
+    wl = Watchlist.from_dicts(
+        [{"name": "Lady Gaga", "aliases": ["Gaga", "GaGa"], "case_sensitive": True}]
+    )
+    assert wl.artists[0].case_sensitive == ("Lady Gaga", "Gaga", "GaGa")
+    found = wl.matcher().tag(None, None, "Lady Gaga, Gaga and GaGa sang; gaga did not.")
+    assert [(m.artist, m.count) for m in found] == [("Lady Gaga", 3)]
 
 
 # -- errors ----------------------------------------------------------------------------
@@ -335,3 +352,15 @@ def test_from_dicts_errors_name_artist_and_field_without_line():
 def test_exclude_may_name_another_artist():
     wl = Watchlist.from_dicts([BRITNEY, {"name": "Jamie Lynn Spears"}])
     assert len(wl) == 2
+
+
+@pytest.mark.parametrize("path", [DEFAULT_ARTISTS_PATH, DEMO_ARTISTS_PATH])
+def test_packaged_watchlists_do_not_count_spears_the_weapon(path):
+    # The demo watchlist listed Spears as a weak alias without case_sensitive, so in an
+    # article that names Britney every lower-case "spears" counted for her.
+    matcher = load_watchlist(path).matcher()
+    body = "Britney Spears visited the museum. The warriors carried spears and shields."
+    found = {m.artist_id: m.count for m in matcher.tag(None, None, body)}
+    assert found == {"britney-spears": 1}
+    found = {m.artist_id: m.count for m in matcher.tag(None, None, body + " Spears smiled.")}
+    assert found == {"britney-spears": 2}

@@ -11,7 +11,7 @@ Counting rules (what is ONE mention; ``docs/artists.md`` has examples):
    any of them adds one to ``count``; ``first_offset`` is the first one in the body.
 2. Matching is on folded text: case, diacritics (Beyoncé = Beyonce), apostrophe styles
    (Gaga’s = Gaga's), whitespace and line breaks (``Lady\\nGaga``), hyphens (``Lady-Gaga``
-   = Lady Gaga), soft hyphens and zero-width characters are ignored.
+   = Lady Gaga), soft hyphens, zero-width characters and bidi marks are ignored.
 3. A phrase matches only as whole words: no Brit in British, no Gaga in gagaku, no Swift
    in swiftly or Swifties. Possessives (Spears's, Spears', Gaga’s) and hyphenated
    compounds (Gaga-esque, Britney-inspired, post-Britney) do count: a hyphen is a word

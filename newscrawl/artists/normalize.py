@@ -2,9 +2,11 @@
 
 Matching runs over a *folded* copy of each text: casefolded, diacritics stripped
 (``Beyoncé`` → ``beyonce``), apostrophe-like quotes made ``'`` (``Gaga’s`` → ``gaga's``),
-dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), soft hyphens and
-zero-width characters removed, and every run of whitespace folded to one space (or to
-``\\n`` when the run holds a paragraph break, so that no name matches across paragraphs).
+dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), soft hyphens, zero-width
+characters and the other invisible format characters (Unicode category Cf: left-to-right
+and right-to-left marks, bidi embeddings and isolates) removed, and every run of
+whitespace folded to one space (or to ``\\n`` when the run holds a paragraph break, so
+that no name matches across paragraphs).
 
 Every original character becomes at most one folded character, so the folded text is
 made by ``str.translate`` (C speed) plus one regular-expression pass over whitespace
@@ -35,8 +37,8 @@ def _fold_char(char: str) -> str:
         return "\n"
     if char.isspace():
         return " "
-    if char in _INVISIBLE:
-        return DELETE
+    if char in _INVISIBLE or unicodedata.category(char) == "Cf":
+        return DELETE  # zero-width format characters: joiners, bidi marks, tags
     if char in _APOSTROPHES:
         return "'"
     if char in _DASHES:
@@ -48,7 +50,7 @@ def _fold_char(char: str) -> str:
         return DELETE  # a combining mark on its own: part of the previous letter
     folded = base.casefold()
     if len(folded) == 1:
-        return folded
+        return _EXTRA.get(folded, folded)  # Ħ casefolds to ħ, which reads as h
     lower = char.lower()
     # ß, ligatures and the like would grow the text; keep them one character long.
     return lower if len(lower) == 1 else char

@@ -149,6 +149,9 @@ class _Validator:
             for key in (*PHRASE_LISTS, "shared")
         }
         roles: dict[str, tuple[str, str]] = {fold_phrase(name): ("name", name)}
+        # Every spelling of a name, alias or weak alias as written (GaGa beside Gaga):
+        # what `case_sensitive: true` allows.
+        spellings = list(dict.fromkeys([name, *lists["aliases"], *lists["weak_aliases"]]))
         for key in PHRASE_LISTS:
             unique = []
             for position, phrase in enumerate(lists[key]):
@@ -170,7 +173,9 @@ class _Validator:
                 roles[folded] = (key, phrase)
                 unique.append(phrase)
             lists[key] = unique
-        case_sensitive = self.case_sensitive(entry.get("case_sensitive"), where, label, roles)
+        case_sensitive = self.case_sensitive(
+            entry.get("case_sensitive"), where, label, roles, spellings
+        )
         for position, phrase in enumerate(lists["shared"]):
             if roles.get(fold_phrase(phrase), ("exclude",))[0] == "exclude":
                 raise self.error(
@@ -248,13 +253,18 @@ class _Validator:
         ]
 
     def case_sensitive(
-        self, value: Any, where: tuple, label: str, roles: dict[str, tuple[str, str]]
+        self,
+        value: Any,
+        where: tuple,
+        label: str,
+        roles: dict[str, tuple[str, str]],
+        spellings: list[str],
     ) -> tuple[str, ...]:
         where = (*where, "case_sensitive")
         if value is None or value is False:
             return ()
         if value is True:
-            return tuple(written for role, written in roles.values() if role != "exclude")
+            return tuple(spellings)
         phrases = self.phrases(value, where, label, "case_sensitive")
         for position, phrase in enumerate(phrases):
             if fold_phrase(phrase) not in roles:
