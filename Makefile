@@ -38,4 +38,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build *.egg-info archive/*.db archive/*.db-* archive/warc
+	rm -rf $(VENV) build *.egg-info archive/*.db archive/*.db-* archive/warc archive/*-warc

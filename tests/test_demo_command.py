@@ -70,6 +70,10 @@ def test_demo_no_serve_twice(tmp_path):
         and "no_artist" in first.stdout
     )
     assert "Progress:" in first.stderr
+    # The demo's raw pages stay apart from warc/, which `reextract --db archive/archive.db`
+    # replays whole: they went there, and the fictional articles into the real archive.
+    assert list((tmp_path / "x-warc").glob("*.warc.gz"))
+    assert not (tmp_path / "warc").exists()
     after_first = counts(db)
     assert (
         after_first["articles"] == 46

@@ -133,3 +133,11 @@ def test_help_has_an_example():
     assert result.exit_code == 0
     assert "Example:" in result.stdout and "newscrawl tag" in result.stdout
     assert "--artists" in result.stdout and "--jsonl" in result.stdout
+
+
+def test_help_names_every_field_of_a_mention():
+    """`tag --help` lists the mention fields the output has (it left out `spans`)."""
+    output = run(["--jsonl", "-"], input=jsonl(ARTICLES[:1])).output
+    fields = json.loads(output.splitlines()[0])["mentions"][0].keys()
+    help_text = " ".join(run(["--help"]).output.split())
+    assert [field for field in fields if field not in help_text] == []

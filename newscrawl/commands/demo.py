@@ -17,6 +17,12 @@ from newscrawl.errors import NewscrawlError
 DEMO_SITES_PORT = 8101
 
 
+def demo_warc_dir(db: Path) -> Path:
+    """The demo's raw archive: ``<db stem>-warc/`` next to the demo DB (archive/demo-warc/),
+    apart from the ``warc/`` folder that a crawl into archive/archive.db writes."""
+    return db.parent / f"{db.stem}-warc"
+
+
 def _die_with_parent() -> None:
     """In the child: get SIGTERM when `newscrawl demo` dies, even by SIGKILL (Linux),
     so the demo publishers never outlive it."""
@@ -98,7 +104,8 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
     Serves the fictional demo publishers on 127.0.0.1, crawls them with the real
     `news` spider into --db (showing progress), prints a summary, and serves the
     archive with Datasette on http://127.0.0.1:PORT until interrupted. Running it
-    again adds only what changed.
+    again adds only what changed. The raw pages (WARC) go to <db stem>-warc/ next to
+    --db (archive/demo-warc/), not to the warc/ folder of archive/archive.db.
 
     \b
     Example:
@@ -129,6 +136,9 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
                 "news",
                 settings={
                     "NEWSCRAWL_DB": str(db),
+                    # Not warc/ next to the DB: archive/archive.db keeps its raw pages
+                    # there, and reextract replays every file of its WARC folder.
+                    "NEWSCRAWL_WARC_DIR": str(demo_warc_dir(db)),
                     "NEWSCRAWL_SOURCES": str(sources),
                     "NEWSCRAWL_ARTISTS": str(artists),
                     "NEWSCRAWL_PROGRESS_INTERVAL": 2.0,
@@ -136,6 +146,7 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
                 },
             )
             print_summary(db, run_id=stats.get("newscrawl/run_id"))
+            click.echo(f"Raw pages (WARC): {demo_warc_dir(db)}/", err=True)
             if no_serve:
                 return
             from newscrawl.serve import serve

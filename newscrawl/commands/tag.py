@@ -37,7 +37,8 @@ def tag(artists_path: str | None, jsonl: BinaryIO) -> None:
 
     Writes one JSON object per input row to stdout: {"id", "mentions": [...]}, each
     mention with artist, artist_id, count, in_title, first_offset (into the body),
-    snippets and salience (0..1), most salient first. Matching rules: docs/artists.md.
+    snippets, salience (0..1) and spans (field to [start, end] offsets of each counted
+    mention), most salient first. Matching rules: docs/artists.md.
 
     \b
     Example:
