@@ -144,7 +144,10 @@ class CrawlSession:
         sources = getattr(spider, "all_sources", None) or getattr(spider, "sources", [])
         # The whole watchlist: a run limited with -a artists= still tags with all of it.
         watchlist = getattr(spider, "full_watchlist", None) or getattr(spider, "watchlist", None)
-        self.archive.sync_sources(sources)
+        if getattr(spider, "replay", False):
+            self.archive.sync_sources(sources, replace=False)
+        else:
+            self.archive.sync_sources(sources)
         if watchlist is not None:
             self.archive.sync_artists(watchlist.artists)
             # Re-extraction rewrites every mention from the watchlist it is given (an

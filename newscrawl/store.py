@@ -128,6 +128,8 @@ class Archive:
             self.db.execute("PRAGMA foreign_keys = ON")
             schema.apply(self.db)
             self._known_sources: set[str] = set()
+            # Rows for publishers first met while replaying (sync_sources(replace=False)).
+            self._source_rows: dict[str, dict] = {}
         except sqlite3.DatabaseError as error:
             raise NewscrawlError(f"{self.path}: cannot open archive: {error}") from None
 
@@ -146,8 +148,12 @@ class Archive:
 
     # -- reference data -------------------------------------------------------------
 
-    def sync_sources(self, sources: Iterable[Any]) -> None:
-        """Upsert the configured sources (objects with id, name, homepage, allowed_domains)."""
+    def sync_sources(self, sources: Iterable[Any], *, replace: bool = True) -> None:
+        """Upsert the configured sources (objects with id, name, homepage, allowed_domains).
+
+        ``replace=False`` (re-extraction) writes nothing now: a publisher without a row
+        gets this one when its first article is stored, and existing rows stay as they
+        are, so replaying into an archive adds no publisher it has no article of."""
         now = utcnow()
         rows = [
             {
@@ -160,6 +166,9 @@ class Archive:
             }
             for s in sources
         ]
+        if not replace:
+            self._source_rows.update((row["id"], row) for row in rows)
+            return
         with self.db.atomic():
             self.db["sources"].upsert_all(rows, pk="id")
 
@@ -363,13 +372,20 @@ class Archive:
         return dict(zip(self._EXISTING, found, strict=True)) if found else None
 
     def _ensure_source(self, source_id: str) -> None:
-        # Re-extraction into a fresh archive meets sources no sources.yml synced yet:
-        # keep the article and give its source a placeholder row (name = id).
+        # Re-extraction into a fresh archive meets sources no crawl synced yet: keep the
+        # article and give its source the row of the given sources config, or a
+        # placeholder (name = id) for a publisher that config does not list.
         if source_id in self._known_sources:
             return
+        row = self._source_rows.get(source_id) or {
+            "id": source_id,
+            "name": source_id,
+            "updated_at": utcnow(),
+        }
+        columns = ", ".join(row)
         self.db.conn.execute(
-            "insert or ignore into sources (id, name, updated_at) values (?, ?, ?)",
-            [source_id, source_id, utcnow()],
+            f"insert or ignore into sources ({columns}) values ({', '.join('?' for _ in row)})",
+            list(row.values()),
         )
         self._known_sources.add(source_id)
 

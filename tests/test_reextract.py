@@ -57,8 +57,11 @@ def test_reextract_in_place_changes_nothing(crawled_twice, tmp_path):
     before = snapshot(result)
     ledger = result.query("select url, stage, reason from drops order by url")
     assert before[2], "edition 2 should have produced revisions"
+    publishers = result.query("select * from sources order by id")
     rerun = reextract(result.db, "--artists", artists)
     assert snapshot(rerun) == before
+    # The packaged sources.yml (the default) neither renames these nor adds its own.
+    assert rerun.query("select * from sources order by id") == publishers
     assert rerun.query("select url, stage, reason from drops order by url") == ledger
     run = rerun.run()
     assert run["spider"] == "reextract" and run["finish_reason"] == "finished"
@@ -73,6 +76,11 @@ def test_rebuild_from_warc_alone_reproduces_articles_and_revisions(crawled_twice
         tmp_path / "rebuilt.db", "--warc-dir", folder / "warc", "--artists", artists
     )
     assert snapshot(rebuilt) == snapshot(result)
+    # Publishers the packaged sources.yml does not list: placeholder rows (name = id).
+    assert {(r["id"], r["name"]) for r in rebuilt.query("select id, name from sources")} == {
+        (r["source_id"], r["source_id"])
+        for r in result.query("select distinct source_id from articles")
+    }
     dropped = {
         r["url"]: r["reason"]
         for r in result.query(
@@ -101,3 +109,19 @@ def test_missing_warc_dir_is_one_line_error(tmp_path):
     )
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"Error: {tmp_path / 'nope'}: no such WARC directory"
+
+
+def test_a_rebuilt_archive_names_its_publishers(crawled_twice, tmp_path):
+    folder, result, artists = crawled_twice
+    rebuilt = reextract(
+        tmp_path / "rebuilt.db",
+        "--warc-dir",
+        folder / "warc",
+        "--artists",
+        artists,
+        "--sources",
+        folder / "sources.yml",
+    )
+    names = "select id, name, homepage, allowed_domains from sources order by id"
+    assert rebuilt.query(names) == result.query(names)
+    assert snapshot(rebuilt) == snapshot(result)

@@ -28,7 +28,16 @@ from newscrawl.errors import NewscrawlError
     type=click.Path(dir_okay=False),
     help="Watchlist to tag with (default: the packaged one).",
 )
-def reextract(db_path: str, warc_dir: str | None, artists_path: str | None) -> None:
+@click.option(
+    "--sources",
+    "sources_path",
+    type=click.Path(dir_okay=False),
+    help="Sources config naming the publishers the archive has no row for yet"
+    " (default: the packaged one); existing rows are left as they are.",
+)
+def reextract(
+    db_path: str, warc_dir: str | None, artists_path: str | None, sources_path: str | None
+) -> None:
     """Re-extract every archived WARC response through extract, tag, dedupe and store.
 
     Use it after improving the extractor or the watchlist: no page is fetched again.
@@ -38,7 +47,7 @@ def reextract(db_path: str, warc_dir: str | None, artists_path: str | None) -> N
     \b
     Example:
         newscrawl reextract --db archive/archive.db
-        newscrawl reextract --db rebuilt.db --warc-dir archive/warc
+        newscrawl reextract --db rebuilt.db --warc-dir archive/warc --sources sources.yml
     """
     from newscrawl.runner import run_crawl, show_progress
     from newscrawl.summary import print_summary
@@ -49,6 +58,8 @@ def reextract(db_path: str, warc_dir: str | None, artists_path: str | None) -> N
     settings = {"NEWSCRAWL_DB": str(db), "NEWSCRAWL_PROGRESS_INTERVAL": 5.0, "LOG_LEVEL": "WARNING"}
     if artists_path:
         settings["NEWSCRAWL_ARTISTS"] = artists_path
+    if sources_path:
+        settings["NEWSCRAWL_SOURCES"] = sources_path
     show_progress()
     args = {"warc_dir": warc_dir} if warc_dir else {}
     stats = run_crawl("reextract", settings=settings, **args)

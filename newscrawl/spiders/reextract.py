@@ -20,6 +20,7 @@ from scrapy import signals
 
 from newscrawl.artists import load_watchlist
 from newscrawl.errors import ConfigError
+from newscrawl.sources import load_sources
 from newscrawl.spiders.news import packaged_config
 from newscrawl.warc import read_pages, warc_dir_for
 
@@ -59,6 +60,12 @@ class ReextractSpider(scrapy.Spider):
             raise ConfigError("no such WARC directory", path=str(self.warc_dir))
         self.watchlist = load_watchlist(
             settings.get("NEWSCRAWL_ARTISTS") or packaged_config("artists.yml")
+        )
+        # Names for the publishers of a rebuilt archive (the store would otherwise add
+        # each as a bare id); rows an archive already has are left alone (the session
+        # adds missing ones only when replaying).
+        self.sources = load_sources(
+            settings.get("NEWSCRAWL_SOURCES") or packaged_config("sources.yml")
         )
 
     def _item_done(self, item: Any = None, *args: Any, **kwargs: Any) -> None:
