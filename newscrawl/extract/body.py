@@ -181,6 +181,18 @@ def _prose(block: Block) -> bool:
     return len(block.text) >= 200 and block.link_density < 0.1
 
 
+def _recirculation_title(block: Block, following: list[Block], bad_lists: set[int]) -> bool:
+    """A widget's title ("Recommended from Editorial", "Latest National Stories"), styled
+    as a heading or not, followed by its links or by nothing."""
+    text = block.text.rstrip()
+    if text.endswith((".", "!", "?", '"', "”")) or not is_recirculation_heading(text):
+        return False
+    if not following:
+        return True
+    after = following[0]
+    return id(after) in bad_lists or after.link_density >= 0.5
+
+
 def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[Block]:
     lists: dict[lxml.html.HtmlElement, list[Block]] = defaultdict(list)
     for block in blocks:
@@ -224,6 +236,8 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
             break  # "More from ...", "Related stories" and no more text: the end
         if id(block) in bad_lists or not re.search(r"\w", text) or teaser:
             continue
+        if _recirculation_title(block, blocks[position + 1 : position + 2], bad_lists):
+            continue  # "Latest National Stories" over a link list (or an empty widget)
         if block.owner.tag == "h1" or (title_k and k == title_k) or k in author_keys:
             continue
         if len(text) <= 160 and _BYLINE.match(text) and _names_someone(text, authors):

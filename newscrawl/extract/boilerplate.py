@@ -77,7 +77,8 @@ _CREDIT = re.compile(
 _RECIRCULATION = re.compile(
     r"^(?:more (?:from|on|in|about|stories|news|coverage|to read)|related|recommended|"
     r"read (?:more|next|also)|also read|most (?:popular|read|viewed|shared)|trending|"
-    r"(?:you|we think you) (?:may|might) (?:also )?like|latest (?:news|stories|headlines)|"
+    r"(?:you|we think you) (?:may|might) (?:also )?like|"
+    r"latest (?:\w+ ){0,2}(?:news|stories|headlines|videos|articles)|latest from|"
     r"top stories|popular|editor'?s? picks|what to read next|further reading|"
     r"comments?|discussion|around the web|from our partners|sponsored)\b",
     re.IGNORECASE,

@@ -1,0 +1,64 @@
+"""Extraction defects found on real publisher markup, each on a small page shaped like it."""
+
+from __future__ import annotations
+
+from newscrawl.extract import extract_article
+
+URL = "https://gossip.example/music/2024/05/02/star-announces-tour/"
+PARAGRAPHS = [
+    "The singer announced a world tour on Monday, with dates across Europe and North "
+    "America, and fans rushed to buy tickets within minutes of the sale opening.",
+    "The tour opens in Lisbon in September and closes in Los Angeles in December, "
+    "according to a statement from her label, which also promised new songs.",
+    "Tickets for the London shows sold out in under an hour, the promoter said, and "
+    "extra dates are being considered for the spring of next year.",
+    "Her last tour, in 2019, played to more than a million people across 60 cities, "
+    "making it one of the highest-grossing tours of the decade.",
+]
+
+
+def page(head: str = "", body: str = "", charset: str = "utf-8") -> bytes:
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="{charset}">{head}</head>'
+        f"<body>{body}</body></html>"
+    ).encode()
+
+
+def paragraphs(items: list[str] = PARAGRAPHS) -> str:
+    return "".join(f"<p>{p}</p>" for p in items)
+
+
+def body_of(html: bytes) -> list[str]:
+    return extract_article(html, URL)["body"].split("\n\n")
+
+
+def test_widget_titles_styled_as_headings_are_not_body_text():
+    # Postmedia pages (National Post, Canada.com, The Province): the widget title is a
+    # <div class="h2 widget-title__heading">, its links are dropped, the title was kept.
+    widget = (
+        '<section class="list-widget"><div class="h2 widget-title__heading">{}</div>'
+        '<div class="card"><h3><a href="/a">Another story about another star</a></h3></div>'
+        '<div class="card"><h3><a href="/b">A third story about a band on tour</a></h3></div>'
+        "</section>"
+    )
+    body = (
+        "<article><h1>Star Announces Tour</h1>"
+        + paragraphs(PARAGRAPHS[:2])
+        + widget.format("Recommended from Editorial")
+        + paragraphs(PARAGRAPHS[2:])
+        + widget.format("Latest from Shopping Essentials")
+        + '<div class="h2 widget-title__heading">Latest National Stories</div>'
+        + "</article>"
+    )
+    assert body_of(page("", body)) == PARAGRAPHS
+
+
+def test_a_subheading_followed_by_text_stays():
+    body = (
+        "<article><h1>Star Announces Tour</h1>"
+        + paragraphs(PARAGRAPHS[:1])
+        + '<div class="h2">Latest from the tour</div>'
+        + paragraphs(PARAGRAPHS[1:])
+        + "</article>"
+    )
+    assert body_of(page("", body)) == [PARAGRAPHS[0], "Latest from the tour", *PARAGRAPHS[1:]]
