@@ -62,3 +62,31 @@ def test_a_subheading_followed_by_text_stays():
         + "</article>"
     )
     assert body_of(page("", body)) == [PARAGRAPHS[0], "Latest from the tour", *PARAGRAPHS[1:]]
+
+
+def test_paywall_teaser_prompts_are_not_body_text():
+    prompts = (
+        "Subscribe to continue reading. Already a subscriber? Log in.",
+        "This article is only available to subscribers.",
+        "To keep reading, start your subscription for $1 a week.",
+    )
+    body = (
+        "<article><h1>Star Announces Tour</h1>"
+        + paragraphs()
+        + '<div class="paywall">'
+        + "".join(f"<p>{p}</p>" for p in prompts)
+        + "</div></article>"
+    )
+    assert body_of(page("", body)) == PARAGRAPHS
+
+
+def test_sentences_about_subscribers_stay():
+    line = "Fan club subscribers will get early access to tickets, her label said on Monday."
+    body = "<article><h1>Star Announces Tour</h1>" + paragraphs([*PARAGRAPHS, line]) + "</article>"
+    assert body_of(page("", body)) == [*PARAGRAPHS, line]
+
+
+def test_sentences_about_a_feature_for_subscribers_stay():
+    line = "The new feature will be available to premium subscribers only, the company said."
+    body = "<article><h1>Star Announces Tour</h1>" + paragraphs([*PARAGRAPHS, line]) + "</article>"
+    assert body_of(page("", body)) == [*PARAGRAPHS, line]

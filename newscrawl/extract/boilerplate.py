@@ -60,7 +60,13 @@ _PROMPT = re.compile(
     r"\bplease bookmark\b|\bturn on (?:your )?notifications\b|"
     r"\bad[- ]?block(?:er|ers|ing)?\b|\b(?:whitelist|allowlist) (?:us|our site)\b|"
     r"\benable javascript\b|\byour browser (?:is|does)\b|"
-    r"\bget (?:the latest|daily|breaking) .{0,60}\b(?:in your inbox|newsletter|emails?)\b",
+    r"\bget (?:the latest|daily|breaking) .{0,60}\b(?:in your inbox|newsletter|emails?)\b|"
+    # paywall teasers: "Subscribe to continue reading", "Already a subscriber? Log in"
+    r"\b(?:subscribe|subscription)\b.{0,60}\b(?:continue|keep|start) reading\b|"
+    r"\b(?:continue|keep) reading\b.{0,60}\b(?:subscribe|subscription|subscriber)|"
+    r"\balready (?:a |an )?(?:\w+ )?subscriber\b|"
+    r"\b(?:this|the) (?:article|story|content|piece) is (?:only |exclusively )?"
+    r"(?:available|reserved) (?:to|for) (?:paying |our )?subscribers\b",
     re.IGNORECASE,
 )
 _CREDIT = re.compile(
@@ -91,6 +97,7 @@ _PROMPT_WORDS = (
     "sign",
     "newsletter",
     "subscrib",
+    "subscription",
     "commission",
     "links",
     "independently",
