@@ -90,3 +90,21 @@ def test_sentences_about_a_feature_for_subscribers_stay():
     line = "The new feature will be available to premium subscribers only, the company said."
     body = "<article><h1>Star Announces Tour</h1>" + paragraphs([*PARAGRAPHS, line]) + "</article>"
     assert body_of(page("", body)) == [*PARAGRAPHS, line]
+
+
+def test_amp_ad_and_embed_placeholders_are_not_body_text():
+    body = (
+        '<amp-sidebar id="menu" layout="nodisplay"><p>Sections and a menu of the site</p>'
+        "</amp-sidebar><article><h1>Star Announces Tour</h1>"
+        f"<p>{PARAGRAPHS[0]}</p>"
+        '<amp-ad width="300" height="250" type="doubleclick"><div placeholder>Loading ad</div>'
+        "<div fallback>The ad could not be loaded.</div></amp-ad>"
+        f"<p>{PARAGRAPHS[1]}</p>"
+        '<amp-iframe src="https://embed.example/x" width="600" height="400">'
+        "<div placeholder>Loading the embedded content for you...</div></amp-iframe>"
+        f"<p>{PARAGRAPHS[2]}</p>"
+        '<amp-social-share type="twitter">Share on Twitter</amp-social-share>'
+        f"<p>{PARAGRAPHS[3]}</p></article>"
+    )
+    html = page('<link rel="canonical" href="https://gossip.example/music/x/">', body)
+    assert body_of(html.replace(b"<html ", b"<html amp ")) == PARAGRAPHS
