@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from newscrawl.extract import extract_article
+from newscrawl.extract.authors import split_names
 
 URL = "https://gossip.example/music/2024/05/02/star-announces-tour/"
 PARAGRAPHS = [
@@ -108,3 +111,25 @@ def test_amp_ad_and_embed_placeholders_are_not_body_text():
     )
     html = page('<link rel="canonical" href="https://gossip.example/music/x/">', body)
     assert body_of(html.replace(b"<html ", b"<html amp ")) == PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Jane Doe in Los Angeles", ["Jane Doe"]),
+        ("By JANE DOE IN NEW YORK and JOHN ROE in London", ["Jane Doe", "John Roe"]),
+        ("By Jane Doe; Additional reporting by John Roe", ["Jane Doe", "John Roe"]),
+        ("Reporting by Jane Doe; Editing by John Roe and Ann Poe", ["Jane Doe"]),
+    ],
+)
+def test_byline_places_and_credits_are_not_names(byline, expected):
+    assert split_names(byline) == expected
+
+
+def test_visible_byline_with_a_place():
+    body = (
+        '<article><h1>Star Announces Tour</h1><p class="byline">By Jane Doe in Los Angeles</p>'
+        + paragraphs()
+        + "</article>"
+    )
+    assert extract_article(page("", body), URL)["authors"] == ["Jane Doe"]
