@@ -133,3 +133,15 @@ def test_visible_byline_with_a_place():
         + "</article>"
     )
     assert extract_article(page("", body), URL)["authors"] == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By DEREK O'BRIEN", ["Derek O'Brien"]),
+        ("BY SHAQUILLE O’NEAL and JANE MCDONALD", ["Shaquille O’Neal", "Jane McDonald"]),
+        ("By JAMES MACDONALD", ["James Macdonald"]),
+    ],
+)
+def test_all_caps_names_with_o_and_mc_are_title_cased(byline, expected):
+    assert split_names(byline) == expected

@@ -85,8 +85,17 @@ MAX_NAME = 60
 MAX_AUTHORS = 12
 
 
+def _title_word(word: str) -> str:
+    word = word[:1].upper() + word[1:].lower()
+    if len(word) > 2 and word[1] in "'’":
+        return word[:2] + word[2].upper() + word[3:]  # O'Brien, D'Angelo
+    if len(word) > 3 and word.startswith("Mc"):
+        return "Mc" + word[2].upper() + word[3:]  # McDonald
+    return word
+
+
 def _title_case(name: str) -> str:
-    return _WORD.sub(lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), name)
+    return _WORD.sub(lambda m: _title_word(m.group(0)), name)
 
 
 def clean_name(piece: str, doc: Document | None = None) -> str | None:
