@@ -145,3 +145,20 @@ def test_visible_byline_with_a_place():
 )
 def test_all_caps_names_with_o_and_mc_are_title_cased(byline, expected):
     assert split_names(byline) == expected
+
+
+@pytest.mark.parametrize(
+    ("meta", "headers"),
+    [
+        ("iso-8859-1", None),
+        ("windows-1252", None),
+        ("utf-8", {"Content-Type": "text/html; charset=ISO-8859-1"}),  # a server default
+    ],
+)
+def test_utf8_pages_declared_latin1_decode_as_utf8(meta, headers):
+    # No ” here: its UTF-8 bytes hold 0x9D, undefined in cp1252, so strict cp1252 fails
+    # and the old code fell through to UTF-8; with ’ é – it decoded as mojibake.
+    body = "<article><h1>Beyoncé’s Renaissance tour – Café Olé</h1>" + paragraphs() + "</article>"
+    html = page("<title>Beyoncé’s tour</title>", body, charset=meta)
+    fields = extract_article(html, URL, headers=headers)
+    assert fields["title"] == "Beyoncé’s Renaissance tour – Café Olé"
