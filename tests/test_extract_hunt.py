@@ -6,6 +6,7 @@ import pytest
 
 from newscrawl.extract import extract_article
 from newscrawl.extract.authors import split_names
+from newscrawl.extract.normalize import parse_date
 
 URL = "https://gossip.example/music/2024/05/02/star-announces-tour/"
 PARAGRAPHS = [
@@ -162,3 +163,16 @@ def test_utf8_pages_declared_latin1_decode_as_utf8(meta, headers):
     html = page("<title>Beyoncé’s tour</title>", body, charset=meta)
     fields = extract_article(html, URL, headers=headers)
     assert fields["title"] == "Beyoncé’s Renaissance tour – Café Olé"
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2024-03-02 10:00:00 EST", "2024-03-02T10:00:00-05:00"),
+        ("2024-03-02T10:00 PDT", "2024-03-02T10:00:00-07:00"),
+        ("2024-03-02 10:00:00 UTC", "2024-03-02T10:00:00+00:00"),
+        ("2024-03-02 10:00:00 local", "2024-03-02T10:00:00"),
+    ],
+)
+def test_iso_dates_with_a_zone_abbreviation_keep_the_offset(text, iso):
+    assert parse_date(text).iso() == iso
