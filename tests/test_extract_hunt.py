@@ -176,3 +176,18 @@ def test_utf8_pages_declared_latin1_decode_as_utf8(meta, headers):
 )
 def test_iso_dates_with_a_zone_abbreviation_keep_the_offset(text, iso):
     assert parse_date(text).iso() == iso
+
+
+def test_teaser_cards_marked_up_as_articles_are_not_body_text():
+    cards = "".join(
+        f'<article class="c-{i}"><h3><a href="/story-{i}">Another headline about a star, '
+        f"number {i}</a></h3><p>A one-line summary of that other story, number {i}.</p>"
+        "</article>"
+        for i in range(3)
+    )
+    body = (
+        "<article><h1>Star Announces Tour</h1>"
+        + paragraphs()
+        + f"<section>{cards}</section></article>"
+    )
+    assert body_of(page("", body)) == PARAGRAPHS

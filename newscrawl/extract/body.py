@@ -167,8 +167,10 @@ def _same_card(heading: Block, block: Block) -> bool:
     card = heading.owner.getparent()
     if card is None:
         return False
-    if card.tag in ("article", "main", "body") or len(card) > 6:
+    if card.tag in ("main", "body") or len(card) > 6:
         return False
+    if card.tag == "article" and len(card.text_content()) > SHORT_TEXT:
+        return False  # the story itself; a teaser card is often an <article> too
     return any(a is card for a in block.owner.iterancestors())
 
 
