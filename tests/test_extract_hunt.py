@@ -191,3 +191,20 @@ def test_teaser_cards_marked_up_as_articles_are_not_body_text():
         + f"<section>{cards}</section></article>"
     )
     assert body_of(page("", body)) == PARAGRAPHS
+
+
+def test_a_gallery_read_by_the_fallback_does_not_start_with_the_headline():
+    slides = "".join(
+        f'<figure class="gallery-slide"><img src="s{i}.jpg"><figcaption>Slide {i}: the star '
+        "arrives at the premiere in a custom gown, waving to fans who waited for hours "
+        f"behind the barriers on the red carpet, look number {i}.</figcaption></figure>"
+        for i in range(8)
+    )
+    body = (
+        "<main><h1>Best Dressed at the Premiere</h1>"
+        "<p>Here are the best looks from last night.</p>"
+        f'<div class="gallery">{slides}</div></main>'
+    )
+    fields = extract_article(page("<title>Best Dressed at the Premiere</title>", body), URL)
+    assert fields["provenance"]["body"] == "trafilatura"
+    assert fields["body"].startswith("Here are the best looks from last night.")
