@@ -208,3 +208,16 @@ def test_a_gallery_read_by_the_fallback_does_not_start_with_the_headline():
     fields = extract_article(page("<title>Best Dressed at the Premiere</title>", body), URL)
     assert fields["provenance"]["body"] == "trafilatura"
     assert fields["body"].startswith("Here are the best looks from last night.")
+
+
+def test_video_lead_in_lines_with_a_bar_are_not_body_text():
+    # CBC: "WATCH | <what the video shows>:" above an embedded player that is dropped.
+    body = (
+        "<article><h1>Star Announces Tour</h1>"
+        + paragraphs(PARAGRAPHS[:2])
+        + "<div>WATCH | The singer tells fans about the tour dates:</div>"
+        + '<div class="video-player"><iframe src="https://player.example/1"></iframe></div>'
+        + paragraphs(PARAGRAPHS[2:])
+        + "</article>"
+    )
+    assert body_of(page("", body)) == PARAGRAPHS

@@ -36,7 +36,7 @@ _WHOLE = re.compile(
     r"click here.{0,160}|tap here.{0,160}|swipe (?:for more|→)|"
     r"(?:updated|published|posted|last updated)\s*:?.{0,60}\d.{0,30}|"
     r"summary|key points|topics|tags|filed under.{0,100}|"
-    r"(?:watch|listen)(?: now)?\s*:.{0,160}|"
+    r"(?:watch|listen)(?: now)?\s*[:|].{0,160}|"
     r"(?:download|get) (?:the|our) .{0,40}app.{0,80}|"
     r"our standards\s*:.{0,120}|"
     r"this (?:article|story|content) (?:is|was) .{0,80}(?:published|updated|produced).{0,80}|"
