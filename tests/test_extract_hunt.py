@@ -221,3 +221,14 @@ def test_video_lead_in_lines_with_a_bar_are_not_body_text():
         + "</article>"
     )
     assert body_of(page("", body)) == PARAGRAPHS
+
+
+def test_numbers_standing_alone_are_not_paragraphs():
+    # LA Times story stacks: <div class="story-stack-item-number">2</div> over each part.
+    items = "".join(
+        f'<div class="story-stack-item-number">{n}</div><h3>Part {i}</h3><p>{p}</p>'
+        for i, (n, p) in enumerate(zip(("1", "2.", "3/4", "4"), PARAGRAPHS, strict=True), 1)
+    )
+    body = f"<article><h1>Star Announces Tour</h1>{items}</article>"
+    expected = [x for n, p in enumerate(PARAGRAPHS, 1) for x in (f"Part {n}", p)]
+    assert body_of(page("", body)) == expected

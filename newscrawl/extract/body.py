@@ -36,6 +36,8 @@ SHORT_PAGE_BLOCKS = 12
 SHORT_TEXT = 500
 MAX_LINK_DENSITY = 0.33
 _LEVEL_DIVISORS = (1, 2, 6, 9, 12)
+# A list item's or slide's number standing alone ("2", "3.", "4/12"): not text.
+_COUNTER = re.compile(r"^\d{1,3}(?:[.)]|\s*/\s*\d{1,3})?$")
 _BYLINE = re.compile(r"^(?:by|written by|words by|story by)\s+\S", re.IGNORECASE)
 _POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose|rich", re.I
@@ -244,7 +246,7 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
             continue
         if len(text) <= 160 and _BYLINE.match(text) and _names_someone(text, authors):
             continue  # the byline, inside the text container
-        if block.link_density >= 0.5 or is_boilerplate(text):
+        if block.link_density >= 0.5 or is_boilerplate(text) or _COUNTER.match(text):
             continue
         if k in seen:
             continue
