@@ -57,11 +57,18 @@ NOT_PEOPLE = words(
     """
 )
 _PREFIX = re.compile(
-    r"^\s*(?:(?:written|words|reported|reporting|story|text|posted|published|compiled|"
+    r"^\s*(?:(?:additional\s+)?(?:written|words|reported|reporting|story|text|posted|"
+    r"published|compiled|"
     r"edited|interview|photos?|video|analysis)\s+(?:and\s+\w+\s+)?by|by|from|par|von|por)"
     r"\s*[:\-]?\s+",
     re.IGNORECASE,
 )
+# "Reporting by Jane Doe; Editing by John Roe": the editors are not authors.
+_NOT_AUTHOR = re.compile(
+    r"(?:^|[\s;,.])(?:editing|fact[- ]checking|graphics|design)\s+by\b.*$", re.I
+)
+# "By Jane Doe in Los Angeles": the place is not part of the name.
+_IN_PLACE = re.compile(r"\s+(?:in|IN)\s+(?=[A-Z]).*$")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _HANDLE = re.compile(
     r"(?:^|\s)@\w+|\b(?:twitter|x|instagram|email|e-mail)\s*:\s*\S*", re.IGNORECASE
@@ -78,8 +85,17 @@ MAX_NAME = 60
 MAX_AUTHORS = 12
 
 
+def _title_word(word: str) -> str:
+    word = word[:1].upper() + word[1:].lower()
+    if len(word) > 2 and word[1] in "'’":
+        return word[:2] + word[2].upper() + word[3:]  # O'Brien, D'Angelo
+    if len(word) > 3 and word.startswith("Mc"):
+        return "Mc" + word[2].upper() + word[3:]  # McDonald
+    return word
+
+
 def _title_case(name: str) -> str:
-    return _WORD.sub(lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), name)
+    return _WORD.sub(lambda m: _title_word(m.group(0)), name)
 
 
 def clean_name(piece: str, doc: Document | None = None) -> str | None:
@@ -128,9 +144,9 @@ def split_names(raw: Any, doc: Document | None = None) -> list[str]:
         segment = _PREFIX.sub("", segment.strip())
         if not segment:
             continue
-        segment = _FOR.split(segment, maxsplit=1)[0]
+        segment = _FOR.split(_NOT_AUTHOR.sub("", segment), maxsplit=1)[0]
         for piece in _SPLIT.split(segment):
-            name = clean_name(piece, doc)
+            name = clean_name(_IN_PLACE.sub("", piece), doc)
             if name:
                 names.append(name)
     return names

@@ -25,6 +25,15 @@ DROP_TAGS = words(
     picture img button select option textarea input label dialog head title link meta map
     area track portal
     """
+    # AMP components that are ads, embeds, players, share bars, drawers or consent
+    # banners: their placeholder and fallback text ("Loading ad") is not article text.
+    """
+    amp-ad amp-embed amp-sticky-ad amp-auto-ads amp-analytics amp-pixel amp-iframe
+    amp-video amp-video-iframe amp-youtube amp-vimeo amp-brightcove amp-jwplayer
+    amp-twitter amp-instagram amp-facebook amp-tiktok amp-social-share amp-consent
+    amp-user-notification amp-sidebar amp-geo amp-lightbox amp-call-tracking
+    amp-install-serviceworker amp-next-page
+    """
 )
 # Dropped unless they hold much of the page's text (some templates wrap the article in
 # an <aside> or a <header>).

@@ -36,6 +36,8 @@ SHORT_PAGE_BLOCKS = 12
 SHORT_TEXT = 500
 MAX_LINK_DENSITY = 0.33
 _LEVEL_DIVISORS = (1, 2, 6, 9, 12)
+# A list item's or slide's number standing alone ("2", "3.", "4/12"): not text.
+_COUNTER = re.compile(r"^\d{1,3}(?:[.)]|\s*/\s*\d{1,3})?$")
 _BYLINE = re.compile(r"^(?:by|written by|words by|story by)\s+\S", re.IGNORECASE)
 _POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose|rich", re.I
@@ -167,8 +169,10 @@ def _same_card(heading: Block, block: Block) -> bool:
     card = heading.owner.getparent()
     if card is None:
         return False
-    if card.tag in ("article", "main", "body") or len(card) > 6:
+    if card.tag in ("main", "body") or len(card) > 6:
         return False
+    if card.tag == "article" and len(card.text_content()) > SHORT_TEXT:
+        return False  # the story itself; a teaser card is often an <article> too
     return any(a is card for a in block.owner.iterancestors())
 
 
@@ -179,6 +183,18 @@ def _names_someone(text: str, authors: list[str]) -> bool:
 
 def _prose(block: Block) -> bool:
     return len(block.text) >= 200 and block.link_density < 0.1
+
+
+def _recirculation_title(block: Block, following: list[Block], bad_lists: set[int]) -> bool:
+    """A widget's title ("Recommended from Editorial", "Latest National Stories"), styled
+    as a heading or not, followed by its links or by nothing."""
+    text = block.text.rstrip()
+    if text.endswith((".", "!", "?", '"', "”")) or not is_recirculation_heading(text):
+        return False
+    if not following:
+        return True
+    after = following[0]
+    return id(after) in bad_lists or after.link_density >= 0.5
 
 
 def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[Block]:
@@ -224,11 +240,13 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
             break  # "More from ...", "Related stories" and no more text: the end
         if id(block) in bad_lists or not re.search(r"\w", text) or teaser:
             continue
+        if _recirculation_title(block, blocks[position + 1 : position + 2], bad_lists):
+            continue  # "Latest National Stories" over a link list (or an empty widget)
         if block.owner.tag == "h1" or (title_k and k == title_k) or k in author_keys:
             continue
         if len(text) <= 160 and _BYLINE.match(text) and _names_someone(text, authors):
             continue  # the byline, inside the text container
-        if block.link_density >= 0.5 or is_boilerplate(text):
+        if block.link_density >= 0.5 or is_boilerplate(text) or _COUNTER.match(text):
             continue
         if k in seen:
             continue

@@ -36,7 +36,7 @@ _WHOLE = re.compile(
     r"click here.{0,160}|tap here.{0,160}|swipe (?:for more|→)|"
     r"(?:updated|published|posted|last updated)\s*:?.{0,60}\d.{0,30}|"
     r"summary|key points|topics|tags|filed under.{0,100}|"
-    r"(?:watch|listen)(?: now)?\s*:.{0,160}|"
+    r"(?:watch|listen)(?: now)?\s*[:|].{0,160}|"
     r"(?:download|get) (?:the|our) .{0,40}app.{0,80}|"
     r"our standards\s*:.{0,120}|"
     r"this (?:article|story|content) (?:is|was) .{0,80}(?:published|updated|produced).{0,80}|"
@@ -60,7 +60,13 @@ _PROMPT = re.compile(
     r"\bplease bookmark\b|\bturn on (?:your )?notifications\b|"
     r"\bad[- ]?block(?:er|ers|ing)?\b|\b(?:whitelist|allowlist) (?:us|our site)\b|"
     r"\benable javascript\b|\byour browser (?:is|does)\b|"
-    r"\bget (?:the latest|daily|breaking) .{0,60}\b(?:in your inbox|newsletter|emails?)\b",
+    r"\bget (?:the latest|daily|breaking) .{0,60}\b(?:in your inbox|newsletter|emails?)\b|"
+    # paywall teasers: "Subscribe to continue reading", "Already a subscriber? Log in"
+    r"\b(?:subscribe|subscription)\b.{0,60}\b(?:continue|keep|start) reading\b|"
+    r"\b(?:continue|keep) reading\b.{0,60}\b(?:subscribe|subscription|subscriber)|"
+    r"\balready (?:a |an )?(?:\w+ )?subscriber\b|"
+    r"\b(?:this|the) (?:article|story|content|piece) is (?:only |exclusively )?"
+    r"(?:available|reserved) (?:to|for) (?:paying |our )?subscribers\b",
     re.IGNORECASE,
 )
 _CREDIT = re.compile(
@@ -77,7 +83,8 @@ _CREDIT = re.compile(
 _RECIRCULATION = re.compile(
     r"^(?:more (?:from|on|in|about|stories|news|coverage|to read)|related|recommended|"
     r"read (?:more|next|also)|also read|most (?:popular|read|viewed|shared)|trending|"
-    r"(?:you|we think you) (?:may|might) (?:also )?like|latest (?:news|stories|headlines)|"
+    r"(?:you|we think you) (?:may|might) (?:also )?like|"
+    r"latest (?:\w+ ){0,2}(?:news|stories|headlines|videos|articles)|latest from|"
     r"top stories|popular|editor'?s? picks|what to read next|further reading|"
     r"comments?|discussion|around the web|from our partners|sponsored)\b",
     re.IGNORECASE,
@@ -90,6 +97,7 @@ _PROMPT_WORDS = (
     "sign",
     "newsletter",
     "subscrib",
+    "subscription",
     "commission",
     "links",
     "independently",

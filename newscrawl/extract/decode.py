@@ -4,7 +4,9 @@ Order of evidence: byte-order mark, then the HTTP ``Content-Type`` charset, then
 ``<meta charset>`` / ``http-equiv`` declaration in the first bytes, then detection.
 A declared charset is only trusted when the bytes decode strictly with it; pages
 declared UTF-8 that are really cp1252 (or Shift_JIS, GB18030...) fall through to the
-next declaration and finally to charset-normalizer. Decoding never raises.
+next declaration and finally to charset-normalizer. Pages declared Latin-1 / cp1252
+whose bytes are valid UTF-8 (with non-ASCII characters) are read as UTF-8. Decoding
+never raises.
 """
 
 from __future__ import annotations
@@ -178,6 +180,13 @@ def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[
         if not name or name in tried:
             continue
         tried.append(name)
+        if name == "cp1252" and not data.isascii():
+            # Declared Latin-1 (often an HTTP server default) but UTF-8 bytes: text in
+            # cp1252 almost never forms valid multi-byte UTF-8 sequences.
+            try:
+                return data.decode("utf-8"), "utf-8"
+            except UnicodeDecodeError:
+                pass
         try:
             return data.decode(name), name
         except (UnicodeDecodeError, LookupError):

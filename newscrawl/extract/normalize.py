@@ -217,7 +217,13 @@ def parse_date(value: object) -> When | None:
         g = match.groupdict()
         if g["H"] is None:
             return _build(g["y"], g["m"], g["d"])
-        return _build(g["y"], g["m"], g["d"], g["H"], g["M"], g["S"], _offset(g["tz"]))
+        tz = _offset(g["tz"])
+        if g["tz"] is None:
+            # "2024-03-02 10:00:00 EST": a zone abbreviation after the time.
+            after = _TZ_AFTER.match(text[match.end() :])
+            if after and after.group("tz").lower() in _TZ_ABBR:
+                tz = timezone(timedelta(hours=_TZ_ABBR[after.group("tz").lower()]))
+        return _build(g["y"], g["m"], g["d"], g["H"], g["M"], g["S"], tz)
     if _EPOCH.match(text):
         seconds = int(text) / (1000 if len(text) == 13 else 1)
         try:

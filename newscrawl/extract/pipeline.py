@@ -15,6 +15,7 @@ from newscrawl.extract.document import Document
 from newscrawl.extract.errors import ExtractError
 from newscrawl.extract.evaluate import shingles
 from newscrawl.extract.normalize import clean_text
+from newscrawl.extract.title import key as title_key
 from newscrawl.extract.title import title as title_of
 
 TRUNCATE_FACTOR = 2
@@ -53,6 +54,15 @@ def _trafilatura(doc: Document) -> list[str]:
     return [clean_text(p) for p in (text or "").split("\n") if clean_text(p)]
 
 
+def _fallback(doc: Document, title: str | None) -> list[str]:
+    """trafilatura's paragraphs; it keeps the headline as the first line, the body never
+    starts with it."""
+    paragraphs = _trafilatura(doc)
+    if title and paragraphs and title_key(paragraphs[0]) == title_key(title):
+        paragraphs = paragraphs[1:]
+    return paragraphs
+
+
 def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[str], str | None]:
     structured, label = doc.ld("articleBody"), "jsonld"
     if not isinstance(structured, str):
@@ -70,13 +80,13 @@ def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[st
     if not doc.worth_fallbacks:
         return paragraphs, found.source
     if words < MIN_WORDS:
-        fallback = _trafilatura(doc)
+        fallback = _fallback(doc, title)
         if body_layer.word_count(fallback) > max(words, 10):
             return fallback, "trafilatura"
     elif found.coverage < LOW_COVERAGE and found.prose_words >= SUSPICIOUS_PROSE:
         # Most of the page's prose lies outside the chosen container: ask trafilatura,
         # and take its text if it is much longer and holds what was found.
-        fallback = _trafilatura(doc)
+        fallback = _fallback(doc, title)
         longer = body_layer.word_count(fallback) >= 1.5 * words
         if longer and _share(shingles(" ".join(paragraphs)), shingles(" ".join(fallback))) >= 0.7:
             return fallback, "trafilatura"
