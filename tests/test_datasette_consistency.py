@@ -69,3 +69,44 @@ def test_monthly_coverage_mean_salience_is_the_mean_of_the_mentions(archive_db):
             assert found == expected
     finally:
         client.close()
+
+
+def test_a_shared_name_counts_each_article_once_in_publisher_share(tmp_path):
+    # "The Carters", listed under shared: by Beyoncé and Jay-Z, names both. The articles
+    # table (?_artist=), its publisher facet and `newscrawl export --artist` count the 3
+    # articles; publisher_share counted the article about both twice (4, 100%).
+    db = tmp_path / "archive.db"
+    beyonce = replace(BRITNEY, artist="Beyoncé", artist_id="beyonce", salience=0.8)
+    jay_z = replace(BRITNEY, artist="Jay-Z", artist_id="jay-z", salience=0.6)
+    with Archive(db) as store:
+        store.sync_sources([Src("a")])
+        store.sync_artists(
+            [Art("beyonce", "Beyoncé", ["The Carters"]), Art("jay-z", "Jay-Z", ["The Carters"])]
+        )
+        articles = []
+        for number, mentions in enumerate([[beyonce, jay_z], [beyonce], [jay_z]]):
+            url = f"https://a.example/{number}/"
+            articles.append(
+                article(url=url, canonical_url=url, content_hash=f"h{number}", mentions=mentions)
+            )
+        store.write_batch(articles, run_id=None)
+    client = SyncClient(build_datasette(db))
+    try:
+        page = client.get("/archive/articles.json?_artist=The+Carters").json()
+        assert page["filtered_table_rows_count"] == 3
+        publishers = {v["value"]: v["count"] for v in page["facet_results"]["source_id"]["results"]}
+        assert publishers == {"a": 3}
+        share = client.get("/archive/publisher_share.json?artist=The+Carters&_shape=array").json()
+        assert [(r["source_id"], r["articles"], r["percent"]) for r in share] == [("a", 3, 100.0)]
+        # artist_articles lists mentions: each artist's articles, the shared one twice.
+        rows = client.get(
+            "/archive/artist_articles.json?artist=The+Carters&since=&until=&order=&_shape=array"
+        ).json()
+        assert sorted((r["article_id"], r["artist_id"]) for r in rows) == [
+            (1, "beyonce"),
+            (1, "jay-z"),
+            (2, "beyonce"),
+            (3, "jay-z"),
+        ]
+    finally:
+        client.close()
