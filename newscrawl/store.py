@@ -35,6 +35,14 @@ REVISION_FIELDS = ("title", "description", "authors", "published_at", "modified_
 # Tables whose presence makes an SQLite file a newscrawl archive.
 ARCHIVE_TABLES = ("articles", "mentions", "artists", "sources", "crawl_runs", "articles_fts")
 
+# articles.artists of the article ``{article}`` (an SQL expression): the canonical names
+# of the artists its mentions name, most salient first.
+ARTICLE_ARTISTS = (
+    "(select json_group_array(name) from (select ar.name from mentions m"
+    " join artists ar on ar.id = m.artist_id where m.article_id = {article}"
+    " order by m.salience desc, ar.name))"
+)
+
 
 def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
     """Open an existing archive for reading, or raise a one-line :class:`NewscrawlError`
@@ -186,7 +194,23 @@ class Archive:
             for a in artists
         ]
         with self.db.atomic():
+            conn = self.db.conn
+            before = dict(conn.execute("select id, name from artists").fetchall())
             self.db["artists"].upsert_all(rows, pk="id")
+            # A corrected canonical name under the same id ("Beyonce" -> "Beyoncé", both
+            # slug beyonce): articles.artists repeats the names, so the articles that
+            # mention a renamed artist take the new one, or the artist facet (artists.name)
+            # and ?artists__arraycontains= / a release's articles.artists would disagree.
+            renamed = sorted(
+                r["id"] for r in rows if r["id"] in before and before[r["id"]] != r["name"]
+            )
+            if renamed:
+                conn.execute(
+                    f"update articles set artists = {ARTICLE_ARTISTS.format(article='articles.id')}"
+                    " where id in (select article_id from mentions"
+                    " where artist_id in (select value from json_each(?)))",
+                    [json.dumps(renamed)],
+                )
 
     # -- crawl runs -----------------------------------------------------------------
 
@@ -583,9 +607,7 @@ class Archive:
             ],
         )
         conn.execute(
-            "update articles set artists = (select json_group_array(name) from"
-            " (select ar.name from mentions m join artists ar on ar.id = m.artist_id"
-            " where m.article_id = ? order by m.salience desc, ar.name)) where id = ?",
+            f"update articles set artists = {ARTICLE_ARTISTS.format(article='?')} where id = ?",
             [article_id, article_id],
         )
 

@@ -107,6 +107,15 @@ def test_every_canned_query_is_documented_with_its_parameters():
         )
 
 
+def test_a_canned_query_that_caps_its_rows_says_so():
+    # search_articles stopped at 200 rows without a word, while the articles table's
+    # search box counted every match: 200 results against "5,000 rows where search
+    # matches" looked like two answers to one question.
+    for name, spec in database_metadata()["queries"].items():
+        for limit in re.findall(r"\blimit\s+([0-9]+)", spec["sql"], flags=re.IGNORECASE):
+            assert f"{int(limit):,}" in spec["description"], (name, limit)
+
+
 def test_settings_are_datasette_settings():
     from datasette.app import DEFAULT_SETTINGS
 

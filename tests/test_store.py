@@ -344,3 +344,35 @@ def test_a_hand_edit_of_published_at_moves_the_month(archive):
     assert conn.execute(
         "select published_month from articles where url = 'https://a.example/x'"
     ).fetchone() == ("2023-07",)
+
+
+def test_a_corrected_artist_name_reaches_articles_artists(archive):
+    # The watchlist fixes a canonical name under the same id (an accent, a capital): the
+    # artist facet labels it from artists.name, so articles.artists (the array facet, the
+    # ?artists__arraycontains= filter, a release's articles.artists) must follow, or
+    # filtering by the name the facet shows finds nothing.
+    archive.write_batch([article()], run_id=None)
+    archive.write_batch(
+        [
+            article(
+                url="https://a.example/solo/",
+                canonical_url="https://a.example/solo/",
+                content_hash="hash-2",
+                mentions=[GAGA],
+            )
+        ],
+        run_id=None,
+    )
+    archive.sync_artists(
+        [Art("britney-spears", "Britney Jean Spears"), Art("lady-gaga", "Lady Gaga")]
+    )
+    rows = dict(archive.db.execute("select url, artists from articles").fetchall())
+    assert json.loads(rows["https://a.example/2026/03/duet/"]) == [
+        "Britney Jean Spears",
+        "Lady Gaga",
+    ]
+    assert json.loads(rows["https://a.example/solo/"]) == ["Lady Gaga"]
+    assert archive.db.execute(
+        "select count(*) from articles, json_each(articles.artists)"
+        " where json_each.value = 'Britney Jean Spears'"
+    ).fetchone() == (1,)
