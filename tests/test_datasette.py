@@ -442,6 +442,14 @@ def test_charts_page_draws_coverage_and_publishers(client):
     # up to three artists: lines
     one = client.get("/-/charts/archive?artist=Mother+Monster")
     assert re.findall(r'<path class="series" data-artist="([^"]+)"', one.text) == ["Lady Gaga"]
+    # The same numbers as queries, for the same artist (the link lost the artist).
+    links = re.findall(r'href="(/archive/(?:monthly_coverage|publisher_share)[^"]*)"', one.text)
+    assert links == [
+        "/archive/monthly_coverage?artist=lady-gaga",
+        "/archive/publisher_share?artist=lady-gaga",
+    ]
+    rows = client.get(links[0].replace("monthly_coverage", "monthly_coverage.json")).json()
+    assert rows["rows"] and {row[0] for row in rows["rows"]} == {"Lady Gaga"}
     two = client.get("/-/charts/archive?artist=britney&artist=taylor-swift")
     assert len(re.findall(r'<path class="series"', two.text)) == 2
     svg = client.get("/-/charts/archive/coverage.svg?artist=britney")
