@@ -146,6 +146,29 @@ def test_charts_of_undated_articles_are_empty_not_errors(archive_db, tmp_path, w
         client.close()
 
 
+def test_a_hand_edited_date_that_is_no_month_leaves_the_chart_drawn(archive_db, tmp_path):
+    # The store writes ISO dates; an operator's hand edit ("March 2025") made the
+    # published_month "March 2" and the charts page a 500.
+    copy = tmp_path / "edited.db"
+    shutil.copy(archive_db, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute(
+            "update articles set published_at = 'March 2025'"
+            " where id = (select min(article_id) from mentions where artist_id = 'lady-gaga')"
+        )
+        assert db.execute(
+            "select count(*) from articles where published_month = 'March 2'"
+        ).fetchone() == (1,)
+    client = SyncClient(build_datasette(copy))
+    try:
+        for path in ("/-/charts/edited", "/-/charts/edited/coverage.svg?artist=lady-gaga"):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.text[:500])
+            assert "March 2" not in response.text
+    finally:
+        client.close()
+
+
 def test_charts_of_no_artist_are_empty(client):
     for chart in ("coverage", "publishers"):
         svg = client.get(f"/-/charts/archive/{chart}.svg?artist=nobody")

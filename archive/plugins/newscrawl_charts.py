@@ -15,6 +15,7 @@ Self-contained (standard library and Datasette only) so that ``datasette publish
 """
 
 import json
+import re
 import math
 
 from datasette import hookimpl
@@ -51,6 +52,9 @@ ARTIST_FILTER = """
                   where newscrawl_fold(alias.value) = newscrawl_fold(wanted.value))
   )
 """
+
+
+_MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 
 
 def months_between(first, last):
@@ -319,14 +323,17 @@ async def chart_data(datasette, database, wanted):
             id_list,
         )
     ).rows[0][0]
-    months = sorted({row["month"] for row in monthly})
+    # The store writes ISO dates; a hand-edited published_at ("March 2025") gives a
+    # published_month that is no month: left off the chart rather than failing it.
+    months = sorted({row["month"] for row in monthly if _MONTH.fullmatch(row["month"] or "")})
     months = months_between(months[0], months[-1]) if months else []
     series = []
     for artist_id in ids:
         counts = dict.fromkeys(months, 0)
         for row in monthly:
             if row["artist_id"] == artist_id:
-                counts[row["month"]] = row["articles"]
+                if row["month"] in counts:
+                    counts[row["month"]] = row["articles"]
         series.append((names[artist_id], [counts[m] for m in months]))
     publishers = sorted({row["publisher"] for row in by_publisher})
     bars = []
