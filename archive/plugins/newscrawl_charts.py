@@ -15,8 +15,8 @@ Self-contained (standard library and Datasette only) so that ``datasette publish
 """
 
 import json
-import re
 import math
+import re
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
@@ -331,9 +331,8 @@ async def chart_data(datasette, database, wanted):
     for artist_id in ids:
         counts = dict.fromkeys(months, 0)
         for row in monthly:
-            if row["artist_id"] == artist_id:
-                if row["month"] in counts:
-                    counts[row["month"]] = row["articles"]
+            if row["artist_id"] == artist_id and row["month"] in counts:
+                counts[row["month"]] = row["articles"]
         series.append((names[artist_id], [counts[m] for m in months]))
     publishers = sorted({row["publisher"] for row in by_publisher})
     bars = []
