@@ -599,8 +599,12 @@ class NewsSpider(scrapy.Spider):
                 yield request
         # Follow pagination while pages list articles the archive does not have yet
         # (found here or by another channel in this crawl); stop at known territory,
-        # unless the previous crawl did not finish.
-        if (new_articles or self.catch_up) and page_number < source.max_listing_pages:
+        # unless the previous crawl did not finish. In Redis mode there is no known
+        # territory to stop at: the shared "seen" set also holds what another worker
+        # requested moments ago (its copy of this page, or a sitemap), so a page whose
+        # links it all holds says nothing about the next page; follow max_listing_pages.
+        walk_all = self.catch_up or bool(self.settings.get("NEWSCRAWL_REDIS_URL"))
+        if (new_articles or walk_all) and page_number < source.max_listing_pages:
             for url in result.next_pages[:1]:
                 if domain_allowed(url, source.allowed_domains):
                     yield self._channel_request(
