@@ -655,6 +655,16 @@ def m013_published_month_follows_published_at(db: Database) -> None:
         )
 
 
+@migrations()
+def m014_runs_count_reextracted_articles(db: Database) -> None:
+    # A reextract run refreshes archived versions in place: neither new, updated nor
+    # unchanged, so its run row said 0, 0, 0 for a run that rewrote every article.
+    if "articles_reextracted" not in db["crawl_runs"].columns_dict:
+        db.execute(
+            "alter table crawl_runs add column articles_reextracted integer not null default 0"
+        )
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the latest schema (idempotent)."""
     migrations.apply(db)

@@ -182,6 +182,7 @@ class CrawlSession:
             "articles_new": self.outcomes["new"],
             "articles_updated": self.outcomes["updated"],
             "articles_unchanged": self.outcomes["unchanged"],
+            "articles_reextracted": self.outcomes["reextracted"],
             "dropped": totals["dropped"],
         }
         per_source = {

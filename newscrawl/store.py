@@ -252,6 +252,7 @@ class Archive:
             "articles_new",
             "articles_updated",
             "articles_unchanged",
+            "articles_reextracted",
             "dropped",
         )
         values = {c: int(counts.get(c, 0)) for c in columns}

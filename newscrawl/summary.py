@@ -40,7 +40,12 @@ def print_summary(db_path: str | Path, *, run_id: int | None = None) -> None:
                     f"Run {run_id} ({run['finish_reason']}): {run['requested']} pages requested, "
                     f"{run['pages_skipped']} skipped as already archived, {run['articles_new']} new, "
                     f"{run['articles_updated']} updated, {run['articles_unchanged']} unchanged, "
-                    f"{run['dropped']} dropped"
+                    + (
+                        f"{run['articles_reextracted']} re-extracted in place, "
+                        if run.get("articles_reextracted")
+                        else ""
+                    )
+                    + f"{run['dropped']} dropped"
                 )
         _table(
             "Articles per publisher",
@@ -252,7 +257,13 @@ def print_funnel(db_path: str | Path, *, runs: int = 10) -> None:
         else:
             click.echo(
                 f"  new {run['articles_new'] or 0}, updated {run['articles_updated'] or 0},"
-                f" unchanged {run['articles_unchanged'] or 0}, skipped {run['pages_skipped'] or 0}"
+                f" unchanged {run['articles_unchanged'] or 0},"
+                + (
+                    f" re-extracted {run['articles_reextracted']},"
+                    if run.get("articles_reextracted")
+                    else ""
+                )
+                + f" skipped {run['pages_skipped'] or 0}"
             )
             _table(
                 "  Funnel per source",

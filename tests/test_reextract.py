@@ -66,6 +66,10 @@ def test_reextract_in_place_changes_nothing(crawled_twice, tmp_path):
     run = rerun.run()
     assert run["spider"] == "reextract" and run["finish_reason"] == "finished"
     assert (run["articles_new"], run["articles_updated"]) == (0, 0)
+    # Every archived version was rewritten in place: the run says so (it said 0, 0, 0).
+    versions = len(before[0]) + len(before[2])
+    assert run["articles_reextracted"] == versions
+    assert f"{versions} re-extracted in place" in rerun.output
     again = reextract(result.db, "--artists", artists)
     assert snapshot(again) == before
 
