@@ -116,3 +116,25 @@ def test_source_concurrency_holds_without_a_delay(tmp_path, site):
     result = crawl(tmp_path, entries)
     assert result.scalar("select count(*) from articles") == 6
     assert Site.most_in_flight <= 2, Site.most_in_flight
+
+
+def test_robots_group_is_chosen_by_our_product_token(tmp_path, site):
+    """RFC 9309 2.2.1: the group is the one naming our product token (``newscrawl``),
+    else ``*``. A group for another robot named by a word of our User-Agent's comment
+    ("research archive of entertainment news") is not ours: it disallowed everything."""
+    Site.robots = "User-agent: *\nAllow: /\n\nUser-agent: research\nDisallow: /\n"
+    result = crawl(tmp_path, source_entry(site, "open", "a"))
+    assert result.scalar("select count(*) from articles") == 6
+    assert result.scalar("select count(*) from drops") == 0
+
+
+def test_robots_group_naming_newscrawl_applies(tmp_path, site):
+    Site.robots = (
+        "User-agent: *\nDisallow: /\n\nUser-agent: NewsCrawl\nDisallow: /news/a1.html\nAllow: /\n"
+    )
+    result = crawl(tmp_path, source_entry(site, "ours", "a"))
+    assert result.scalar("select count(*) from articles") == 5
+    drops = result.query("select url, stage, reason from drops")
+    assert [(d["url"].rsplit("/", 1)[-1], d["stage"], d["reason"]) for d in drops] == [
+        ("a1.html", "fetch", "robots")
+    ]
