@@ -138,3 +138,37 @@ def test_robots_group_naming_newscrawl_applies(tmp_path, site):
     assert [(d["url"].rsplit("/", 1)[-1], d["stage"], d["reason"]) for d in drops] == [
         ("a1.html", "fetch", "robots")
     ]
+
+
+def test_sources_sharing_a_host_share_its_limits(tmp_path, site):
+    """Two sources on one host, ``concurrency: 1`` each: the host has at most one request
+    in flight. (Each source had its own download slot, so the host saw the sum: 2, and
+    a robots.txt ``Crawl-delay`` was kept once per source, not once per host.)"""
+    entries = source_entry(
+        site, "news-desk", "a", "    download_delay: 0\n    concurrency: 1\n"
+    ) + source_entry(site, "music-desk", "b", "    concurrency: 3\n")
+    result = crawl(tmp_path, entries)
+    assert result.scalar("select count(*) from articles") == 12
+    assert Site.most_in_flight == 1
+
+
+def test_download_slots_group_sources_by_host():
+    from newscrawl.sources import Source, download_slots
+
+    def source(id_, domains, **politeness):
+        return Source(
+            id=id_, name=id_, homepage=f"https://{domains[0]}/", allowed_domains=domains,
+            sitemaps=[f"https://{domains[0]}/sitemap.xml"], **politeness,
+        )  # fmt: skip
+
+    slot_of, slots = download_slots(
+        [
+            source("a", ["example.com"], download_delay=2.0),
+            source("b", ["www.example.com"], download_delay=0.5, concurrency=4),
+            source("c", ["other.org"], concurrency=3),
+            source("d", ["127.0.0.1:8101"]),
+            source("e", ["127.0.0.1:8102", "blog.other.org"]),
+        ]
+    )
+    assert slot_of == {"a": "a+b", "b": "a+b", "c": "c+e", "d": "d", "e": "c+e"}
+    assert slots == {"a+b": {"delay": 2.0, "concurrency": 4}, "c+e": {"concurrency": 3}}
