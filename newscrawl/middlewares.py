@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -34,12 +35,22 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
     site asks of our User-Agent becomes the minimum delay of the download slot the
     request goes through (per source), without jitter, and AutoThrottle is told not to
     lower it. ``NEWSCRAWL_MAX_CRAWL_DELAY`` caps absurd values.
+
+    The robots.txt group that applies is chosen by our product token, the User-Agent's
+    first word (``newscrawl``), as RFC 9309 2.2.1 says, unless ``ROBOTSTXT_USER_AGENT``
+    names one. Scrapy matched the whole User-Agent header, so a group for another robot
+    named by a word of its comment ("research archive of entertainment news", the
+    operator's contact address) was taken for ours.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.max_delay = crawler.settings.getfloat("NEWSCRAWL_MAX_CRAWL_DELAY", 60.0)
         self._applied: dict[str, float] = {}
+        if not self._robotstxt_useragent:
+            token = re.match(r"[A-Za-z0-9_-]+", (self._default_useragent or "").strip())
+            if token:
+                self._robotstxt_useragent = token.group(0)
 
     async def robot_parser(self, request: Request) -> Any:
         parser = await super().robot_parser(request)

@@ -37,6 +37,8 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.ledger.QuietLogFormatter"
 
+# Scrapy's downloader with per-slot concurrency that holds without a delay (downloader.py).
+DOWNLOADER = "newscrawl.downloader.Downloader"
 DOWNLOADER_MIDDLEWARES = {
     # Same position as Scrapy's own robots.txt middleware, which it extends.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

@@ -328,3 +328,59 @@ def select_sources(
             field="sources",
         )
     return [by_id[i] for i in ids]
+
+
+def _domains_overlap(first: str, second: str) -> bool:
+    """True when a host may be on both ``allowed_domains`` entries (one is the other or
+    a subdomain of it, on the same port or any)."""
+    host_a, _, port_a = first.lower().partition(":")
+    host_b, _, port_b = second.lower().partition(":")
+    if port_a and port_b and port_a != port_b:
+        return False
+    return host_a == host_b or host_a.endswith("." + host_b) or host_b.endswith("." + host_a)
+
+
+def download_slots(sources: list[Source]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """The download slot of each source, and the politeness settings of each slot.
+
+    A source has a slot of its own (named by its id), except that sources whose
+    ``allowed_domains`` overlap (two sections of one site) share one, named by their ids
+    joined with ``+``, so the site sees their requests as one publisher's: the largest
+    ``download_delay`` and the smallest ``concurrency`` any of them sets, and one
+    robots.txt ``Crawl-delay``. Returns (source id -> slot name, slot name -> its
+    ``DOWNLOAD_SLOTS`` entry, for slots with an override).
+    """
+    group = {source.id: source.id for source in sources}
+
+    def root(source_id: str) -> str:
+        while group[source_id] != source_id:
+            source_id = group[source_id]
+        return source_id
+
+    for i, first in enumerate(sources):
+        for second in sources[i + 1 :]:
+            if any(
+                _domains_overlap(a, b)
+                for a in first.allowed_domains
+                for b in second.allowed_domains
+            ):
+                group[root(second.id)] = root(first.id)
+    members: dict[str, list[Source]] = {}
+    for source in sources:
+        members.setdefault(root(source.id), []).append(source)
+    slot_of: dict[str, str] = {}
+    slots: dict[str, dict[str, Any]] = {}
+    for together in members.values():
+        name = "+".join(source.id for source in together)
+        for source in together:
+            slot_of[source.id] = name
+        slot: dict[str, Any] = {}
+        delays = [s.download_delay for s in together if s.download_delay is not None]
+        if delays:
+            slot["delay"] = max(delays)
+        limits = [s.concurrency for s in together if s.concurrency is not None]
+        if limits:
+            slot["concurrency"] = min(limits)
+        if slot:
+            slots[name] = slot
+    return slot_of, slots

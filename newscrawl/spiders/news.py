@@ -39,7 +39,7 @@ from newscrawl.errors import ConfigError
 from newscrawl.items import Page
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.session import CrawlSession
-from newscrawl.sources import Source, load_sources, select_sources
+from newscrawl.sources import Source, download_slots, load_sources, select_sources
 from newscrawl.store import Drop
 from newscrawl.urls import canonicalize_url, domain_allowed, site_of
 
@@ -215,7 +215,8 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
-        """Give each source its own download slot with its politeness overrides."""
+        """Give each source its download slot with its politeness overrides (sources
+        sharing a host share one: see :func:`~newscrawl.sources.download_slots`)."""
         super().update_settings(settings)
         path = settings.get("NEWSCRAWL_SOURCES") or packaged_config("sources.yml")
         try:
@@ -223,14 +224,8 @@ class NewsSpider(scrapy.Spider):
         except ConfigError:
             return  # reported by configure() with file, entry and field
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-        for source in sources:
-            slot = {}
-            if source.download_delay is not None:
-                slot["delay"] = source.download_delay
-            if source.concurrency is not None:
-                slot["concurrency"] = source.concurrency
-            if slot:
-                slots.setdefault(source.id, slot)
+        for name, slot in download_slots(sources)[1].items():
+            slots.setdefault(name, slot)
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
     @classmethod
@@ -266,6 +261,9 @@ class NewsSpider(scrapy.Spider):
         check_settings(settings)
         self.incremental = settings.getbool("NEWSCRAWL_INCREMENTAL", True)
         self.by_id = {s.id: s for s in self.all_sources}
+        # Sources whose domains overlap share one download slot (and its limits).
+        self.slot_of, slot_settings = download_slots(self.all_sources)
+        self.paced_slots = {name for name, slot in slot_settings.items() if "delay" in slot}
         # URL → merged evidence of every channel that listed it (popped when fetched).
         self.candidates: dict[str, dict[str, Any]] = {}
         # URL → what this crawl decided for it (see consider()).
@@ -318,10 +316,10 @@ class NewsSpider(scrapy.Spider):
             )
         )
 
-    @staticmethod
-    def _slot_meta(source: Source) -> dict[str, Any]:
-        meta: dict[str, Any] = {"source_id": source.id, "download_slot": source.id}
-        if source.download_delay is not None:
+    def _slot_meta(self, source: Source) -> dict[str, Any]:
+        slot = self.slot_of.get(source.id, source.id)
+        meta: dict[str, Any] = {"source_id": source.id, "download_slot": slot}
+        if slot in self.paced_slots:
             # The operator set this source's pace; AutoThrottle must not change it.
             meta["autothrottle_dont_adjust_delay"] = True
         return meta
