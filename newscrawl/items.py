@@ -101,7 +101,8 @@ class Article:
     word_count: int = 0
     """Number of words in ``body``."""
     is_paywalled: bool | None = None
-    """True when the page says the article is not free to read; None when it does not say."""
+    """True when the page says the article is not free to read, False when it says it is
+    free; None when it does not say."""
     content_hash: str = ""
     """sha256 of the normalised title and body; a change means a new revision."""
     provenance: dict[str, Any] = field(default_factory=dict)

@@ -41,6 +41,34 @@ def test_file_with_url(tmp_path):
     assert "Lisbon" in row["body"]
 
 
+def test_output_rows_carry_every_article_field(tmp_path):
+    """DESIGN's article fields, source_id included (null: a file belongs to no publisher)."""
+    page = tmp_path / "page.html"
+    page.write_text(ARTICLE, encoding="utf-8")
+    _, [row], _ = run("--url", "https://gossip.example/2024/star", str(page))
+    article_fields = [
+        "url",
+        "canonical_url",
+        "source_id",
+        "title",
+        "description",
+        "authors",
+        "published_at",
+        "modified_at",
+        "section",
+        "tags",
+        "language",
+        "image_url",
+        "body",
+        "word_count",
+        "is_paywalled",
+        "content_hash",
+        "provenance",
+    ]
+    assert list(row) == ["path", *article_fields]
+    assert row["source_id"] is None
+
+
 def test_default_url_is_the_file_uri(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(ARTICLE, encoding="utf-8")

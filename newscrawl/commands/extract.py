@@ -34,7 +34,9 @@ def _job(job: dict[str, Any]) -> dict[str, Any]:
     except OSError as error:
         return {**row, "url": job["url"], "error": str(error), "reason": "unreadable"}
     row.update(fields)
-    return row
+    # The article fields of the crawl include source_id; a saved file belongs to no
+    # publisher of sources.yml, so it is null (after canonical_url, in the crawl's order).
+    return {**{key: row[key] for key in ("path", "url", "canonical_url")}, "source_id": None, **row}
 
 
 def _from_files(files: tuple[str, ...], url: str | None) -> list[dict[str, Any]]:
