@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -128,8 +129,7 @@ class Archive:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self.db = Database(conn)
-            if self.db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.db.enable_wal()
+            self._use_wal(busy_timeout_ms / 1000)
             # NORMAL is durable across application crashes in WAL mode; only an OS crash
             # can lose the last transactions, never corrupt the file.
             self.db.execute("PRAGMA synchronous = NORMAL")
@@ -140,6 +140,25 @@ class Archive:
             self._source_rows: dict[str, dict] = {}
         except sqlite3.DatabaseError as error:
             raise NewscrawlError(f"{self.path}: cannot open archive: {error}") from None
+
+    def _use_wal(self, timeout: float) -> None:
+        """Switch a new archive to WAL. Changing the journal mode takes an exclusive
+        lock without calling the busy handler, so when another process opens the same
+        new archive at that moment, try again (for up to ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                if self.db.conn.execute("PRAGMA journal_mode = wal").fetchone()[0] == "wal":
+                    return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            else:
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError("cannot switch to WAL: database is locked")
+            time.sleep(0.05)
 
     def close(self) -> None:
         """Checkpoint the WAL and close the connection."""
