@@ -15,7 +15,7 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,6 +141,35 @@ class Archive:
         except sqlite3.DatabaseError as error:
             raise NewscrawlError(f"{self.path}: cannot open archive: {error}") from None
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Archive]:
+        """One write transaction (a savepoint when one is open already).
+
+        It takes the write lock when it begins (``BEGIN IMMEDIATE``): a transaction that
+        reads first and writes later (``BEGIN``, as ``Database.atomic`` does) cannot wait
+        for another writer, SQLite fails its first write at once with "database is
+        locked" when anyone else wrote in between. Beginning with the lock, a second
+        writer on the same archive (another crawl, ``newscrawl reextract``, a ``delete``
+        in the ``sqlite3`` shell) waits up to the busy timeout instead."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        conn.execute("begin immediate")
+        try:
+            yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("rollback")
+            raise
+        try:
+            conn.execute("commit")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("rollback")
+            raise
+
     def _use_wal(self, timeout: float) -> None:
         """Switch a new archive to WAL. Changing the journal mode takes an exclusive
         lock without calling the busy handler, so when another process opens the same
@@ -196,7 +225,7 @@ class Archive:
         if not replace:
             self._source_rows.update((row["id"], row) for row in rows)
             return
-        with self.db.atomic():
+        with self.transaction():
             self.db["sources"].upsert_all(rows, pk="id")
 
     def sync_artists(self, artists: Iterable[Any]) -> None:
@@ -212,7 +241,7 @@ class Archive:
             }
             for a in artists
         ]
-        with self.db.atomic():
+        with self.transaction():
             conn = self.db.conn
             before = dict(conn.execute("select id, name from artists").fetchall())
             self.db["artists"].upsert_all(rows, pk="id")
@@ -237,7 +266,7 @@ class Archive:
         self, *, spider: str, args: dict | None = None, settings: dict | None = None
     ) -> int:
         """Record the start of a crawl; returns the new ``crawl_runs.id``."""
-        with self.db.atomic():
+        with self.transaction():
             cursor = self.db.execute(
                 "insert into crawl_runs (spider, args, settings, started_at, host, pid,"
                 " newscrawl_version) values (?, ?, ?, ?, ?, ?, ?)",
@@ -274,7 +303,7 @@ class Archive:
             "dropped",
         )
         values = {c: int(counts.get(c, 0)) for c in columns}
-        with self.db.atomic():
+        with self.transaction():
             self.db["crawl_runs"].update(
                 run_id,
                 {
@@ -366,7 +395,7 @@ class Archive:
         active = set(active_artist_ids) if active_artist_ids is not None else None
         now = utcnow()
         outcomes: list[StoreOutcome] = []
-        with self.db.atomic():
+        with self.transaction():
             for article in articles:
                 outcomes.append(
                     self._write_article(
