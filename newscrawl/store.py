@@ -58,7 +58,14 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as error:
-        raise NewscrawlError(f"{path}: not an SQLite database ({error})") from None
+        name = getattr(error, "sqlite_errorname", "")
+        if name == "SQLITE_NOTADB":
+            raise NewscrawlError(f"{path}: not an SQLite database ({error})") from None
+        hint = ""
+        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
+            # A WAL archive is read through its -shm file, created next to it.
+            hint = f" (SQLite must be able to create {path.name}-shm in its folder)"
+        raise NewscrawlError(f"{path}: cannot read the archive: {error}{hint}") from None
     missing = [t for t in ARCHIVE_TABLES if t not in names]
     if missing:
         conn.close()
