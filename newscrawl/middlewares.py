@@ -85,16 +85,18 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
         delay = rp.crawl_delay(useragent)
         if not delay:
             return
-        if delay > self.max_delay:
-            logger.warning(
-                "robots.txt asks for Crawl-delay %s s; capped at %s s", delay, self.max_delay
-            )
-            delay = self.max_delay
+        asked = delay
+        delay = min(delay, self.max_delay)
         request.meta["autothrottle_dont_adjust_delay"] = True
         downloader = self.crawler.engine.downloader
         key = downloader.get_slot_key(request)
         if self._applied.get(key) == delay:
             return
+        if asked > delay:
+            # Once per site, when the delay is applied (not with every request).
+            logger.warning(
+                "robots.txt asks for Crawl-delay %s s; capped at %s s", asked, self.max_delay
+            )
         self._applied[key] = delay
         slot_settings = downloader.per_slot_settings.setdefault(key, {})
         slot_settings["delay"] = max(float(slot_settings.get("delay", 0)), delay)

@@ -1,8 +1,9 @@
 """The archive's schema, as ``sqlite_utils.Migrations`` steps.
 
-Each step runs in its own transaction together with its record in
-``_sqlite_migrations``, so a crash mid-migration leaves the previous schema intact and
-re-running applies only what is pending. Add new steps at the end; never edit one
+The pending steps run in one write transaction together with their records in
+``_sqlite_migrations`` (see :func:`apply`), so a crash mid-migration leaves the previous
+schema intact, re-running applies only what is pending, and two processes opening a
+new archive at once do not both migrate it. Add new steps at the end; never edit one
 that has shipped.
 """
 
@@ -666,5 +667,22 @@ def m014_runs_count_reextracted_articles(db: Database) -> None:
 
 
 def apply(db: Database) -> None:
-    """Bring ``db`` up to the latest schema (idempotent)."""
-    migrations.apply(db)
+    """Bring ``db`` up to the latest schema (idempotent).
+
+    The pending steps run in one transaction that holds the write lock from its start
+    (``BEGIN IMMEDIATE``, waiting out the connection's busy timeout), and what is
+    pending is decided again inside it: two processes opening a new archive at once
+    (two crawls started by cron, a crawl and ``newscrawl serve``) migrate it once, the
+    second waits and finds nothing left to do. Each step is a savepoint of that
+    transaction, so a crash leaves the previous schema intact."""
+    if not migrations.pending(db):
+        return
+    conn = db.conn
+    conn.execute("begin immediate")
+    try:
+        migrations.apply(db)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("rollback")
+        raise
+    conn.execute("commit")

@@ -14,7 +14,8 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,7 +58,14 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as error:
-        raise NewscrawlError(f"{path}: not an SQLite database ({error})") from None
+        name = getattr(error, "sqlite_errorname", "")
+        if name == "SQLITE_NOTADB":
+            raise NewscrawlError(f"{path}: not an SQLite database ({error})") from None
+        hint = ""
+        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
+            # A WAL archive is read through its -shm file, created next to it.
+            hint = f" (SQLite must be able to create {path.name}-shm in its folder)"
+        raise NewscrawlError(f"{path}: cannot read the archive: {error}{hint}") from None
     missing = [t for t in ARCHIVE_TABLES if t not in names]
     if missing:
         conn.close()
@@ -128,8 +136,7 @@ class Archive:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self.db = Database(conn)
-            if self.db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.db.enable_wal()
+            self._use_wal(busy_timeout_ms / 1000)
             # NORMAL is durable across application crashes in WAL mode; only an OS crash
             # can lose the last transactions, never corrupt the file.
             self.db.execute("PRAGMA synchronous = NORMAL")
@@ -140,6 +147,54 @@ class Archive:
             self._source_rows: dict[str, dict] = {}
         except sqlite3.DatabaseError as error:
             raise NewscrawlError(f"{self.path}: cannot open archive: {error}") from None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Archive]:
+        """One write transaction (a savepoint when one is open already).
+
+        It takes the write lock when it begins (``BEGIN IMMEDIATE``): a transaction that
+        reads first and writes later (``BEGIN``, as ``Database.atomic`` does) cannot wait
+        for another writer, SQLite fails its first write at once with "database is
+        locked" when anyone else wrote in between. Beginning with the lock, a second
+        writer on the same archive (another crawl, ``newscrawl reextract``, a ``delete``
+        in the ``sqlite3`` shell) waits up to the busy timeout instead."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        conn.execute("begin immediate")
+        try:
+            yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("rollback")
+            raise
+        try:
+            conn.execute("commit")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("rollback")
+            raise
+
+    def _use_wal(self, timeout: float) -> None:
+        """Switch a new archive to WAL. Changing the journal mode takes an exclusive
+        lock without calling the busy handler, so when another process opens the same
+        new archive at that moment, try again (for up to ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                if self.db.conn.execute("PRAGMA journal_mode = wal").fetchone()[0] == "wal":
+                    return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            else:
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError("cannot switch to WAL: database is locked")
+            time.sleep(0.05)
 
     def close(self) -> None:
         """Checkpoint the WAL and close the connection."""
@@ -177,7 +232,7 @@ class Archive:
         if not replace:
             self._source_rows.update((row["id"], row) for row in rows)
             return
-        with self.db.atomic():
+        with self.transaction():
             self.db["sources"].upsert_all(rows, pk="id")
 
     def sync_artists(self, artists: Iterable[Any]) -> None:
@@ -193,7 +248,7 @@ class Archive:
             }
             for a in artists
         ]
-        with self.db.atomic():
+        with self.transaction():
             conn = self.db.conn
             before = dict(conn.execute("select id, name from artists").fetchall())
             self.db["artists"].upsert_all(rows, pk="id")
@@ -218,7 +273,7 @@ class Archive:
         self, *, spider: str, args: dict | None = None, settings: dict | None = None
     ) -> int:
         """Record the start of a crawl; returns the new ``crawl_runs.id``."""
-        with self.db.atomic():
+        with self.transaction():
             cursor = self.db.execute(
                 "insert into crawl_runs (spider, args, settings, started_at, host, pid,"
                 " newscrawl_version) values (?, ?, ?, ?, ?, ?, ?)",
@@ -256,7 +311,7 @@ class Archive:
             "dropped",
         )
         values = {c: int(counts.get(c, 0)) for c in columns}
-        with self.db.atomic():
+        with self.transaction():
             self.db["crawl_runs"].update(
                 run_id,
                 {
@@ -348,7 +403,7 @@ class Archive:
         active = set(active_artist_ids) if active_artist_ids is not None else None
         now = utcnow()
         outcomes: list[StoreOutcome] = []
-        with self.db.atomic():
+        with self.transaction():
             for article in articles:
                 outcomes.append(
                     self._write_article(

@@ -17,6 +17,7 @@ import resource
 import signal
 import sqlite3
 import subprocess
+import sys
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -148,6 +149,52 @@ def test_read_only_archive_folder(crawled_archive, demo_config, tmp_path, existi
     assert [p.name for p in folder.iterdir()] == (["archive.db"] if existing else [])
     if existing:
         assert sha256(db) == sha256(crawled_archive)
+
+
+def _newscrawl(*args, preexec) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec,
+    )
+
+
+@pytest.mark.parametrize("command", ["stats", "export"])
+@pytest.mark.parametrize(
+    ("case", "error"),
+    [
+        (
+            "read-only-folder",
+            "attempt to write a readonly database"
+            " (SQLite must be able to create archive.db-shm in its folder)",
+        ),
+        ("full-disk", "disk I/O error"),
+    ],
+)
+def test_read_commands_say_why_they_cannot_read(crawled_archive, tmp_path, command, case, error):
+    # A complete archive, closed (no -shm left), in a folder where SQLite cannot create
+    # the -shm file reading a WAL database needs. Before the fix: "not an SQLite
+    # database (attempt to write a readonly database)" / "(disk I/O error)".
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    db = folder / "archive.db"
+    db.write_bytes(crawled_archive.read_bytes())
+    args = ["--db", str(db)] + (["-o", str(tmp_path / "release")] if command == "export" else [])
+    if case == "read-only-folder":
+        folder.chmod(0o555)
+        try:
+            proc = _newscrawl(command, *args, preexec=_as_an_ordinary_user)
+        finally:
+            folder.chmod(0o755)
+    else:
+        proc = _newscrawl(command, *args, preexec=_small_disk(4096))
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert last_line(proc) == f"Error: {db}: cannot read the archive: {error}"
+    assert sha256(db) == sha256(crawled_archive)
 
 
 def test_disk_full_halfway_stops_the_crawl_cleanly(demo_config, tmp_path):

@@ -92,3 +92,28 @@ def test_crawl_delay_spaces_the_requests(tmp_path, site):
         '"newscrawl/crawl_delay/slowsite": 1.0' in result.output
         or "crawl_delay/slowsite" in result.output
     )
+
+
+def test_a_capped_crawl_delay_is_logged_once_not_per_request(tmp_path, site, monkeypatch):
+    # Before the fix the warning came with every request to the site: one line per page
+    # for as long as a crawl of such a publisher ran.
+    monkeypatch.setattr(Site, "delay", "30")
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        "sources:\n"
+        "  - id: slowsite\n"
+        "    name: Slow Site\n"
+        f"    homepage: http://{site}/\n"
+        f'    allowed_domains: ["{site}"]\n'
+        f'    sitemaps: ["http://{site}/sitemap.xml"]\n'
+    )
+    artists = tmp_path / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n    aliases: [Gaga]\n")
+    result = scrapy_crawl(
+        db=tmp_path / "a.db",
+        sources=sources,
+        artists=artists,
+        settings={"NEWSCRAWL_MAX_CRAWL_DELAY": "0.2"},
+    )
+    assert result.scalar("select count(*) from articles") == 4
+    assert result.output.count("robots.txt asks for Crawl-delay 30") == 1, result.output

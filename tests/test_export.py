@@ -385,7 +385,7 @@ def test_a_failed_forced_export_leaves_the_previous_release_whole(archive_db, tm
         if message.startswith("Writing mentions"):
             raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(NewscrawlError, match="cannot write the release: No space left"):
         export_archive(archive_db, out, fmt="parquet", force=True, progress=fail_midway)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
@@ -404,7 +404,7 @@ def test_a_failed_move_leaves_the_previous_release_whole(archive_db, tmp_path, m
         raise OSError(18, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "replace", cross_device)
-    with pytest.raises(OSError, match="cross-device"):
+    with pytest.raises(NewscrawlError, match="cannot write the release: Invalid cross-device"):
         export_archive(archive_db, out, fmt="parquet", force=True)
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -527,3 +527,42 @@ def test_export_doc_covers_every_option_and_field():
             assert f"`{field.name}`" in text, (
                 f"docs/export.md does not name {table.name}.{field.name}"
             )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_a_full_disk_is_one_line_and_leaves_nothing(archive_db, tmp_path, fmt):
+    # The disk fills while the release is written (a file size limit: the kernel refuses
+    # to grow a file past it, EFBIG, as a full disk does with ENOSPC). Before the fix:
+    # three chained tracebacks ending in "OSError: [Errno 27] File too large".
+    import resource
+    import signal
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    import sqlite3
+
+    out = tmp_path / "release"
+    # A reader keeps the archive's -shm file (32 KiB, bigger than this "disk") in place:
+    # the export can read, and fails when it writes.
+    reader = sqlite3.connect(archive_db)
+    reader.execute("select count(*) from articles").fetchone()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "newscrawl", "export", "--db", str(archive_db)]
+            + ["-o", str(out), "--format", fmt],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=small_disk,
+        )
+    finally:
+        reader.close()
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {out}: cannot write the release: "), last
+    assert "File too large" in last and "nothing was written" in last
+    assert [line for line in proc.stderr.splitlines() if line.startswith("Error:")] == [last]
+    assert not out.exists()

@@ -231,10 +231,17 @@ def export_archive(
         (staging / DATACARD).write_text(card, encoding="utf-8")
         conn.execute("rollback")
         _move_into_place(staging, out)
-    except BaseException:
+    except BaseException as error:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
         _remove_created(created_dirs)
+        if isinstance(error, OSError) and not error.filename:
+            # A write that failed (a full disk, EFBIG, EIO): the writers raise it with no
+            # file name, so say which release it was, once.
+            reason = error.strerror or str(error)
+            raise NewscrawlError(
+                f"{out}: cannot write the release: {reason} (nothing was written)"
+            ) from None
         raise
     finally:
         conn.close()

@@ -262,7 +262,7 @@ class Ingester:
         self.totals.batches += 1
         dead: list[bytes] = []
         try:
-            with archive.db.atomic():
+            with archive.transaction():
                 touched: dict[str, _Run] = {}
                 for position, raw in enumerate(batch):
                     crash_here = position == len(batch) // 2
