@@ -1,14 +1,19 @@
-"""Helpers for tests that run real crawls: ``scrapy crawl`` in a subprocess, and a
-small reader for the resulting archive."""
+"""Helpers for tests that run real crawls: ``scrapy crawl`` in a subprocess, a small
+reader for the resulting archive, and small local sites to crawl."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,3 +85,63 @@ def scrapy_crawl(
 def evidence(row: dict) -> dict:
     """The discovery evidence of an ``articles`` row."""
     return json.loads(row["discovery"] or "{}")
+
+
+@contextlib.contextmanager
+def serve_locally(handler) -> Iterator[str]:
+    """Serve ``handler`` (an ``http.server`` request handler) on 127.0.0.1 in a thread
+    until the block ends; yields its ``127.0.0.1:PORT``."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def tiny_site(folder: Path, pages: dict[str, str], **source) -> Iterator[tuple[str, Path, Path]]:
+    """Serve ``pages`` ({path: text}, a path ending in ``/`` is its ``index.html``) as one
+    publisher, ``tiny``, whose sources.yml entry adds ``source`` (channels, article_url).
+    ``{base}`` in a page or a source value is the site's URL; robots.txt allows all.
+    Yields (base URL, sources.yml, artists.yml); Lady Gaga is the only watched artist."""
+    site = folder / "site"
+    with serve_locally(functools.partial(_QuietFiles, directory=str(site))) as host:
+        base = f"http://{host}"
+        for path, text in {"/robots.txt": "User-agent: *\nAllow: /\n", **pages}.items():
+            file = site / path.strip("/")
+            file = file / "index.html" if path.endswith("/") else file
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(text.replace("{base}", base))
+        entry = {
+            key: [v.replace("{base}", base) for v in value]
+            if isinstance(value, list)
+            else value.replace("{base}", base)
+            for key, value in source.items()
+        }
+        sources = folder / "sources.yml"
+        sources.write_text(
+            json.dumps(  # JSON is YAML
+                {
+                    "sources": [
+                        {
+                            "id": "tiny",
+                            "name": "Tiny",
+                            "homepage": f"{base}/",
+                            "allowed_domains": [host],
+                            **entry,
+                        }
+                    ]
+                }
+            )
+        )
+        artists = folder / "artists.yml"
+        artists.write_text("artists:\n  - name: Lady Gaga\n")
+        yield base, sources, artists

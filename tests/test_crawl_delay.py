@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
-from crawling import scrapy_crawl
+from crawling import scrapy_crawl, serve_locally
 
 ARTICLE = """<html lang="en"><head><title>Lady Gaga story {n}</title>
 <meta property="og:title" content="Lady Gaga story {n}">
@@ -56,15 +55,12 @@ class Site(BaseHTTPRequestHandler):
 @pytest.fixture
 def site():
     Site.log = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_locally(Site) as host:
+        yield host
 
 
-def test_crawl_delay_spaces_the_requests(tmp_path, site):
+def crawl_slow_site(tmp_path, site, *, extra: str = "", settings: dict[str, str]):
+    """Crawl the site's sitemap as one source (``extra``: more of its sources.yml entry)."""
     sources = tmp_path / "sources.yml"
     sources.write_text(
         "sources:\n"
@@ -72,16 +68,16 @@ def test_crawl_delay_spaces_the_requests(tmp_path, site):
         "    name: Slow Site\n"
         f"    homepage: http://{site}/\n"
         f'    allowed_domains: ["{site}"]\n'
-        f'    sitemaps: ["http://{site}/sitemap.xml"]\n'
-        "    concurrency: 8\n"
+        f'    sitemaps: ["http://{site}/sitemap.xml"]\n' + extra
     )
     artists = tmp_path / "artists.yml"
     artists.write_text("artists:\n  - name: Lady Gaga\n    aliases: [Gaga]\n")
-    result = scrapy_crawl(
-        db=tmp_path / "a.db",
-        sources=sources,
-        artists=artists,
-        settings={"AUTOTHROTTLE_ENABLED": "1"},
+    return scrapy_crawl(db=tmp_path / "a.db", sources=sources, artists=artists, settings=settings)
+
+
+def test_crawl_delay_spaces_the_requests(tmp_path, site):
+    result = crawl_slow_site(
+        tmp_path, site, extra="    concurrency: 8\n", settings={"AUTOTHROTTLE_ENABLED": "1"}
     )
     assert result.scalar("select count(*) from articles") == 4
     times = [t for t, path in Site.log if path.startswith(("/news/", "/sitemap"))]
@@ -98,22 +94,6 @@ def test_a_capped_crawl_delay_is_logged_once_not_per_request(tmp_path, site, mon
     # Before the fix the warning came with every request to the site: one line per page
     # for as long as a crawl of such a publisher ran.
     monkeypatch.setattr(Site, "delay", "30")
-    sources = tmp_path / "sources.yml"
-    sources.write_text(
-        "sources:\n"
-        "  - id: slowsite\n"
-        "    name: Slow Site\n"
-        f"    homepage: http://{site}/\n"
-        f'    allowed_domains: ["{site}"]\n'
-        f'    sitemaps: ["http://{site}/sitemap.xml"]\n'
-    )
-    artists = tmp_path / "artists.yml"
-    artists.write_text("artists:\n  - name: Lady Gaga\n    aliases: [Gaga]\n")
-    result = scrapy_crawl(
-        db=tmp_path / "a.db",
-        sources=sources,
-        artists=artists,
-        settings={"NEWSCRAWL_MAX_CRAWL_DELAY": "0.2"},
-    )
+    result = crawl_slow_site(tmp_path, site, settings={"NEWSCRAWL_MAX_CRAWL_DELAY": "0.2"})
     assert result.scalar("select count(*) from articles") == 4
     assert result.output.count("robots.txt asks for Crawl-delay 30") == 1, result.output

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import yaml
-from crawling import evidence, scrapy_crawl
+from crawling import evidence, scrapy_crawl, serve_locally, tiny_site
 
 from newscrawl.refresh import parse_time
 
@@ -262,50 +262,9 @@ def story(title: str) -> str:
 
 
 def crawl_tiny_site(tmp_path, pages, **source):
-    """Serve ``pages`` ({path: text, with ``{base}`` replaced by the site's URL}) from a
-    local server, crawl it as one source with ``source``'s channels, return the result.
-    Lady Gaga is the only watched artist."""
-    import functools
-    import http.server
-    import threading
-
-    site = tmp_path / "site"
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0),
-        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site)),
-    )
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    for path, text in {"/robots.txt": "User-agent: *\nAllow: /\n", **pages}.items():
-        file = site / (path.strip("/") + ("/index.html" if path.endswith("/") else ""))
-        file = site / "index.html" if path == "/" else file
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(text.replace("{base}", base))
-    channels = {key: [url.replace("{base}", base) for url in urls] for key, urls in source.items()}
-    sources = tmp_path / "sources.yml"
-    sources.write_text(
-        yaml.safe_dump(
-            {
-                "sources": [
-                    {
-                        "id": "tiny",
-                        "name": "Tiny",
-                        "homepage": f"{base}/",
-                        "allowed_domains": [base.removeprefix("http://")],
-                        **channels,
-                    }
-                ]
-            }
-        )
-    )
-    artists = tmp_path / "artists.yml"
-    artists.write_text("artists:\n  - name: Lady Gaga\n")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    """Crawl :func:`crawling.tiny_site` serving ``pages``; returns (base URL, result)."""
+    with tiny_site(tmp_path, pages, **source) as (base, sources, artists):
         return base, scrapy_crawl(db=tmp_path / "a.db", sources=sources, artists=artists)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_url_that_is_also_a_discovery_page_is_accounted_for(tmp_path):
@@ -360,10 +319,8 @@ def test_a_robots_txt_that_fails_with_a_server_error_disallows_the_host(tmp_path
     # RFC 9309: robots.txt answered 5xx means "assume complete disallow" (Scrapy alone
     # would allow everything).
     import http.server
-    import threading
 
     hits: list[str] = []
-    words = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the http.server API
@@ -375,10 +332,7 @@ def test_a_robots_txt_that_fails_with_a_server_error_disallows_the_host(tmp_path
             if self.path == "/":
                 body = b'<a href="/2026/story/">Story</a>'
             else:
-                body = (
-                    "<html><head><title>Lady Gaga album</title></head><body><article>"
-                    f"<h1>Lady Gaga album</h1><p>{words}</p></article></body></html>"
-                ).encode()
+                body = story("Lady Gaga album").encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -388,38 +342,31 @@ def test_a_robots_txt_that_fails_with_a_server_error_disallows_the_host(tmp_path
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    sources = tmp_path / "sources.yml"
-    sources.write_text(
-        yaml.safe_dump(
-            {
-                "sources": [
-                    {
-                        "id": "flaky",
-                        "name": "Flaky",
-                        "homepage": f"{base}/",
-                        "allowed_domains": [base.removeprefix("http://")],
-                        "listings": [f"{base}/"],
-                    }
-                ]
-            }
+    with serve_locally(Handler) as host:
+        sources = tmp_path / "sources.yml"
+        sources.write_text(
+            yaml.safe_dump(
+                {
+                    "sources": [
+                        {
+                            "id": "flaky",
+                            "name": "Flaky",
+                            "homepage": f"http://{host}/",
+                            "allowed_domains": [host],
+                            "listings": [f"http://{host}/"],
+                        }
+                    ]
+                }
+            )
         )
-    )
-    artists = tmp_path / "artists.yml"
-    artists.write_text("artists:\n  - name: Lady Gaga\n")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+        artists = tmp_path / "artists.yml"
+        artists.write_text("artists:\n  - name: Lady Gaga\n")
         result = scrapy_crawl(
             db=tmp_path / "a.db",
             sources=sources,
             artists=artists,
             settings={"RETRY_TIMES": "1"},
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     assert set(hits) == {"/robots.txt"}  # nothing else was fetched
     assert result.query("select count(*) n from articles") == [{"n": 0}]
     assert {r["reason"] for r in result.query("select reason from drops")} <= {"robots"}

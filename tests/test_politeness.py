@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
-from crawling import scrapy_crawl
+from crawling import scrapy_crawl, serve_locally
 
 PARAGRAPHS = "".join(
     f"<p>Paragraph {i}: Lady Gaga rehearsed the new show for the tour, said the crew.</p>"
@@ -81,12 +81,8 @@ def site():
     Site.robots = "User-agent: *\nDisallow: /private/\n"
     Site.in_flight = Site.most_in_flight = 0
     Site.paths = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_locally(Site) as host:
+        yield host
 
 
 def source_entry(site: str, source_id: str, sitemap: str, extra: str = "") -> str:

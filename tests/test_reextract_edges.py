@@ -84,11 +84,17 @@ def test_versions_of_one_page_close_together_rebuild_every_revision(tmp_path):
     write_warc(warc, [*others[:6], page(1)], run=1)
     write_warc(warc, [page(2)], run=2)
     write_warc(warc, [page(3), *others[6:]], run=3)
+    assert_three_versions_rebuilt(tmp_path, key="url")
+
+
+def assert_three_versions_rebuilt(tmp_path: Path, *, key: str) -> None:
+    """Three rebuilds from tmp_path/warc each give URL's article (found by ``key``)
+    versions 1 and 2 as its revisions, first seen with version 1."""
     for attempt in range(3):
         db = tmp_path / f"rebuilt-{attempt}.db"
         reextract(db, tmp_path / "warc")
         assert query(
-            db, f"select revision_count, first_seen_at from articles where url = '{URL}'"
+            db, f"select revision_count, first_seen_at from articles where {key} = '{URL}'"
         ) == [(2, "2026-01-06T00:00:00+00:00")], attempt
         bodies = [r[0] for r in query(db, "select body from revisions order by revision")]
         assert ["version 1" in bodies[0], "version 2" in bodies[1]] == [True, True]
@@ -214,11 +220,4 @@ def test_fetches_of_one_article_under_two_urls_rebuild_every_revision(tmp_path):
     write_warc(warc, [*others[:6], amp], run=1)
     write_warc(warc, [page(2)], run=2)
     write_warc(warc, [dataclasses.replace(page(3), url=URL + "amp/"), *others[6:]], run=3)
-    for attempt in range(3):
-        db = tmp_path / f"rebuilt-{attempt}.db"
-        reextract(db, tmp_path / "warc")
-        assert query(
-            db, f"select revision_count, first_seen_at from articles where canonical_url = '{URL}'"
-        ) == [(2, "2026-01-06T00:00:00+00:00")], attempt
-        bodies = [r[0] for r in query(db, "select body from revisions order by revision")]
-        assert ["version 1" in bodies[0], "version 2" in bodies[1]] == [True, True]
+    assert_three_versions_rebuilt(tmp_path, key="canonical_url")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
-from crawling import FAST, ROOT, evidence, scrapy_crawl
+from crawling import FAST, ROOT, evidence, scrapy_crawl, tiny_site
 
 from newscrawl.errors import NewscrawlError
 from newscrawl.scale.local import RedisServer
@@ -441,61 +441,26 @@ def test_listing_pagination_is_followed_past_pages_another_worker_requested(
     requested them a moment ago, from its copy of the page or from a sitemap) is no
     known territory: the pages after it must still be read. Two workers lost the two
     stories only listed on a later page this way, one run in three on a loaded machine."""
-    import functools
-    import http.server
-    import threading
-
     from newscrawl.scale.redis_queue import seen_fingerprint
 
-    site = tmp_path / "site"
     words = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0),
-        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site)),
-    )
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     pages = {
-        "news/index.html": f'<a href="{base}/2026/one/">One</a><a href="{base}/2026/two/">Two</a>'
-        f'<a rel="next" href="{base}/news/page/2/">Older</a>',
-        "news/page/2/index.html": f'<a href="{base}/2026/three/">Three</a>',
-        "robots.txt": "User-agent: *\nAllow: /\n",
+        "/news/": '<a href="{base}/2026/one/">One</a><a href="{base}/2026/two/">Two</a>'
+        '<a rel="next" href="{base}/news/page/2/">Older</a>',
+        "/news/page/2/": '<a href="{base}/2026/three/">Three</a>',
     }
     for name in ("one", "two", "three"):
-        pages[f"2026/{name}/index.html"] = (
+        pages[f"/2026/{name}/"] = (
             f"<html><head><title>Lady Gaga {name}</title></head><body><article>"
             f"<h1>Lady Gaga {name}</h1><p>{words}</p></article></body></html>"
         )
-    for path, text in pages.items():
-        (site / path).parent.mkdir(parents=True, exist_ok=True)
-        (site / path).write_text(text)
-    sources = tmp_path / "sources.yml"
-    sources.write_text(
-        json.dumps(
-            {
-                "sources": [
-                    {
-                        "id": "tiny",
-                        "name": "Tiny",
-                        "homepage": f"{base}/",
-                        "allowed_domains": [base.removeprefix("http://")],
-                        "listings": [f"{base}/news/"],
-                        "article_url": "/2026/",
-                    }
-                ]
-            }
+    site = tiny_site(tmp_path, pages, listings=["{base}/news/"], article_url="/2026/")
+    with site as (base, sources, artists):
+        # What the other worker requested: the first page's two stories.
+        client.sadd(
+            "news:dupefilter", *(seen_fingerprint(f"{base}/2026/{n}/") for n in ("one", "two"))
         )
-    )
-    artists = tmp_path / "artists.yml"
-    artists.write_text("artists:\n  - name: Lady Gaga\n")
-    # What the other worker requested: the first page's two stories.
-    client.sadd("news:dupefilter", *(seen_fingerprint(f"{base}/2026/{n}/") for n in ("one", "two")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
         Worker("late", redis_url, tmp_path, (sources, artists)).wait()
-    finally:
-        server.shutdown()
-        server.server_close()
     db = tmp_path / "archive.db"
     assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
     assert [r["url"] for r in rows(db, "select url from articles")] == [f"{base}/2026/three/"]

@@ -260,6 +260,8 @@ class NewsSpider(scrapy.Spider):
         # steps that read them failed every page, or stopped with a traceback).
         check_settings(settings)
         self.incremental = settings.getbool("NEWSCRAWL_INCREMENTAL", True)
+        # Redis mode: a frontier ("seen" set, queue) shared with other worker processes.
+        self.shared_frontier = bool(settings.get("NEWSCRAWL_REDIS_URL"))
         self.by_id = {s.id: s for s in self.all_sources}
         # Sources whose domains overlap share one download slot (and its limits).
         self.slot_of, slot_settings = download_slots(self.all_sources)
@@ -601,7 +603,7 @@ class NewsSpider(scrapy.Spider):
         # territory to stop at: the shared "seen" set also holds what another worker
         # requested moments ago (its copy of this page, or a sitemap), so a page whose
         # links it all holds says nothing about the next page; follow max_listing_pages.
-        walk_all = self.catch_up or bool(self.settings.get("NEWSCRAWL_REDIS_URL"))
+        walk_all = self.catch_up or self.shared_frontier
         if (new_articles or walk_all) and page_number < source.max_listing_pages:
             for url in result.next_pages[:1]:
                 if domain_allowed(url, source.allowed_domains):
@@ -671,7 +673,7 @@ class NewsSpider(scrapy.Spider):
         channel = request.meta.get("channel")
         if not channel or request.meta.get("redirect_urls") or request.dont_filter:
             return
-        if self.settings.get("NEWSCRAWL_REDIS_URL"):
+        if self.shared_frontier:
             return  # the shared "seen" set: another worker may hold it; nothing to redo
         url = canonicalize_url(request.url)
         if self.decided.get(url) != "requested" or url in self.channels_refetched:
@@ -699,7 +701,7 @@ class NewsSpider(scrapy.Spider):
             # "seen" set refuses what another worker requested (between this worker's
             # seen() check and its request): skipped, as if seen() had said so, and
             # its budget given back; nothing to record.
-            if self.settings.get("NEWSCRAWL_REDIS_URL"):
+            if self.shared_frontier:
                 canonical = canonicalize_url(url)
                 if source is not None:
                     self.session.count(source.id, "requested", -1)
