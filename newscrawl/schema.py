@@ -9,6 +9,9 @@ that has shipped.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from sqlite_utils import Database, Migrations
@@ -677,12 +680,22 @@ def apply(db: Database) -> None:
     transaction, so a crash leaves the previous schema intact."""
     if not migrations.pending(db):
         return
-    conn = db.conn
+    with immediate_transaction(db.conn):
+        migrations.apply(db)
+
+
+@contextlib.contextmanager
+def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block or the commit fails.
+
+    Taking the write lock at the start lets the transaction wait out the connection's
+    busy timeout for another writer; a plain ``BEGIN`` that reads first fails its first
+    write at once with "database is locked" when another connection wrote meanwhile."""
     conn.execute("begin immediate")
     try:
-        migrations.apply(db)
+        yield
+        conn.execute("commit")
     except BaseException:
         if conn.in_transaction:
             conn.execute("rollback")
         raise
-    conn.execute("commit")

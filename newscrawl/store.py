@@ -163,19 +163,8 @@ class Archive:
             with self.db.atomic():
                 yield self
             return
-        conn.execute("begin immediate")
-        try:
+        with schema.immediate_transaction(conn):
             yield self
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("rollback")
-            raise
-        try:
-            conn.execute("commit")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("rollback")
-            raise
 
     def _use_wal(self, timeout: float) -> None:
         """Switch a new archive to WAL. Changing the journal mode takes an exclusive
