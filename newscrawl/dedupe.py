@@ -30,8 +30,13 @@ class Deduplicator:
     """Remembers what a run has seen and applies the rules above."""
 
     def __init__(self) -> None:
-        # (WARC series, canonical URL or content hash) → (url, canonical URL) first seen
-        self.seen: dict[tuple[str, str], tuple[str, str]] = {}
+        # WARC series → {canonical URL or content digest: what was first seen there}.
+        # This memory grows with every article a run keeps, so it is kept compact: one
+        # dict per series instead of a tuple key per article; the content hash as its
+        # 32 raw bytes, not 64 hex characters; the first-seen page as its URL alone when
+        # that is its canonical URL (almost always), the two URL strings shared with
+        # both keys. ~300 bytes an article instead of ~640 (tests/test_dedupe.py).
+        self.seen: dict[str, dict[str | bytes, str | tuple[str, str]]] = {}
 
     @staticmethod
     def fetch_series(article: Article) -> str:
@@ -44,18 +49,19 @@ class Deduplicator:
 
         A non-duplicate is remembered, so call this once per article, in order.
         """
-        series = self.fetch_series(article)
+        seen = self.seen.setdefault(self.fetch_series(article), {})
         is_original = article.url == article.canonical_url
-        for key in ((series, article.canonical_url), (series, article.content_hash)):
-            first = self.seen.get(key)
+        digest = _digest(article.content_hash)
+        for key in (article.canonical_url, digest):
+            first = seen.get(key)
             if first is None:
                 continue
-            first_url, first_canonical = first
+            first_url, first_canonical = (first, first) if isinstance(first, str) else first
             replaces_copy = (
                 is_original and first_canonical == article.url and first_url != article.url
             )
             if not replaces_copy:
-                what = "canonical URL" if key[1] == article.canonical_url else "content"
+                what = "canonical URL" if key == article.canonical_url else "content"
                 return f"same {what} as {first_url}"
         existing = archive.archived_page(article.canonical_url)
         if existing is not None:
@@ -66,6 +72,17 @@ class Deduplicator:
             same = archive.article_with_hash(article.content_hash)
             if same is not None and same["canonical_url"] != article.canonical_url:
                 return f"same content as {same['url']}"
-        self.seen[(series, article.canonical_url)] = (article.url, article.canonical_url)
-        self.seen[(series, article.content_hash)] = (article.url, article.canonical_url)
+        first = article.url if is_original else (article.url, article.canonical_url)
+        seen[article.canonical_url] = first
+        seen[digest] = first
         return None
+
+
+def _digest(content_hash: str) -> str | bytes:
+    """The content hash (sha256 hex) as its raw bytes: half the memory, and never equal
+    to a URL key. Anything that is not hex (a hand-made item) is kept as it is,
+    prefixed so it cannot collide with a URL."""
+    try:
+        return bytes.fromhex(content_hash)
+    except ValueError:
+        return "\0" + content_hash
