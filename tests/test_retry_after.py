@@ -224,3 +224,19 @@ def test_other_sources_go_on_while_one_waits(tmp_path, busy):
     # requested after busy's slot began to wait.
     meanwhile = [t for t, _ in article_requests(calm) if asked_at < t < asked_at + 2]
     assert len(meanwhile) >= 2, [t - asked_at for t, _ in article_requests(calm)]
+
+
+def test_parse_retry_after():
+    from datetime import UTC, datetime
+
+    from newscrawl.retry_after import parse_retry_after
+
+    now = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after(b"120", now=now) == 120.0
+    assert parse_retry_after(" 0 ", now=now) == 0.0
+    assert parse_retry_after("Sun, 01 Mar 2026 12:00:30 GMT", now=now) == 30.0
+    assert parse_retry_after("Sunday, 01-Mar-26 12:01:00 GMT", now=now) == 60.0  # RFC 850
+    assert parse_retry_after("Sun Mar  1 12:00:05 2026", now=now) == 5.0  # asctime
+    assert parse_retry_after("Sun, 01 Mar 2026 11:00:00 GMT", now=now) == 0.0  # past
+    for unreadable in (None, b"", "soon", "-5", "1.5"):
+        assert parse_retry_after(unreadable, now=now) is None
