@@ -7,14 +7,22 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
+
+from newscrawl.retry_after import PublisherThrottled
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.http import Request
 
 logger = logging.getLogger(__name__)
+
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
 class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
@@ -28,8 +36,12 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
     disallowed URLs on one host, or a Redis worker taking several requests for a new
     host at once). Here a request that got None looks up the parsed robots.txt again.
 
-    A robots.txt answered with a server error (5xx) disallows the whole host for the run
-    (RFC 9309), where Scrapy would allow everything.
+    A robots.txt the crawl cannot get disallows the whole host for the run (RFC 9309
+    2.3.1.4, "unreachable"), where Scrapy would allow everything: a server error (5xx),
+    429 Too Many Requests (as Google does: the host asked us to slow down, not "there
+    is no robots.txt"), and, by extension, a timeout or a connection failure, which
+    Scrapy also logged as an ERROR with a traceback. The pages become ``robots`` drops
+    that say why, fetched again by the next run.
 
     Scrapy obeys ``Allow``/``Disallow`` but ignores ``Crawl-delay``. Here the delay a
     site asks of our User-Agent becomes the minimum delay of the download slot the
@@ -47,36 +59,84 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
         super().__init__(crawler)
         self.max_delay = crawler.settings.getfloat("NEWSCRAWL_MAX_CRAWL_DELAY", 60.0)
         self._applied: dict[str, float] = {}
+        # netloc -> why its robots.txt could not be read (everything is disallowed)
+        self._why_disallowed: dict[str, str] = {}
         if not self._robotstxt_useragent:
             token = re.match(r"[A-Za-z0-9_-]+", (self._default_useragent or "").strip())
             if token:
                 self._robotstxt_useragent = token.group(0)
 
     async def robot_parser(self, request: Request) -> Any:
-        parser = await super().robot_parser(request)
+        # Scrapy 2.19's robot_parser, but a failed download goes to _robots_error without
+        # Scrapy's ERROR log with a traceback (a robots.txt that times out is the
+        # publisher's problem, reported as a warning there).
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            robots_request = Request(
+                f"{urlparse_cached(request).scheme}://{netloc}/robots.txt",
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True},
+                callback=NO_CALLBACK,
+            )
+            try:
+                response = await self.crawler.engine.download_async(robots_request)
+                await self._parse_robots(response, netloc, request)
+            except Exception as error:  # noqa: BLE001 - every failure decides the host
+                self._robots_error(error, netloc)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            parser = await maybe_deferred_to_future(parser)
         if parser is None:
-            # Once parsed, the parser replaces the Deferred in _parsers (None if the
-            # download failed, which allows everything, as in Scrapy).
-            cached = self._parsers.get(urlparse_cached(request).netloc)
+            # Once parsed, the parser replaces the Deferred in _parsers; a request that
+            # awaited the shared Deferred may have got None (see the class docstring).
+            cached = self._parsers.get(netloc)
             if cached is not None and not isinstance(cached, Deferred):
                 return cached
         return parser
 
     async def _parse_robots(self, response: Any, netloc: str, request: Request) -> None:
-        if response.status >= 500:
+        if response.status >= 500 or response.status == 429:
             # RFC 9309 2.3.1.4: a robots.txt the server fails to give (5xx, after the
             # retries) means "assume complete disallow" for now, not "allow all" (Scrapy's
             # default). The pages become robots drops, tried again on the next run.
-            logger.warning(
-                "robots.txt of %s answered %s: nothing is fetched from it this run",
-                netloc,
-                response.status,
-            )
-            response = response.replace(body=b"User-agent: *\nDisallow: /\n")
+            self._unreachable(netloc, f"HTTP {response.status}")
+            response = response.replace(body=DISALLOW_ALL)
         await super()._parse_robots(response, netloc, request)
 
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest) and not isinstance(exc, PublisherThrottled):
+            # Refused by a middleware before it was sent (Scrapy: allow everything).
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._unreachable(netloc, f"{type(exc).__name__}: {exc}".rstrip(": "))
+        waiting = self._parsers[netloc]
+        parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        self._parsers[netloc] = parser
+        if isinstance(waiting, Deferred):
+            waiting.callback(parser)
+
+    def _unreachable(self, netloc: str, why: str) -> None:
+        self._why_disallowed[netloc] = why
+        logger.warning(
+            "robots.txt of %s could not be read (%s): nothing is fetched from it this run",
+            netloc,
+            why,
+        )
+
     def process_request_2(self, rp: Any, request: Request) -> None:
-        super().process_request_2(rp, request)
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest:
+            why = self._why_disallowed.get(urlparse_cached(request).netloc)
+            if why is None:
+                raise
+            raise IgnoreRequest(
+                f"Forbidden by robots.txt: it could not be read ({why}), so nothing is"
+                " fetched from this host this run (RFC 9309)"
+            ) from None
         if rp is None or not hasattr(rp, "crawl_delay"):
             return
         useragent = self._robotstxt_useragent or request.headers.get(

@@ -43,6 +43,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Same position as Scrapy's own robots.txt middleware, which it extends.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newscrawl.middlewares.RobotsTxtCrawlDelayMiddleware": 100,
+    # Scrapy's RetryMiddleware, plus waiting as a 429 / 503 answer asks (retry_after.py).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.retry_after.RetryAfterMiddleware": 550,
 }
 
 ITEM_PIPELINES = {
@@ -76,6 +79,8 @@ NEWSCRAWL_INCREMENTAL = True
 NEWSCRAWL_REFRESH_AGES = "1h,1d,7d"
 NEWSCRAWL_PROGRESS_INTERVAL = 30.0
 NEWSCRAWL_MAX_CRAWL_DELAY = 60.0
+NEWSCRAWL_MAX_RETRY_AFTER = 60.0
+NEWSCRAWL_RETRY_BACKOFF = 2.0
 NEWSCRAWL_REDIS_URL = ""
 NEWSCRAWL_REDIS_PREFIX = ""  # empty: the spider name (news)
 NEWSCRAWL_REDIS_WORKER_TTL = 30.0

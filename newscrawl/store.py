@@ -93,7 +93,7 @@ class Drop:
     """Short code: robots, offsite, off_pattern, budget, depth, http_status, fetch_error,
     redirect_loop, redirected (archived under the URL it redirects to), not_html, too_large,
     not_article, extraction_failed, no_artist, not_selected, duplicate, before_since,
-    removed."""
+    removed, throttled."""
     source_id: str | None = None
     detail: str | None = None
     status: int | None = None

@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlite_utils import Database
 
 from newscrawl.store import open_readonly
+
+
+def throttling(stats: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Per download slot, from a crawl's stats (``crawl_runs.stats``): how many 429 / 503
+    answers it had and how many seconds its slot was held for them."""
+    found: dict[str, dict[str, float]] = {}
+    for name, value in stats.items():
+        for prefix, field in (
+            ("newscrawl/throttled/", "answers"),
+            ("newscrawl/throttle_wait/", "held_seconds"),
+        ):
+            if name.startswith(prefix) and isinstance(value, int | float):
+                entry = found.setdefault(name[len(prefix) :], {"answers": 0, "held_seconds": 0})
+                entry[field] = value
+    return dict(sorted(found.items()))
+
+
+def describe_throttling(throttled: dict[str, dict[str, float]]) -> str:
+    """``busy: 2 answers, held 3 s; ...`` for :func:`throttling`'s result."""
+    return "; ".join(
+        f"{slot}: {entry['answers']:g} answer{'' if entry['answers'] == 1 else 's'},"
+        f" held {entry['held_seconds']:g} s"
+        for slot, entry in throttled.items()
+    )
 
 
 def _table(title: str, rows: list[tuple], headers: tuple[str, ...]) -> None:
@@ -47,6 +73,8 @@ def print_summary(db_path: str | Path, *, run_id: int | None = None) -> None:
                     )
                     + f"{run['dropped']} dropped"
                 )
+            if run:
+                _print_throttling(run)
         _table(
             "Articles per publisher",
             [
@@ -214,6 +242,7 @@ def funnel(db_path: str | Path, *, runs: int = 10) -> list[dict]:
                 )
             )
             found = unfinished.get(run["id"])
+            throttled = _run_throttling(run)
             run = {k: v for k, v in run.items() if k not in ("stats", "settings")}
             result.append(
                 {
@@ -222,11 +251,29 @@ def funnel(db_path: str | Path, *, runs: int = 10) -> list[dict]:
                     "drops": drops,
                     "counters_written": found is None,
                     "in_archive": found,
+                    "throttled": throttled,
                 }
             )
         return result
     finally:
         db.close()
+
+
+def _run_throttling(run: dict) -> dict[str, dict[str, float]]:
+    try:
+        stats = json.loads(run.get("stats") or "{}")
+    except ValueError:
+        return {}
+    return throttling(stats) if isinstance(stats, dict) else {}
+
+
+def _print_throttling(run: dict, indent: str = "") -> None:
+    throttled = _run_throttling(run)
+    if throttled:
+        click.echo(
+            f"{indent}Publishers asked this run to slow down (429/503):"
+            f" {describe_throttling(throttled)}"
+        )
 
 
 def print_funnel(db_path: str | Path, *, runs: int = 10) -> None:
@@ -240,6 +287,11 @@ def print_funnel(db_path: str | Path, *, runs: int = 10) -> None:
             f"\nRun {run['id']} ({run['spider']}, {run['started_at']} → {run['finished_at'] or 'unfinished'},"
             f" {run['finish_reason'] or 'no finish reason: crashed or still running'})"
         )
+        if run["throttled"]:
+            click.echo(
+                "  Publishers asked this run to slow down (429/503):"
+                f" {describe_throttling(run['throttled'])}"
+            )
         found = run["in_archive"]
         if found is not None:
             click.echo("  No funnel counters yet: a run writes them when it finishes.")

@@ -38,6 +38,7 @@ from newscrawl.discovery import MAX_SITEMAP_BYTES, parse_feed, parse_listing, pa
 from newscrawl.errors import ConfigError
 from newscrawl.items import Page
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
+from newscrawl.retry_after import PublisherThrottled
 from newscrawl.session import CrawlSession
 from newscrawl.sources import Source, download_slots, load_sources, select_sources
 from newscrawl.store import Drop
@@ -73,6 +74,8 @@ NUMERIC_SETTINGS = {
     "NEWSCRAWL_MIN_WORDS": (int, 0, None),
     "NEWSCRAWL_PROGRESS_INTERVAL": (float, 0, None),
     "NEWSCRAWL_MAX_CRAWL_DELAY": (float, 0, None),
+    "NEWSCRAWL_MAX_RETRY_AFTER": (float, 0, None),
+    "NEWSCRAWL_RETRY_BACKOFF": (float, 0, None),
     "NEWSCRAWL_REDIS_WORKER_TTL": (float, 0, None),
     "NEWSCRAWL_INCREMENTAL": (bool, None, None),
     "NEWSCRAWL_WARC_ENABLED": (bool, None, None),
@@ -131,6 +134,8 @@ def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
     if failure.check(HttpError):  # a status outside ARTICLE_STATUSES
         status = failure.value.response.status
         return "http_status", f"HTTP {status}", status
+    if failure.check(PublisherThrottled):
+        return "throttled", message, failure.value.status
     if failure.check(IgnoreRequest):
         lowered = message.lower()
         if "robots" in lowered:
