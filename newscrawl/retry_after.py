@@ -43,6 +43,11 @@ THROTTLE_STATUSES = frozenset({429, 503})
 """Statuses whose ``Retry-After`` says when to come back (RFC 6585, RFC 9110 10.2.3)."""
 _WAIT = "newscrawl_throttle_wait"  # request.meta: the hold decided for its response
 
+publisher_throttled = object()
+"""Signal sent when a publisher's answer holds (or closes) a download slot, with
+``slot``, ``seconds``, ``refuse`` (a wait beyond the cap) and ``reason``. In Redis mode
+:mod:`newscrawl.scale.holds` passes it on to the other workers."""
+
 
 def parse_retry_after(value: str | bytes | None, *, now: datetime) -> float | None:
     """Seconds a ``Retry-After`` value asks to wait from ``now`` (0 for a date in the
@@ -131,12 +136,14 @@ class RetryAfterMiddleware(RetryMiddleware):
             )
             unsent = f"not requested: {request.url} answered {answer}"
             downloader.refuse(key, wait, lambda _: PublisherThrottled(unsent))
+            self._announce(key, wait, refuse=True, reason=answer)
             message = f"{answer}: given up for this run"
             request.meta[_WAIT] = PublisherThrottled(message, status=response.status)
             return
         if wait <= 0:
             return
         downloader.hold(key, wait)
+        self._announce(key, wait, refuse=False, reason=f"HTTP {response.status} ({why})")
         stats.inc_value(f"newscrawl/throttle_wait/{key}", wait)
         level = logging.INFO if key in self._warned else logging.WARNING
         self._warned.add(key)
@@ -150,6 +157,11 @@ class RetryAfterMiddleware(RetryMiddleware):
             wait,
         )
         request.meta[_WAIT] = wait
+
+    def _announce(self, slot: str, seconds: float, *, refuse: bool, reason: str) -> None:
+        self.crawler.signals.send_catch_log(
+            publisher_throttled, slot=slot, seconds=seconds, refuse=refuse, reason=reason
+        )
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         decided = request.meta.pop(_WAIT, None)

@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 REPLACED_STEPS = ("newscrawl.pipelines.DedupePipeline", "newscrawl.pipelines.StorePipeline")
 QUEUE_STEP = "newscrawl.scale.redis_queue.RedisQueuePipeline"
+SHARED_HOLDS = "newscrawl.scale.holds.SharedHolds"
 
 
 class RedisScaleOut:
@@ -50,5 +51,7 @@ class RedisScaleOut:
         for step in REPLACED_STEPS:
             pipelines[step] = None
         pipelines[QUEUE_STEP] = order
+        # A publisher's Retry-After holds every worker, not only the one it answered.
+        settings["EXTENSIONS"][SHARED_HOLDS] = 0
         if settings.get("JOBDIR"):
             logger.warning("JOBDIR is ignored in Redis mode: the frontier lives in Redis")

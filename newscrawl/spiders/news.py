@@ -77,6 +77,7 @@ NUMERIC_SETTINGS = {
     "NEWSCRAWL_MAX_RETRY_AFTER": (float, 0, None),
     "NEWSCRAWL_RETRY_BACKOFF": (float, 0, None),
     "NEWSCRAWL_REDIS_WORKER_TTL": (float, 0, None),
+    "NEWSCRAWL_REDIS_HOLD_POLL": (float, 0.01, None),
     "NEWSCRAWL_INCREMENTAL": (bool, None, None),
     "NEWSCRAWL_WARC_ENABLED": (bool, None, None),
 }

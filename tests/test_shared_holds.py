@@ -1,0 +1,163 @@
+"""Redis mode: a publisher's Retry-After holds every worker, not only the one it answered.
+
+Real redis-server, real Redis-mode `scrapy crawl news` workers and `newscrawl ingest`,
+and a local publisher that records when each request arrived; the asserts are on those
+times against the wait the publisher asked for (behaviour, not speed)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+import pytest
+import redis
+from crawling import serve_locally
+from test_retry_after import article_requests, entry, fresh_site
+from test_scale_redis import Worker, ingest
+
+from newscrawl.errors import NewscrawlError
+from newscrawl.scale.holds import holds_key
+from newscrawl.scale.local import RedisServer
+from newscrawl.scale.redis_queue import RedisKeys
+
+HOLDS = holds_key(RedisKeys("news"))
+
+
+@pytest.fixture
+def busy():
+    site = fresh_site("Busy")
+    with serve_locally(site) as host:
+        site.host = host
+        yield site
+
+
+@pytest.fixture
+def redis_url():
+    try:
+        server = RedisServer()
+    except NewscrawlError as error:
+        pytest.fail(f"{error}; CI installs it with `apt-get install redis-server`")
+    with server:
+        yield server.url
+
+
+@pytest.fixture
+def client(redis_url):
+    connection = redis.Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_workers():
+    yield
+    for worker in Worker.started:
+        if worker.process.poll() is None:
+            worker.kill()
+    Worker.started.clear()
+
+
+def drain(redis_url, db):
+    result = ingest(redis_url, db, "--idle-exit", "0.5")
+    assert result.returncode == 0, result.stderr
+    return sqlite3.connect(db)
+
+
+def config(tmp_path, site, articles: int):
+    site.articles = articles
+    sources = tmp_path / "sources.yml"
+    sources.write_text("sources:\n" + entry(site, "busy"))
+    artists = tmp_path / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n")
+    return sources, artists
+
+
+def test_a_hold_left_by_another_worker_holds_this_one(tmp_path, busy, redis_url, client):
+    """Another worker was told to wait 5 s (the hash as it writes it): this worker sends
+    nothing to that publisher until then, says why, and then fetches everything."""
+    now = client.time()
+    until = now[0] + now[1] / 1e6 + 5
+    reason = "HTTP 429 (Retry-After 5 s)"
+    client.hset(
+        HOLDS,
+        "busy",
+        json.dumps({"until": until, "refuse": False, "reason": reason, "worker": "w1:1"}),
+    )
+    worker = Worker("w2", redis_url, tmp_path, config(tmp_path, busy, 3))
+    worker.wait()
+    sent = [(t, path) for t, path in busy.log if path != "/robots.txt"]
+    assert sent, "the worker fetched nothing"
+    assert all(t >= until for t, _ in sent), [round(t - until, 2) for t, _ in sent]
+    assert "another worker (w1:1) was told HTTP 429 (Retry-After 5 s)" in worker.output
+    assert len(article_requests(busy)) == 3
+    conn = drain(redis_url, tmp_path / "archive.db")
+    assert conn.execute("select count(*) from articles").fetchone() == (3,)
+
+
+def test_a_wait_beyond_the_cap_left_by_another_worker_drops_the_pages(
+    tmp_path, busy, redis_url, client
+):
+    """Another worker was told to wait longer than NEWSCRAWL_MAX_RETRY_AFTER: this worker
+    requests nothing from that publisher and its pages become ``throttled`` drops."""
+    now = client.time()
+    hold = {
+        "until": now[0] + 3600,
+        "refuse": True,
+        "reason": "HTTP 429 with Retry-After: 3600",
+        "worker": "w1:1",
+    }
+    client.hset(HOLDS, "busy", json.dumps(hold))
+    told = "not requested: another worker was told HTTP 429 with Retry-After: 3600"
+    # A crawl of the source: its sitemap is not requested (a discovery page that fails is
+    # a warning, as in a local crawl).
+    worker = Worker("w2", redis_url, tmp_path, config(tmp_path, busy, 3))
+    worker.wait()
+    assert f"sitemap.xml failed: {told}" in worker.output
+    # Named pages (-a urls=...): each is a fetch / throttled drop, fetched by a later run.
+    pages = [f"http://{busy.host}/news/{n}.html" for n in (1, 2)]
+    named = Worker(
+        "w3", redis_url, tmp_path, config(tmp_path, busy, 3), spider_args={"urls": ",".join(pages)}
+    )
+    named.wait()
+    assert [path for _, path in busy.log if path != "/robots.txt"] == []
+    conn = drain(redis_url, tmp_path / "archive.db")
+    drops = conn.execute("select url, stage, reason, detail from drops order by url").fetchall()
+    assert drops == [(url, "fetch", "throttled", told) for url in pages]
+
+
+def test_a_429_answered_to_one_worker_holds_the_other(tmp_path, busy, redis_url):
+    """Two workers share the queue; the publisher answers one article request 429 with
+    ``Retry-After: 3``. From one poll after that answer until the time it asked for,
+    neither worker sends it anything; afterwards every page is archived once."""
+    busy.pause = 0.3  # one page at a time each: both workers stay busy on it for seconds
+    busy.answers = [(429, "3")]
+    site = config(tmp_path, busy, 40)
+    poll = {"NEWSCRAWL_REDIS_HOLD_POLL": "0.2"}
+    workers = [Worker(f"w{n}", redis_url, tmp_path, site, settings=poll) for n in (1, 2)]
+    for worker in workers:
+        worker.wait()
+    (answered_at, _), *later = article_requests(busy)
+    window = [round(t - answered_at, 2) for t, _ in later if answered_at + 1 <= t < answered_at + 3]
+    assert window == [], window
+    told = [w for w in workers if "another worker" in w.output]
+    assert len(told) == 1, "the worker that was not answered 429 heard of it"
+    conn = drain(redis_url, tmp_path / "archive.db")
+    assert conn.execute(
+        "select count(*), count(distinct canonical_url) from articles"
+    ).fetchone() == (40, 40)
+    assert conn.execute("select count(*) from drops").fetchone() == (0,)
+
+
+def test_the_answered_worker_writes_the_hold(tmp_path, busy, redis_url, client):
+    """The worker that got the 429 puts the hold in the hash, on Redis's clock."""
+    busy.answers = [(429, "1")]
+    before = client.time()
+    worker = Worker("w1", redis_url, tmp_path, config(tmp_path, busy, 2))
+    worker.wait()
+    hold = json.loads(client.hget(HOLDS, "busy"))
+    assert (
+        hold["refuse"] is False and "429" in hold["reason"] and "Retry-After 1 s" in hold["reason"]
+    )
+    assert hold["worker"].endswith(f":{worker.process.pid}")
+    assert before[0] + 1 <= hold["until"] <= time.time() + 1
