@@ -140,7 +140,7 @@ def joined_to_another_name(text: str, start: int, end: int) -> bool:
     """
     # Scanned by hand: this runs for every weak-alias hit.
     gap = start
-    while gap > 0 and start - gap < 8 and (text[gap - 1].isspace() or text[gap - 1] == "-"):
+    while gap > 0 and start - gap < 8 and (text[gap - 1].isspace() or text[gap - 1] in _JOINS):
         gap -= 1
     if _is_separator(text[gap:start]):
         word_start = gap
@@ -149,7 +149,7 @@ def joined_to_another_name(text: str, start: int, end: int) -> bool:
         if _is_name_word(text[word_start:gap]):
             return True
     gap = end
-    while gap < len(text) and gap - end < 8 and (text[gap].isspace() or text[gap] == "-"):
+    while gap < len(text) and gap - end < 8 and (text[gap].isspace() or text[gap] in _JOINS):
         gap += 1
     if _is_separator(text[end:gap]):
         word_end = gap
@@ -159,9 +159,17 @@ def joined_to_another_name(text: str, start: int, end: int) -> bool:
     return False
 
 
+# What joins two parts of one name besides spaces: a hyphen or an invisible separator
+# (folded like a space or hyphen, see normalize.py).
+_JOINS = "-\u2010\u2011\u200b\u2063"
+
+
 def _is_separator(gap: str) -> bool:
-    """One hyphen, or whitespace within a paragraph."""
-    return gap == "-" or (gap.isspace() and gap.count("\n") < 2)
+    """Whitespace within a paragraph, with at most one hyphen or other joining mark
+    ("Lynne Spears", "Taylor-Joy", "Taylor-\\nJoy" at a line end, "Lynne\\u200bSpears")."""
+    if not gap or gap.count("\n") >= 2:
+        return False
+    return sum(not char.isspace() for char in gap) <= 1
 
 
 def _is_name_word(word: str) -> bool:

@@ -2,11 +2,16 @@
 
 Matching runs over a *folded* copy of each text: casefolded, diacritics stripped
 (``Beyoncé`` → ``beyonce``), apostrophe-like quotes made ``'`` (``Gaga’s`` → ``gaga's``),
-dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), soft hyphens, zero-width
-characters and the other invisible format characters (Unicode category Cf: left-to-right
-and right-to-left marks, bidi embeddings and isolates) removed, and every run of
-whitespace folded to one space (or to ``\\n`` when the run holds a paragraph break, so
-that no name matches across paragraphs).
+dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), invisible separators
+(the zero-width space, U+2061–U+2064) made spaces, soft hyphens, joiners and the other
+invisible format characters (Unicode category Cf: left-to-right and right-to-left marks,
+bidi embeddings and isolates) removed, and every run of whitespace folded to one space
+(or to ``\\n`` when the run holds a paragraph break, so that no name matches across
+paragraphs).
+
+A zero-width space separates words (Unicode word boundaries), but some sites also put
+one inside long words as a line-break opportunity (``Ga\\u200bga``), so a text that has
+one is matched in two readings (:func:`fold_readings`), with it as a space and as nothing.
 
 Every original character becomes at most one folded character, so the folded text is
 made by ``str.translate`` (C speed) plus one regular-expression pass over whitespace
@@ -26,7 +31,10 @@ DELETE = "\x01"
 _NEWLINES = "\n\u2028\u2029\x85\x0b\x0c"
 _APOSTROPHES = "'\u2018\u2019\u201a\u201b\u2032\u00b4`\u02bc\u02b9\uff07"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d"
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"
+_INVISIBLE = "\u00ad\u200c\u200d\u2060\ufeff\u180e"
+ZERO_WIDTH_SPACE = "\u200b"
+# Invisible separators: they split words like a space.
+_SEPARATORS = ZERO_WIDTH_SPACE + "\u2061\u2062\u2063\u2064"
 # Letters NFKD does not decompose but readers treat as their base letter.
 _EXTRA = {"ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ı": "i", "ħ": "h"}
 
@@ -35,7 +43,7 @@ def _fold_char(char: str) -> str:
     """Fold one character to exactly one character (or :data:`DELETE`)."""
     if char in _NEWLINES:
         return "\n"
-    if char.isspace():
+    if char.isspace() or char in _SEPARATORS:
         return " "
     if char in _INVISIBLE or unicodedata.category(char) == "Cf":
         return DELETE  # zero-width format characters: joiners, bidi marks, tags
@@ -123,6 +131,18 @@ def fold(text: str) -> Folded:
 def fold_phrase(phrase: str) -> str:
     """Fold a watchlist phrase the way texts are folded, without outer spaces."""
     return fold(phrase).text.replace("\n", " ").strip()
+
+
+def fold_readings(text: str) -> list[Folded]:
+    """The foldings of ``text`` to match: one, or two when it has a zero-width space.
+
+    A zero-width space splits words (``Lady\\u200bGaga``, ``Spears\\u200bLady Gaga``),
+    but sites also put one inside a long word as a line-break opportunity
+    (``Ga\\u200bga``); a name found in either reading counts (longest match first).
+    """
+    if ZERO_WIDTH_SPACE not in text:
+        return [fold(text)]
+    return [fold(text), fold(text.replace(ZERO_WIDTH_SPACE, DELETE))]
 
 
 def is_word_char(char: str) -> bool:

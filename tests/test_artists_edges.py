@@ -1,0 +1,65 @@
+"""Mention matching at the edges of normalisation: invisible separators."""
+
+from __future__ import annotations
+
+import pytest
+
+from newscrawl.artists import Watchlist
+
+MATCHER = Watchlist.from_dicts(
+    [
+        {
+            "name": "Britney Spears",
+            "aliases": ["Britney", "布兰妮", "布兰妮·斯皮尔斯", "ブリトニー・スピアーズ"],
+            "weak_aliases": ["Spears", "Brit"],
+            "exclude": ["Brit Awards"],
+            "case_sensitive": ["Spears", "Brit"],
+        },
+        {
+            "name": "Lady Gaga",
+            "aliases": ["Gaga", "レディー・ガガ", "ガガ", "레이디 가가"],
+            "case_sensitive": ["Gaga"],
+        },
+        {"name": "Jay-Z"},
+        {"name": "Olivia Newton-John"},
+        {"name": "Taylor Swift", "weak_aliases": ["Taylor"], "case_sensitive": ["Taylor"]},
+    ]
+).matcher()
+
+
+def found(body: str, title: str | None = None) -> list[tuple[str, str]]:
+    """(artist id, mention as written) for every counted mention, in reading order."""
+    return [(s.artist_id, s.text) for s in MATCHER.spans(title, None, body)]
+
+
+def counts(body: str) -> dict[str, int]:
+    return {m.artist_id: m.count for m in MATCHER.tag(None, None, body)}
+
+
+# -- invisible separators ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", ["\u200b", "\u2063"])
+def test_an_invisible_separator_between_the_words_of_a_name(separator):
+    # Used to fold to nothing: "Lady<ZWSP>Gaga" became "ladygaga" and matched nothing.
+    body = f"Yesterday Lady{separator}Gaga arrived."
+    assert found(body) == [("lady-gaga", f"Lady{separator}Gaga")]
+
+
+def test_a_zero_width_space_between_two_names():
+    # Used to give "Britney" (not the full name) and "Gaga" (not "Lady Gaga").
+    body = "Duet: Britney Spears\u200bLady Gaga, out now."
+    assert found(body) == [("britney-spears", "Britney Spears"), ("lady-gaga", "Lady Gaga")]
+    assert counts(body) == {"britney-spears": 1, "lady-gaga": 1}
+    # Some sites put one inside long words as a line-break opportunity: still ignored.
+    body = "Yesterday Lady Ga\u200bga arrived with Brit\u200bney Spears."
+    assert found(body) == [
+        ("lady-gaga", "Lady Ga\u200bga"),
+        ("britney-spears", "Brit\u200bney Spears"),
+    ]
+
+
+def test_an_invisible_separator_before_another_capitalised_name():
+    # "Lynne<ZWSP>Spears" is someone else's name, as "Lynne Spears" is (rule 6).
+    body = "Britney thanked Lynne\u200bSpears and Lynne-\nSpears; Spears smiled."
+    assert found(body) == [("britney-spears", "Britney"), ("britney-spears", "Spears")]
