@@ -1,4 +1,5 @@
-"""Mention matching at the edges of normalisation: invisible separators."""
+"""Mention matching at the edges of normalisation: invisible separators, line-end
+hyphens."""
 
 from __future__ import annotations
 
@@ -63,3 +64,23 @@ def test_an_invisible_separator_before_another_capitalised_name():
     # "Lynne<ZWSP>Spears" is someone else's name, as "Lynne Spears" is (rule 6).
     body = "Britney thanked Lynne\u200bSpears and Lynne-\nSpears; Spears smiled."
     assert found(body) == [("britney-spears", "Britney"), ("britney-spears", "Spears")]
+
+
+# -- line-end hyphenation ----------------------------------------------------------------
+
+
+def test_a_name_hyphenated_at_a_line_end():
+    body = "On stage Brit-\nney Spears sang with Lady Ga-\n  ga for an hour."
+    assert found(body) == [
+        ("britney-spears", "Brit-\nney Spears"),
+        ("lady-gaga", "Lady Ga-\n  ga"),
+    ]
+    # Before a capital a line-end hyphen is a real one: it separates like any hyphen.
+    body = "Jay-\nZ, Jay-Z, Olivia Newton-\nJohn and Olivia Newton-John, then a post-\nBritney era."
+    assert counts(body) == {"jay-z": 2, "olivia-newton-john": 2, "britney-spears": 1}
+
+
+def test_a_word_hyphenated_at_a_line_end_is_not_a_name():
+    # "Brit-ish" is how "British" is hyphenated; it used to count as the weak alias Brit.
+    body = "Britney Spears charmed the Brit-\nish press; Brit\u00ad\nain loved it."
+    assert counts(body) == {"britney-spears": 1}

@@ -5,9 +5,10 @@ Matching runs over a *folded* copy of each text: casefolded, diacritics stripped
 dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), invisible separators
 (the zero-width space, U+2061–U+2064) made spaces, soft hyphens, joiners and the other
 invisible format characters (Unicode category Cf: left-to-right and right-to-left marks,
-bidi embeddings and isolates) removed, and every run of whitespace folded to one space
-(or to ``\\n`` when the run holds a paragraph break, so that no name matches across
-paragraphs).
+bidi embeddings and isolates) removed, a hyphen that breaks a word at the end of a line
+removed with the line break (``Brit-\\nney`` → ``britney``, see :data:`_LINE_END_HYPHEN`),
+and every run of whitespace folded to one space (or to ``\\n`` when the run holds a
+paragraph break, so that no name matches across paragraphs).
 
 A zero-width space separates words (Unicode word boundaries), but some sites also put
 one inside long words as a line-break opportunity (``Ga\\u200bga``), so a text that has
@@ -95,9 +96,34 @@ class Folded:
         return self._orig_starts[k] + (index - self._norm_starts[k])
 
 
+_LINE_END_HYPHEN = re.compile("[-\u2010\u00ad][^\\S\n\u2028]*[\n\u2028][^\\S\n\u2028]*")
+"""A hyphen at the end of a line. Between a letter and a *lowercase* letter it breaks one
+word (``Brit-\\nney``, ``Ga-\\nga``, ``Brit-\\nish``) and is removed with the line break;
+before a capital it is a real hyphen that happens to end the line (``Jay-\\nZ``,
+``Newton-\\nJohn``) and separates like any hyphen. A compound broken at its own hyphen
+before a lowercase word (``Gaga-\\nesque``) reads as one word: hyphenation inside words
+is far more common at line ends than compounds of watched names."""
+
+
+def _join_broken_words(text: str, translated: str) -> str:
+    """``translated`` with each word-breaking line-end hyphen (and its line break) deleted."""
+    pieces = []
+    done = 0
+    for hyphen in _LINE_END_HYPHEN.finditer(text):
+        start, end = hyphen.span()
+        if start > 0 and end < len(text) and text[start - 1].isalpha() and text[end].islower():
+            pieces.append(translated[done:start])
+            pieces.append(DELETE * (end - start))
+            done = end
+    if not pieces:
+        return translated
+    pieces.append(translated[done:])
+    return "".join(pieces)
+
+
 def fold(text: str) -> Folded:
     """Fold ``text`` for matching (see the module docstring)."""
-    translated = text.translate(_TABLE)
+    translated = _join_broken_words(text, text.translate(_TABLE))
     norm_starts = [0]
     orig_starts = [0]
     if not _RUN.search(translated):
