@@ -1,5 +1,5 @@
 """Mention matching at the edges of normalisation: invisible separators, line-end
-hyphens."""
+hyphens, CJK neighbours."""
 
 from __future__ import annotations
 
@@ -84,3 +84,36 @@ def test_a_word_hyphenated_at_a_line_end_is_not_a_name():
     # "Brit-ish" is how "British" is hyphenated; it used to count as the weak alias Brit.
     body = "Britney Spears charmed the Brit-\nish press; Brit\u00ad\nain loved it."
     assert counts(body) == {"britney-spears": 1}
+
+
+# -- names next to CJK text --------------------------------------------------------------
+
+
+def test_latin_names_directly_next_to_cjk_text():
+    # CJK letters count as word characters, so a name glued to them never matched.
+    body = "布兰妮Britney Spears新歌发布，Lady Gaga合作。ブリトニーとLady Gagaが共演"
+    assert found(body) == [
+        ("britney-spears", "布兰妮"),  # her Chinese name, an alias here
+        ("britney-spears", "Britney Spears"),
+        ("lady-gaga", "Lady Gaga"),
+        ("lady-gaga", "Lady Gaga"),
+    ]
+    # Between Latin letters the word boundaries hold as before.
+    assert counts("英国Britishの音楽、Gagakuの演奏") == {}
+
+
+def test_cjk_aliases_inside_cjk_text():
+    body = "歌手布兰妮发布新歌。布兰妮・斯皮尔斯和レディー・ガガ、レディー･ガガ。레이디 가가의 공연"
+    assert found(body) == [
+        ("britney-spears", "布兰妮"),
+        ("britney-spears", "布兰妮・斯皮尔斯"),
+        ("lady-gaga", "レディー・ガガ"),
+        ("lady-gaga", "レディー･ガガ"),
+        ("lady-gaga", "레이디 가가"),
+    ]
+
+
+def test_kana_voicing_marks_are_letters_not_diacritics():
+    # カカオ (cacao) used to fold to the same text as ガガ + オ.
+    assert counts("カカオの価格が上がった。") == {}
+    assert counts("ガガの新曲") == {"lady-gaga": 1}

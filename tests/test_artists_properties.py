@@ -132,7 +132,9 @@ NAMES = {
     "beyonce": ["Beyoncé", "Queen Bey"],
     "jamie-lynn-spears": ["Jamie Lynn Spears"],
 }
-SEPARATORS = st.sampled_from([" ", "  ", "\n", "\u00a0", " \n ", "\t", "-", "\u2011", "\u200b"])
+SEPARATORS = st.sampled_from(
+    [" ", "  ", "\n", "\u00a0", " \n ", "\t", "-", "\u2011", "\u200b", "\u00b7"]
+)
 
 
 def recase(word: str, how: int) -> str:

@@ -159,9 +159,9 @@ def joined_to_another_name(text: str, start: int, end: int) -> bool:
     return False
 
 
-# What joins two parts of one name besides spaces: a hyphen or an invisible separator
-# (folded like a space or hyphen, see normalize.py).
-_JOINS = "-\u2010\u2011\u200b\u2063"
+# What joins two parts of one name besides spaces: a hyphen, an invisible separator, a
+# name dot (folded like a space or hyphen, see normalize.py).
+_JOINS = "-\u2010\u2011\u200b\u2063\u00b7\u2027\u30fb\uff65"
 
 
 def _is_separator(gap: str) -> bool:

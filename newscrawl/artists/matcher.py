@@ -26,7 +26,12 @@ from newscrawl.artists.context import (
     line_style,
     url_spans,
 )
-from newscrawl.artists.normalize import case_shape, fold_phrase, fold_readings, is_word_char
+from newscrawl.artists.normalize import (
+    case_shape,
+    continues_word,
+    fold_phrase,
+    fold_readings,
+)
 from newscrawl.artists.salience import paragraph_starts, salience
 from newscrawl.artists.snippets import pick_snippets
 from newscrawl.items import Mention
@@ -116,7 +121,7 @@ class Matcher:
                 has_case = any(shape is not None for _, _, shape in claims)
                 has_exclude = any(kind == EXCLUDE for _, kind, _ in claims)
                 has_weak = any(kind == WEAK for _, kind, _ in claims)
-                word_start, word_end = is_word_char(key[0]), is_word_char(key[-1])
+                word_start, word_end = continues_word(key[0]), continues_word(key[-1])
                 flags = (has_case, has_exclude, has_weak or has_case)
                 value = (len(key), word_start, word_end, tuple(claims), *flags)
                 automaton.add_word(key, value)
@@ -242,9 +247,9 @@ class Matcher:
             for last, value in self._automaton.iter(norm):
                 length, word_start, word_end, claims, has_case, has_exclude, maybe_weak = value
                 nstart, nend = last - length + 1, last + 1
-                if word_start and nstart > 0 and is_word_char(norm[nstart - 1]):
+                if word_start and nstart > 0 and continues_word(norm[nstart - 1]):
                     continue
-                if word_end and nend < size and is_word_char(norm[nend]):
+                if word_end and nend < size and continues_word(norm[nend]):
                     continue
                 start = original(nstart)
                 end = original(last) + 1

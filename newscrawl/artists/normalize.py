@@ -3,7 +3,8 @@
 Matching runs over a *folded* copy of each text: casefolded, diacritics stripped
 (``Beyoncé`` → ``beyonce``), apostrophe-like quotes made ``'`` (``Gaga’s`` → ``gaga's``),
 dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), invisible separators
-(the zero-width space, U+2061–U+2064) made spaces, soft hyphens, joiners and the other
+(the zero-width space, U+2061–U+2064) and the middle dots that separate transliterated
+names (``布兰妮·斯皮尔斯``, ``レディー・ガガ``) made spaces, soft hyphens, joiners and the other
 invisible format characters (Unicode category Cf: left-to-right and right-to-left marks,
 bidi embeddings and isolates) removed, a hyphen that breaks a word at the end of a line
 removed with the line break (``Brit-\\nney`` → ``britney``, see :data:`_LINE_END_HYPHEN`),
@@ -34,8 +35,11 @@ _APOSTROPHES = "'\u2018\u2019\u201a\u201b\u2032\u00b4`\u02bc\u02b9\uff07"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d"
 _INVISIBLE = "\u00ad\u200c\u200d\u2060\ufeff\u180e"
 ZERO_WIDTH_SPACE = "\u200b"
-# Invisible separators: they split words like a space.
-_SEPARATORS = ZERO_WIDTH_SPACE + "\u2061\u2062\u2063\u2064"
+# Separators that are invisible or are written between the parts of a transliterated
+# name (Chinese ·, Japanese ・ and their look-alikes): they split words like a space.
+_SEPARATORS = ZERO_WIDTH_SPACE + "\u2061\u2062\u2063\u2064\u00b7\u2027\u30fb\uff65"
+# Kana voicing marks change the letter (ガ ga, カ ka): never stripped as diacritics.
+_KANA_VOICING = "\u3099\u309a"
 # Letters NFKD does not decompose but readers treat as their base letter.
 _EXTRA = {"ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ı": "i", "ħ": "h"}
 
@@ -54,7 +58,10 @@ def _fold_char(char: str) -> str:
         return " "
     if char in _EXTRA:
         return _EXTRA[char]
-    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFKD", char)
+    if decomposed[-1] in _KANA_VOICING and len(decomposed) == 2:
+        return char  # ガ stays ガ: its mark is part of the letter, not a diacritic
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
     if not base:
         return DELETE  # a combining mark on its own: part of the previous letter
     folded = base.casefold()
@@ -171,9 +178,23 @@ def fold_readings(text: str) -> list[Folded]:
     return [fold(text), fold(text.replace(ZERO_WIDTH_SPACE, DELETE))]
 
 
-def is_word_char(char: str) -> bool:
-    """True for characters that continue a word (so a name cannot end next to them)."""
-    return char.isalnum() or char == "_"
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+# Myanmar) or with particles attached to names (Korean): no word boundary is needed
+# next to their letters ("布兰妮Britney Spears新歌", "歌手布兰妮的新歌", "레이디 가가의").
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u19e0-\u19ff"
+    "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c"
+    "\u3040-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7af"
+    "\uf900-\ufaff\uff66-\uffdc\U00020000-\U0003ffff]"
+)
+
+
+def continues_word(char: str) -> bool:
+    """True for characters that continue a word, so a name cannot end next to them:
+    letters, digits and ``_`` of scripts that separate words with spaces."""
+    if char.isascii():
+        return char.isalnum() or char == "_"
+    return char.isalnum() and not _UNSPACED.match(char)
 
 
 def case_shape(text: str) -> str:
