@@ -1,5 +1,5 @@
 """Mention matching at the edges of normalisation: invisible separators, line-end
-hyphens, CJK neighbours."""
+hyphens, CJK neighbours, glued URLs, handles and hashtags, and the spans after all that."""
 
 from __future__ import annotations
 
@@ -117,3 +117,78 @@ def test_kana_voicing_marks_are_letters_not_diacritics():
     # カカオ (cacao) used to fold to the same text as ガガ + オ.
     assert counts("カカオの価格が上がった。") == {}
     assert counts("ガガの新曲") == {"lady-gaga": 1}
+
+
+# -- URLs, handles and hashtags ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Watch the duet with Lady Gaga.pic.twitter.com/AbC123",
+        "Watch the duet with Lady Gaga.https://t.co/AbC123",
+        "Watch the duet with Lady Gaga.www.youtube.com/watch?v=1",
+        "Watch the duet with Lady Gaga.instagram.com/p/AbC123",
+    ],
+)
+def test_a_link_glued_to_a_name_hides_only_the_link(body):
+    assert found(body) == [("lady-gaga", "Lady Gaga")]
+
+
+def test_a_name_without_spaces_counts_as_a_handle_or_hashtag():
+    body = "#LadyGaga trended; @ladygaga replied; @BritneySpears and #JAYZ too."
+    assert found(body) == [
+        ("lady-gaga", "LadyGaga"),
+        ("lady-gaga", "ladygaga"),
+        ("britney-spears", "BritneySpears"),
+        ("jay-z", "JAYZ"),
+    ]
+    # Addresses, user names outside a handle and longer tags are not mentions; nor is
+    # CamelCase in running text, which is as often a brand (IceCube is not Ice Cube).
+    body = (
+        "Tickets at ladygaga.com or LadyGaga.com, twitter.com/ladygaga, "
+        "fans@ladygaga.com; user ladygaga, LadyGaga and LADYGAGA, #LadyGagaFans."
+    )
+    assert counts(body) == {}
+
+
+# -- spans after normalisation -----------------------------------------------------------
+
+
+def test_spans_and_offsets_point_at_the_original_text():
+    title = "布兰妮Britney Spears与Lady\u200bGaga"
+    body = (
+        "Intro line.\n\nBrit-\nney Spears met Lady\u200bGaga.pic.twitter.com/x\n\n"
+        "#LadyGaga 和 布兰妮·斯皮尔斯 again."
+    )
+    spans = MATCHER.spans(title, None, body)
+    assert [(s.field, s.text) for s in spans] == [
+        ("title", "布兰妮"),
+        ("title", "Britney Spears"),
+        ("title", "Lady\u200bGaga"),
+        ("body", "Brit-\nney Spears"),
+        ("body", "Lady\u200bGaga"),
+        ("body", "LadyGaga"),
+        ("body", "布兰妮·斯皮尔斯"),
+    ]
+    texts = {"title": title, "body": body}
+    for span in spans:
+        assert texts[span.field][span.start : span.end] == span.text
+    mentions = {m.artist_id: m for m in MATCHER.tag(title, None, body)}
+    britney, gaga = mentions["britney-spears"], mentions["lady-gaga"]
+    assert britney.first_offset == body.index("Brit-")
+    assert gaga.first_offset == body.index("Lady\u200b")
+    assert britney.spans == {
+        "title": [[0, 3], [3, 17]],
+        "body": [
+            [body.index("Brit-"), body.index(" met")],
+            [body.index("布兰妮"), body.index(" again")],
+        ],
+    }
+    assert gaga.spans["body"] == [
+        [body.index("Lady\u200b"), body.index(".pic")],
+        [body.index("LadyGaga"), body.index(" 和")],
+    ]
+    assert britney.in_title and gaga.in_title
+    assert (britney.count, gaga.count) == (4, 3)
+    assert any("**Brit- ney Spears**" in snippet for snippet in britney.snippets)

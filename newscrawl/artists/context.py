@@ -17,12 +17,14 @@ _URL_HINT = re.compile(
     r"://|www\.|@|\.(?:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)\b",
     re.IGNORECASE,
 )
+# A scheme has no dots, so a URL glued to a sentence starts at its scheme:
+# "Lady Gaga.https://t.co/x" keeps "Lady Gaga" as text.
 _URLISH = re.compile(
-    r"""(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>"]+
+    r"""(?<![a-z0-9+-])[a-z][a-z0-9+-]*://[^\s<>"]+ | www\.[^\s<>"]+
       | [\w.+%-]+@[\w-]+(?:\.[\w-]+)+
-      | (?<![\w.@-])[\w-]+(?:\.[\w-]+)*  # a bare domain; its TLD in lower case, so
+      | (?P<bare>(?<![\w.@-])[\w-]+(?:\.[\w-]+)*  # a bare domain; its TLD in lower case,
         \.(?-i:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)
-        \b(?:/[^\s<>"]*)?                 # "Britney.Co-star" (a missing space) is text
+        \b)(?:/[^\s<>"]*)?                 # so "Britney.Co-star" (a missing space) is text
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -78,7 +80,29 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     """Spans of URLs, e-mail addresses and bare domains: names inside them do not count."""
     if not _URL_HINT.search(text):
         return []
-    return [m.span() for m in _URLISH.finditer(text)]
+    spans = []
+    for match in _URLISH.finditer(text):
+        start, end = match.span()
+        if match.group("bare"):
+            start += _glued_words(match.group("bare"))
+        spans.append((start, end))
+    return spans
+
+
+def _glued_words(domain: str) -> int:
+    """Length of the capitalised words a bare domain starts with that are not part of it.
+
+    Embedded posts glue their link to the last word ("… with Lady Gaga.pic.twitter.com/x",
+    "Britney Spears.instagram.com/p/x"): a capitalised first label followed by two or more
+    lower-case ones is text. A capitalised name of the site itself ("LadyGaga.com",
+    "News.BBC.co.uk") stays part of the domain.
+    """
+    labels = domain.split(".")
+    skipped = 0
+    while len(labels) > 2 and not labels[0].islower() and labels[1].islower():
+        skipped += len(labels[0]) + 1
+        labels.pop(0)
+    return skipped
 
 
 def case_filter(text: str, start: int, end: int, claims: tuple, heading: bool) -> tuple:

@@ -10,6 +10,7 @@ The counting rules are in the package docstring (:mod:`newscrawl.artists`) and
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ class Matcher:
 
     def _compile(self) -> None:
         table: dict[str, dict[tuple, None]] = {}
+        glued: dict[str, dict[tuple, None]] = {}
         for index, artist in enumerate(self.artists):
             shapes: dict[str, set[str]] = {}
             for phrase in artist.case_sensitive:
@@ -114,15 +116,20 @@ class Matcher:
                 seen.add(key)
                 shape = frozenset(shapes[key]) if key in shapes else None
                 table.setdefault(key, {})[(index, kind, shape)] = None
+                if kind != EXCLUDE and (form := _glued(key)) is not None:
+                    glued.setdefault(form, {})[(index, kind, shape)] = None
         self._automaton = None
         if table:
             automaton = ahocorasick.Automaton()
-            for key, claims in table.items():
+            entries = [(key, claims, False) for key, claims in table.items()]
+            # A phrase spelled like another phrase without its spaces keeps its own rules.
+            entries += [(key, claims, True) for key, claims in glued.items() if key not in table]
+            for key, claims, tag_only in entries:
                 has_case = any(shape is not None for _, _, shape in claims)
                 has_exclude = any(kind == EXCLUDE for _, kind, _ in claims)
                 has_weak = any(kind == WEAK for _, kind, _ in claims)
                 word_start, word_end = continues_word(key[0]), continues_word(key[-1])
-                flags = (has_case, has_exclude, has_weak or has_case)
+                flags = (has_case, has_exclude, has_weak or has_case, tag_only)
                 value = (len(key), word_start, word_end, tuple(claims), *flags)
                 automaton.add_word(key, value)
             automaton.make_automaton()
@@ -245,12 +252,23 @@ class Matcher:
             size = len(norm)
             original = folded.original
             for last, value in self._automaton.iter(norm):
-                length, word_start, word_end, claims, has_case, has_exclude, maybe_weak = value
+                (
+                    length,
+                    word_start,
+                    word_end,
+                    claims,
+                    has_case,
+                    has_exclude,
+                    maybe_weak,
+                    tag_only,
+                ) = value
                 nstart, nend = last - length + 1, last + 1
                 if word_start and nstart > 0 and continues_word(norm[nstart - 1]):
                     continue
                 if word_end and nend < size and continues_word(norm[nend]):
                     continue
+                if tag_only and (nstart == 0 or norm[nstart - 1] not in "@#"):
+                    continue  # "ladygaga" is as often a user name or part of an address
                 start = original(nstart)
                 end = original(last) + 1
                 while end < len(text) and unicodedata.combining(text[end]):
@@ -273,6 +291,21 @@ class Matcher:
                 excludes = excludes or has_exclude
                 hits.append(_Hit(length, start, end, claims, check_name))
         return hits, excludes
+
+
+_GLUED_DROPS = re.compile(r"[ '.]")
+_HASHTAG = re.compile(r"\w+")
+
+
+def _glued(key: str) -> str | None:
+    """A folded phrase of several words written without spaces (``lady gaga`` →
+    ``ladygaga``), for hashtags and @handles (``#LadyGaga``, ``@ladygaga``); None for one
+    word, or when the result is not a possible hashtag."""
+    words = [word for word in _GLUED_DROPS.split(key) if word]
+    form = "".join(words)
+    if len(words) < 2 or not _HASHTAG.fullmatch(form):
+        return None
+    return form
 
 
 def _apply_excludes(hits: list[_Hit]) -> list[_Hit]:
