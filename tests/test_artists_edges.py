@@ -3,6 +3,8 @@ hyphens, CJK neighbours, glued URLs, handles and hashtags, and the spans after a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from newscrawl.artists import Watchlist
@@ -111,6 +113,27 @@ def test_cjk_aliases_inside_cjk_text():
         ("lady-gaga", "レディー･ガガ"),
         ("lady-gaga", "레이디 가가"),
     ]
+
+
+def test_snippets_of_cjk_text_keep_their_context():
+    # Snippets were cut at whitespace only; text without spaces lost all its context
+    # ("…**布兰妮**…").
+    lead = "据报道，美国流行歌手在周五晚上的演唱会上宣布了新专辑的发行日期，粉丝们非常兴奋。"
+    rest = (
+        "歌手布兰妮发布新歌，这首歌曲在社交媒体上引起了广泛的讨论和关注，许多乐评人给予了高度评价。"
+    )
+    body = lead * 3 + rest * 3
+    first = MATCHER.tag(None, None, body)[0].snippets[0]
+    before, after = first.strip("…").split("**布兰妮**")
+    assert len(before) >= 30 and len(after) >= 30
+    assert before + "布兰妮" + after in body
+    # Latin text next to CJK is still cut at its words.
+    body = (
+        "ブリトニーの新曲。" * 8 + "Britney Spearsは東京で公演 extraordinarily well received " * 3
+    )
+    for snippet in MATCHER.tag(None, None, body)[0].snippets:
+        words = set(re.findall("[A-Za-z]+", snippet))
+        assert words <= {"Britney", "Spears", "extraordinarily", "well", "received"}
 
 
 def test_kana_voicing_marks_are_letters_not_diacritics():

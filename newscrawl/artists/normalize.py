@@ -181,12 +181,14 @@ def fold_readings(text: str) -> list[Folded]:
 # Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
 # Myanmar) or with particles attached to names (Korean): no word boundary is needed
 # next to their letters ("布兰妮Britney Spears新歌", "歌手布兰妮的新歌", "레이디 가가의").
-_UNSPACED = re.compile(
+UNSPACED_LETTERS = (
     "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u19e0-\u19ff"
     "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c"
     "\u3040-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7af"
     "\uf900-\ufaff\uff66-\uffdc\U00020000-\U0003ffff]"
 )
+"""A regular-expression character class of the letters of those scripts."""
+_UNSPACED = re.compile(UNSPACED_LETTERS)
 
 
 def continues_word(char: str) -> bool:
