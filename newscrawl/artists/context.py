@@ -17,12 +17,14 @@ _URL_HINT = re.compile(
     r"://|www\.|@|\.(?:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)\b",
     re.IGNORECASE,
 )
+# A scheme has no dots, so a URL glued to a sentence starts at its scheme:
+# "Lady Gaga.https://t.co/x" keeps "Lady Gaga" as text.
 _URLISH = re.compile(
-    r"""(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>"]+
+    r"""(?<![a-z0-9+-])[a-z][a-z0-9+-]*://[^\s<>"]+ | www\.[^\s<>"]+
       | [\w.+%-]+@[\w-]+(?:\.[\w-]+)+
-      | (?<![\w.@-])[\w-]+(?:\.[\w-]+)*  # a bare domain; its TLD in lower case, so
+      | (?P<bare>(?<![\w.@-])[\w-]+(?:\.[\w-]+)*  # a bare domain; its TLD in lower case,
         \.(?-i:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|fm|tv|me|ly|ai|app|info|news)
-        \b(?:/[^\s<>"]*)?                 # "Britney.Co-star" (a missing space) is text
+        \b)(?:/[^\s<>"]*)?                 # so "Britney.Co-star" (a missing space) is text
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -78,7 +80,29 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     """Spans of URLs, e-mail addresses and bare domains: names inside them do not count."""
     if not _URL_HINT.search(text):
         return []
-    return [m.span() for m in _URLISH.finditer(text)]
+    spans = []
+    for match in _URLISH.finditer(text):
+        start, end = match.span()
+        if match.group("bare"):
+            start += _glued_words(match.group("bare"))
+        spans.append((start, end))
+    return spans
+
+
+def _glued_words(domain: str) -> int:
+    """Length of the capitalised words a bare domain starts with that are not part of it.
+
+    Embedded posts glue their link to the last word ("… with Lady Gaga.pic.twitter.com/x",
+    "Britney Spears.instagram.com/p/x"): a capitalised first label followed by two or more
+    lower-case ones is text. A capitalised name of the site itself ("LadyGaga.com",
+    "News.BBC.co.uk") stays part of the domain.
+    """
+    labels = domain.split(".")
+    skipped = 0
+    while len(labels) > 2 and not labels[0].islower() and labels[1].islower():
+        skipped += len(labels[0]) + 1
+        labels.pop(0)
+    return skipped
 
 
 def case_filter(text: str, start: int, end: int, claims: tuple, heading: bool) -> tuple:
@@ -140,7 +164,7 @@ def joined_to_another_name(text: str, start: int, end: int) -> bool:
     """
     # Scanned by hand: this runs for every weak-alias hit.
     gap = start
-    while gap > 0 and start - gap < 8 and (text[gap - 1].isspace() or text[gap - 1] == "-"):
+    while gap > 0 and start - gap < 8 and (text[gap - 1].isspace() or text[gap - 1] in _JOINS):
         gap -= 1
     if _is_separator(text[gap:start]):
         word_start = gap
@@ -149,7 +173,7 @@ def joined_to_another_name(text: str, start: int, end: int) -> bool:
         if _is_name_word(text[word_start:gap]):
             return True
     gap = end
-    while gap < len(text) and gap - end < 8 and (text[gap].isspace() or text[gap] == "-"):
+    while gap < len(text) and gap - end < 8 and (text[gap].isspace() or text[gap] in _JOINS):
         gap += 1
     if _is_separator(text[end:gap]):
         word_end = gap
@@ -159,9 +183,17 @@ def joined_to_another_name(text: str, start: int, end: int) -> bool:
     return False
 
 
+# What joins two parts of one name besides spaces: a hyphen, an invisible separator, a
+# name dot (folded like a space or hyphen, see normalize.py).
+_JOINS = "-\u2010\u2011\u200b\u2063\u00b7\u2027\u30fb\uff65"
+
+
 def _is_separator(gap: str) -> bool:
-    """One hyphen, or whitespace within a paragraph."""
-    return gap == "-" or (gap.isspace() and gap.count("\n") < 2)
+    """Whitespace within a paragraph, with at most one hyphen or other joining mark
+    ("Lynne Spears", "Taylor-Joy", "Taylor-\\nJoy" at a line end, "Lynne\\u200bSpears")."""
+    if not gap or gap.count("\n") >= 2:
+        return False
+    return sum(not char.isspace() for char in gap) <= 1
 
 
 def _is_name_word(word: str) -> bool:

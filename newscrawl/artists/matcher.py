@@ -1,12 +1,16 @@
 """The mention matcher: one Aho–Corasick automaton over every watched phrase.
 
 Cost per article is one ``str.translate``, one automaton pass over the folded text and
-a little Python per raw hit, whatever the size of the watchlist. The counting rules are
-in the package docstring (:mod:`newscrawl.artists`) and ``docs/artists.md``.
+a little Python per raw hit, whatever the size of the watchlist (two passes for the rare
+text with a zero-width space, see :func:`~newscrawl.artists.normalize.fold_readings`;
+hits are kept in original-text offsets, so the hits of both readings resolve together).
+The counting rules are in the package docstring (:mod:`newscrawl.artists`) and
+``docs/artists.md``.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +27,12 @@ from newscrawl.artists.context import (
     line_style,
     url_spans,
 )
-from newscrawl.artists.normalize import case_shape, fold, fold_phrase, is_word_char
+from newscrawl.artists.normalize import (
+    case_shape,
+    continues_word,
+    fold_phrase,
+    fold_readings,
+)
 from newscrawl.artists.salience import paragraph_starts, salience
 from newscrawl.artists.snippets import pick_snippets
 from newscrawl.items import Mention
@@ -52,22 +61,23 @@ class MatchSpan:
 class _Hit:
     """A phrase occurrence in one field after boundary, URL and case checks.
 
-    ``check_name`` marks weak claims still to be tested against a neighbouring name
-    (done only for hits that win the overlap resolution).
+    ``start``/``end`` are original-text offsets (overlaps are the same there as in the
+    folded text, whose offsets map to the original in order); ``size`` is the folded
+    length, which ranks overlapping hits. ``check_name`` marks weak claims still to be
+    tested against a neighbouring name (done only for hits that win the overlap
+    resolution).
     """
 
-    __slots__ = ("nstart", "nend", "start", "end", "claims", "check_name")
+    __slots__ = ("size", "start", "end", "claims", "check_name")
 
-    def __init__(
-        self, nstart: int, nend: int, start: int, end: int, claims: tuple, check_name: bool
-    ) -> None:
-        self.nstart, self.nend, self.start, self.end = nstart, nend, start, end
+    def __init__(self, size: int, start: int, end: int, claims: tuple, check_name: bool) -> None:
+        self.size, self.start, self.end = size, start, end
         self.claims, self.check_name = claims, check_name
 
     def with_claims(self, claims: tuple) -> _Hit:
         if claims == self.claims:
             return self
-        return _Hit(self.nstart, self.nend, self.start, self.end, claims, self.check_name)
+        return _Hit(self.size, self.start, self.end, claims, self.check_name)
 
 
 class Matcher:
@@ -90,6 +100,7 @@ class Matcher:
 
     def _compile(self) -> None:
         table: dict[str, dict[tuple, None]] = {}
+        glued: dict[str, dict[tuple, None]] = {}
         for index, artist in enumerate(self.artists):
             shapes: dict[str, set[str]] = {}
             for phrase in artist.case_sensitive:
@@ -105,15 +116,20 @@ class Matcher:
                 seen.add(key)
                 shape = frozenset(shapes[key]) if key in shapes else None
                 table.setdefault(key, {})[(index, kind, shape)] = None
+                if kind != EXCLUDE and (form := _glued(key)) is not None:
+                    glued.setdefault(form, {})[(index, kind, shape)] = None
         self._automaton = None
         if table:
             automaton = ahocorasick.Automaton()
-            for key, claims in table.items():
+            entries = [(key, claims, False) for key, claims in table.items()]
+            # A phrase spelled like another phrase without its spaces keeps its own rules.
+            entries += [(key, claims, True) for key, claims in glued.items() if key not in table]
+            for key, claims, tag_only in entries:
                 has_case = any(shape is not None for _, _, shape in claims)
                 has_exclude = any(kind == EXCLUDE for _, kind, _ in claims)
                 has_weak = any(kind == WEAK for _, kind, _ in claims)
-                word_start, word_end = is_word_char(key[0]), is_word_char(key[-1])
-                flags = (has_case, has_exclude, has_weak or has_case)
+                word_start, word_end = continues_word(key[0]), continues_word(key[-1])
+                flags = (has_case, has_exclude, has_weak or has_case, tag_only)
                 value = (len(key), word_start, word_end, tuple(claims), *flags)
                 automaton.add_word(key, value)
             automaton.make_automaton()
@@ -185,8 +201,8 @@ class Matcher:
         candidates: dict[str, tuple[int, list[_Hit]]] = {}
         for field, text in texts.items():
             if text:
-                length, hits, excludes = self._scan(text, heading=field == "title")
-                candidates[field] = (length, _apply_excludes(hits) if excludes else hits)
+                hits, excludes = self._scan(text, heading=field == "title")
+                candidates[field] = (len(text), _apply_excludes(hits) if excludes else hits)
         allowed_weak: set[int] | None = None  # None: every artist's weak aliases may count
         # Spans tested for a neighbouring name, and those whose weak claims it removed.
         checked: dict[str, set[tuple[int, int]]] = {field: set() for field in candidates}
@@ -201,7 +217,7 @@ class Matcher:
                     hits = _filter_weak(hits, allowed_weak, not_weak[field])
                 chosen[field] = _longest_first(hits, length)
                 for hit in chosen[field]:
-                    span = (hit.nstart, hit.nend)
+                    span = (hit.start, hit.end)
                     if hit.check_name and span not in checked[field]:
                         checked[field].add(span)
                         if joined_to_another_name(texts[field], hit.start, hit.end):
@@ -219,44 +235,77 @@ class Matcher:
                 return chosen
             allowed_weak = strong if allowed_weak is None else allowed_weak & strong
 
-    def _scan(self, text: str, heading: bool) -> tuple[int, list[_Hit], bool]:
-        """Folded length, the hits that pass word, URL and case checks, any excludes."""
-        folded = fold(text)
+    def _scan(self, text: str, heading: bool) -> tuple[list[_Hit], bool]:
+        """The hits that pass word, URL and case checks, and whether any is an exclude."""
         hits: list[_Hit] = []
         excludes = False
         if self._automaton is None:
-            return len(folded.text), hits, excludes
-        norm = folded.text
-        size = len(norm)
+            return hits, excludes
         urls = url_spans(text)
-        original = folded.original
         # In a Title Case or all-caps title every word is capitalised: no name evidence.
         plain_title = None
-        for last, value in self._automaton.iter(norm):
-            length, word_start, word_end, claims, has_case, has_exclude, maybe_weak = value
-            nstart, nend = last - length + 1, last + 1
-            if word_start and nstart > 0 and is_word_char(norm[nstart - 1]):
-                continue
-            if word_end and nend < size and is_word_char(norm[nend]):
-                continue
-            start = original(nstart)
-            end = original(last) + 1
-            while end < len(text) and unicodedata.combining(text[end]):
-                end += 1
-            if urls and any(s < end and start < e for s, e in urls):
-                continue
-            if has_case:
-                claims = case_filter(text, start, end, claims, heading)
-                if not claims:
+        readings = fold_readings(text)
+        # A hit outside the zero-width spaces is found in both readings: count it once.
+        seen: set[tuple[int, int, int]] | None = set() if len(readings) > 1 else None
+        for folded in readings:
+            norm = folded.text
+            size = len(norm)
+            original = folded.original
+            for last, value in self._automaton.iter(norm):
+                (
+                    length,
+                    word_start,
+                    word_end,
+                    claims,
+                    has_case,
+                    has_exclude,
+                    maybe_weak,
+                    tag_only,
+                ) = value
+                nstart, nend = last - length + 1, last + 1
+                if word_start and nstart > 0 and continues_word(norm[nstart - 1]):
                     continue
-            check_name = False
-            if maybe_weak and any(kind == WEAK for _, kind, _ in claims):
-                if plain_title is None:
-                    plain_title = not heading or line_style(text, 0, 0, heading=True) == "plain"
-                check_name = plain_title
-            excludes = excludes or has_exclude
-            hits.append(_Hit(nstart, nend, start, end, claims, check_name))
-        return size, hits, excludes
+                if word_end and nend < size and continues_word(norm[nend]):
+                    continue
+                if tag_only and (nstart == 0 or norm[nstart - 1] not in "@#"):
+                    continue  # "ladygaga" is as often a user name or part of an address
+                start = original(nstart)
+                end = original(last) + 1
+                while end < len(text) and unicodedata.combining(text[end]):
+                    end += 1
+                if seen is not None:
+                    if (start, end, length) in seen:
+                        continue
+                    seen.add((start, end, length))
+                if urls and any(s < end and start < e for s, e in urls):
+                    continue
+                if has_case:
+                    claims = case_filter(text, start, end, claims, heading)
+                    if not claims:
+                        continue
+                check_name = False
+                if maybe_weak and any(kind == WEAK for _, kind, _ in claims):
+                    if plain_title is None:
+                        plain_title = not heading or line_style(text, 0, 0, heading=True) == "plain"
+                    check_name = plain_title
+                excludes = excludes or has_exclude
+                hits.append(_Hit(length, start, end, claims, check_name))
+        return hits, excludes
+
+
+_GLUED_DROPS = re.compile(r"[ '.]")
+_HASHTAG = re.compile(r"\w+")
+
+
+def _glued(key: str) -> str | None:
+    """A folded phrase of several words written without spaces (``lady gaga`` →
+    ``ladygaga``), for hashtags and @handles (``#LadyGaga``, ``@ladygaga``); None for one
+    word, or when the result is not a possible hashtag."""
+    words = [word for word in _GLUED_DROPS.split(key) if word]
+    form = "".join(words)
+    if len(words) < 2 or not _HASHTAG.fullmatch(form):
+        return None
+    return form
 
 
 def _apply_excludes(hits: list[_Hit]) -> list[_Hit]:
@@ -265,14 +314,14 @@ def _apply_excludes(hits: list[_Hit]) -> list[_Hit]:
     for hit in hits:
         for index, kind, _shape in hit.claims:
             if kind == EXCLUDE:
-                excluded.setdefault(index, []).append((hit.nstart, hit.nend))
+                excluded.setdefault(index, []).append((hit.start, hit.end))
     kept = []
     for hit in hits:
         claims = tuple(
             claim
             for claim in hit.claims
             if claim[1] != EXCLUDE
-            and not any(s < hit.nend and hit.nstart < e for s, e in excluded.get(claim[0], ()))
+            and not any(s < hit.end and hit.start < e for s, e in excluded.get(claim[0], ()))
         )
         if claims:
             kept.append(hit.with_claims(claims))
@@ -286,7 +335,7 @@ def _filter_weak(
     for the folded spans in ``not_weak``."""
     kept = []
     for hit in hits:
-        drop_weak = (hit.nstart, hit.nend) in not_weak
+        drop_weak = (hit.start, hit.end) in not_weak
         claims = tuple(
             c
             for c in hit.claims
@@ -298,17 +347,20 @@ def _filter_weak(
 
 
 def _longest_first(hits: list[_Hit], length: int) -> list[_Hit]:
-    """Non-overlapping hits, longest first (leftmost on ties), returned in text order."""
+    """Non-overlapping hits, longest (folded) first, leftmost on ties, in text order.
+
+    ``length`` is the length of the original text the hits' offsets point into.
+    """
     if len(hits) <= 1:
         return hits
     taken = bytearray(length)
     chosen = []
-    for hit in sorted(hits, key=lambda h: (h.nstart - h.nend, h.nstart)):
-        if 1 in taken[hit.nstart : hit.nend]:
+    for hit in sorted(hits, key=lambda h: (-h.size, h.start)):
+        if 1 in taken[hit.start : hit.end]:
             continue
-        taken[hit.nstart : hit.nend] = b"\x01" * (hit.nend - hit.nstart)
+        taken[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
         chosen.append(hit)
-    chosen.sort(key=lambda h: h.nstart)
+    chosen.sort(key=lambda h: h.start)
     return chosen
 
 

@@ -2,11 +2,18 @@
 
 Matching runs over a *folded* copy of each text: casefolded, diacritics stripped
 (``Beyoncé`` → ``beyonce``), apostrophe-like quotes made ``'`` (``Gaga’s`` → ``gaga's``),
-dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), soft hyphens, zero-width
-characters and the other invisible format characters (Unicode category Cf: left-to-right
-and right-to-left marks, bidi embeddings and isolates) removed, and every run of
-whitespace folded to one space (or to ``\\n`` when the run holds a paragraph break, so
-that no name matches across paragraphs).
+dashes and hyphens made spaces (``Lady-Gaga`` → ``lady gaga``), invisible separators
+(the zero-width space, U+2061–U+2064) and the middle dots that separate transliterated
+names (``布兰妮·斯皮尔斯``, ``レディー・ガガ``) made spaces, soft hyphens, joiners and the other
+invisible format characters (Unicode category Cf: left-to-right and right-to-left marks,
+bidi embeddings and isolates) removed, a hyphen that breaks a word at the end of a line
+removed with the line break (``Brit-\\nney`` → ``britney``, see :data:`_LINE_END_HYPHEN`),
+and every run of whitespace folded to one space (or to ``\\n`` when the run holds a
+paragraph break, so that no name matches across paragraphs).
+
+A zero-width space separates words (Unicode word boundaries), but some sites also put
+one inside long words as a line-break opportunity (``Ga\\u200bga``), so a text that has
+one is matched in two readings (:func:`fold_readings`), with it as a space and as nothing.
 
 Every original character becomes at most one folded character, so the folded text is
 made by ``str.translate`` (C speed) plus one regular-expression pass over whitespace
@@ -26,7 +33,13 @@ DELETE = "\x01"
 _NEWLINES = "\n\u2028\u2029\x85\x0b\x0c"
 _APOSTROPHES = "'\u2018\u2019\u201a\u201b\u2032\u00b4`\u02bc\u02b9\uff07"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d"
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"
+_INVISIBLE = "\u00ad\u200c\u200d\u2060\ufeff\u180e"
+ZERO_WIDTH_SPACE = "\u200b"
+# Separators that are invisible or are written between the parts of a transliterated
+# name (Chinese ·, Japanese ・ and their look-alikes): they split words like a space.
+_SEPARATORS = ZERO_WIDTH_SPACE + "\u2061\u2062\u2063\u2064\u00b7\u2027\u30fb\uff65"
+# Kana voicing marks change the letter (ガ ga, カ ka): never stripped as diacritics.
+_KANA_VOICING = "\u3099\u309a"
 # Letters NFKD does not decompose but readers treat as their base letter.
 _EXTRA = {"ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ı": "i", "ħ": "h"}
 
@@ -35,7 +48,7 @@ def _fold_char(char: str) -> str:
     """Fold one character to exactly one character (or :data:`DELETE`)."""
     if char in _NEWLINES:
         return "\n"
-    if char.isspace():
+    if char.isspace() or char in _SEPARATORS:
         return " "
     if char in _INVISIBLE or unicodedata.category(char) == "Cf":
         return DELETE  # zero-width format characters: joiners, bidi marks, tags
@@ -45,7 +58,10 @@ def _fold_char(char: str) -> str:
         return " "
     if char in _EXTRA:
         return _EXTRA[char]
-    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFKD", char)
+    if decomposed[-1] in _KANA_VOICING and len(decomposed) == 2:
+        return char  # ガ stays ガ: its mark is part of the letter, not a diacritic
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
     if not base:
         return DELETE  # a combining mark on its own: part of the previous letter
     folded = base.casefold()
@@ -87,9 +103,34 @@ class Folded:
         return self._orig_starts[k] + (index - self._norm_starts[k])
 
 
+_LINE_END_HYPHEN = re.compile("[-\u2010\u00ad][^\\S\n\u2028]*[\n\u2028][^\\S\n\u2028]*")
+"""A hyphen at the end of a line. Between a letter and a *lowercase* letter it breaks one
+word (``Brit-\\nney``, ``Ga-\\nga``, ``Brit-\\nish``) and is removed with the line break;
+before a capital it is a real hyphen that happens to end the line (``Jay-\\nZ``,
+``Newton-\\nJohn``) and separates like any hyphen. A compound broken at its own hyphen
+before a lowercase word (``Gaga-\\nesque``) reads as one word: hyphenation inside words
+is far more common at line ends than compounds of watched names."""
+
+
+def _join_broken_words(text: str, translated: str) -> str:
+    """``translated`` with each word-breaking line-end hyphen (and its line break) deleted."""
+    pieces = []
+    done = 0
+    for hyphen in _LINE_END_HYPHEN.finditer(text):
+        start, end = hyphen.span()
+        if start > 0 and end < len(text) and text[start - 1].isalpha() and text[end].islower():
+            pieces.append(translated[done:start])
+            pieces.append(DELETE * (end - start))
+            done = end
+    if not pieces:
+        return translated
+    pieces.append(translated[done:])
+    return "".join(pieces)
+
+
 def fold(text: str) -> Folded:
     """Fold ``text`` for matching (see the module docstring)."""
-    translated = text.translate(_TABLE)
+    translated = _join_broken_words(text, text.translate(_TABLE))
     norm_starts = [0]
     orig_starts = [0]
     if not _RUN.search(translated):
@@ -125,9 +166,37 @@ def fold_phrase(phrase: str) -> str:
     return fold(phrase).text.replace("\n", " ").strip()
 
 
-def is_word_char(char: str) -> bool:
-    """True for characters that continue a word (so a name cannot end next to them)."""
-    return char.isalnum() or char == "_"
+def fold_readings(text: str) -> list[Folded]:
+    """The foldings of ``text`` to match: one, or two when it has a zero-width space.
+
+    A zero-width space splits words (``Lady\\u200bGaga``, ``Spears\\u200bLady Gaga``),
+    but sites also put one inside a long word as a line-break opportunity
+    (``Ga\\u200bga``); a name found in either reading counts (longest match first).
+    """
+    if ZERO_WIDTH_SPACE not in text:
+        return [fold(text)]
+    return [fold(text), fold(text.replace(ZERO_WIDTH_SPACE, DELETE))]
+
+
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+# Myanmar) or with particles attached to names (Korean): no word boundary is needed
+# next to their letters ("布兰妮Britney Spears新歌", "歌手布兰妮的新歌", "레이디 가가의").
+UNSPACED_LETTERS = (
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u19e0-\u19ff"
+    "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c"
+    "\u3040-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7af"
+    "\uf900-\ufaff\uff66-\uffdc\U00020000-\U0003ffff]"
+)
+"""A regular-expression character class of the letters of those scripts."""
+_UNSPACED = re.compile(UNSPACED_LETTERS)
+
+
+def continues_word(char: str) -> bool:
+    """True for characters that continue a word, so a name cannot end next to them:
+    letters, digits and ``_`` of scripts that separate words with spaces."""
+    if char.isascii():
+        return char.isalnum() or char == "_"
+    return char.isalnum() and not _UNSPACED.match(char)
 
 
 def case_shape(text: str) -> str:

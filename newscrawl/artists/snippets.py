@@ -1,7 +1,8 @@
 """Snippets: short contexts that explain why an article was tagged with an artist.
 
 A snippet is about :data:`WIDTH` characters of text around one counted mention, cut at
-word boundaries (``…`` where text was cut), whitespace folded to single spaces, with
+word boundaries (``…`` where text was cut; in Chinese, Japanese or Thai text, written
+without spaces, next to any of their letters), whitespace folded to single spaces, with
 the mention itself marked as ``**Britney Spears**`` (Markdown bold).
 """
 
@@ -10,10 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from newscrawl.artists.normalize import UNSPACED_LETTERS
+
 WIDTH = 100
 MARK = "**"
 MAX_SNIPPETS = 3
 _SPACE = re.compile(r"\s+")
+# Where a cut context may start or end: at whitespace, or next to a letter of a script
+# written without spaces (there every letter is a boundary).
+_START = re.compile(rf"\s+|(?={UNSPACED_LETTERS})")
+_END = re.compile(rf"\s+|(?<={UNSPACED_LETTERS})")
 
 
 def snippet(text: str, start: int, end: int, *, width: int = WIDTH) -> str:
@@ -23,11 +30,11 @@ def snippet(text: str, start: int, end: int, *, width: int = WIDTH) -> str:
     before, after = text[left:start], text[end:right]
     prefix = suffix = ""
     if left > 0:
-        cut = _SPACE.search(before)
+        cut = _START.search(before)
         before = before[cut.end() :] if cut else ""
         prefix = "…"
     if right < len(text):
-        cuts = list(_SPACE.finditer(after))
+        cuts = [cut for cut in _END.finditer(after) if cut.start() > 0]
         after = after[: cuts[-1].start()] if cuts else ""
         suffix = "…"
     middle = MARK + _SPACE.sub(" ", text[start:end]) + MARK
