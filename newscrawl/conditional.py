@@ -11,8 +11,7 @@ counts it as an unchanged refetch (``articles_unchanged``), moving the article's
 
 A page is requested conditionally only when the archived row was fetched from that very
 URL: validators belong to one resource, and a 304 from another URL (after a redirect)
-says nothing about the archived page, so it is recorded as an ``http_status`` drop and
-the next run fetches the page in full. A publisher that sends no validators is fetched
+says nothing about the archived page, so the page is requested again at once, in full. A publisher that sends no validators is fetched
 as before; one that answers 200 to a conditional request is a normal fetch.
 """
 
@@ -90,6 +89,26 @@ def answers_not_modified(response: Response) -> bool:
         and validators is not None
         and canonicalize_url(response.url) == validators["url"]
     )
+
+
+def without_validators(request: Request, url: str) -> Request:
+    """``request`` again for ``url`` (the URL first asked for), unconditional: a 304
+    that came from another URL, after a redirect, says nothing about the archived page,
+    and the page is fetched in full instead."""
+    meta = {
+        key: value
+        for key, value in request.meta.items()
+        if key not in (VALIDATORS_META, "dont_cache") and not key.startswith("redirect_")
+    }
+    meta["handle_httpstatus_list"] = [
+        s for s in meta.get("handle_httpstatus_list") or () if s != NOT_MODIFIED
+    ]
+    headers = {
+        key: values
+        for key, values in request.headers.items()
+        if key.lower() not in (b"if-none-match", b"if-modified-since")
+    }
+    return request.replace(url=url, headers=headers, meta=meta, dont_filter=True)
 
 
 def not_modified_item(

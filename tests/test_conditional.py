@@ -54,6 +54,7 @@ class Publisher:
             "/2026/edited/": (story("Lady Gaga edited story"), 'W/"edit-1"', None, True),
         }
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.redirects: dict[str, str] = {}
 
     def edit(self) -> None:
         self.pages["/2026/edited/"] = (story("Lady Gaga edited story", 2), 'W/"edit-2"', None, True)
@@ -77,12 +78,15 @@ class Publisher:
                         f"<url><loc>http://{host}{path}</loc><lastmod>{publisher.lastmod}"
                         "</lastmod></url>"
                         for path in publisher.pages
+                        if path not in publisher.redirects.values()
                     )
                     body = (
                         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                         f"{entries}</urlset>"
                     ).encode()
                     return self.reply(200, body, "application/xml")
+                if self.path in publisher.redirects:
+                    return self.reply(301, b"", None, {"Location": publisher.redirects[self.path]})
                 if self.path not in publisher.pages:
                     return self.reply(404, b"gone", "text/plain")
                 body, etag, last_modified, honours = publisher.pages[self.path]
@@ -171,31 +175,30 @@ def reextract(db: Path, warc: Path, sources: Path, artists: Path) -> str:
     return proc.stderr
 
 
+def write_config(folder: Path, host: str) -> tuple[Path, Path]:
+    """sources.yml (the publisher on ``host``, read through its sitemap) and artists.yml."""
+    sources = folder / "sources.yml"
+    source = {
+        "id": "cond",
+        "name": "Conditional",
+        "homepage": f"http://{host}/",
+        "allowed_domains": [host],
+        "sitemaps": [f"http://{host}/sitemap.xml"],
+        "article_url": "/2026/",
+    }
+    sources.write_text(yaml.safe_dump({"sources": [source]}))
+    artists = folder / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n")
+    return sources, artists
+
+
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
     folder = tmp_path_factory.mktemp("conditional")
     db = folder / "archive.db"
     publisher = Publisher()
     with serve_locally(publisher.handler()) as host:
-        sources = folder / "sources.yml"
-        sources.write_text(
-            yaml.safe_dump(
-                {
-                    "sources": [
-                        {
-                            "id": "cond",
-                            "name": "Conditional",
-                            "homepage": f"http://{host}/",
-                            "allowed_domains": [host],
-                            "sitemaps": [f"http://{host}/sitemap.xml"],
-                            "article_url": "/2026/",
-                        }
-                    ]
-                }
-            )
-        )
-        artists = folder / "artists.yml"
-        artists.write_text("artists:\n  - name: Lady Gaga\n")
+        sources, artists = write_config(folder, host)
         first = scrapy_crawl(db=db, sources=sources, artists=artists)
         after_first = articles(db)
         # The sitemap says every page changed; only one did.
@@ -344,3 +347,74 @@ def test_reextract_keeps_what_the_304s_recorded(crawls, tmp_path):
         assert conn.execute("select count(*) from drops").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_the_http_cache_does_not_answer_or_keep_a_conditional_request(tmp_path):
+    # Scrapy's HTTP cache, if an operator turns it on: its RFC 2616 policy revalidates
+    # with the validators of the page it kept and turns the publisher's 304 into that
+    # page (a 200: the refetch looked like a full one); its default policy would keep
+    # an empty 304 as the page. The switch off sends no validators at all.
+    publisher = Publisher()
+    db = tmp_path / "archive.db"
+    cache = {
+        "HTTPCACHE_ENABLED": "1",
+        "HTTPCACHE_DIR": str(tmp_path / "httpcache"),
+        "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+    }
+    with serve_locally(publisher.handler()) as host:
+        sources, artists = write_config(tmp_path, host)
+        scrapy_crawl(db=db, sources=sources, artists=artists, settings=cache)
+        publisher.lastmod = "2026-01-07"
+        publisher.requests.clear()
+        second = scrapy_crawl(db=db, sources=sources, artists=artists, settings=cache)
+        asked = publisher.seen("/2026/etag/")
+        publisher.lastmod = "2026-01-08"
+        publisher.requests.clear()
+        off = {"NEWSCRAWL_CONDITIONAL_REQUESTS": "0"}
+        third = scrapy_crawl(db=db, sources=sources, artists=artists, settings=off)
+        asked_when_off = [h for p, h in publisher.requests if p.startswith("/2026/")]
+    assert [h.get("if-none-match") for h in asked] == ['"etag-v1"']
+    run = second.run(2)
+    assert (run["pages_fetched"], run["articles_unchanged"], run["dropped"]) == (5, 5, 0)
+    assert json.loads(run["stats"]).get("newscrawl/not_modified") == 3
+    # Switched off: every page in full.
+    assert len(asked_when_off) == 5
+    assert not any("if-none-match" in h or "if-modified-since" in h for h in asked_when_off)
+    run = third.run(3)
+    assert (run["pages_fetched"], run["articles_unchanged"], run["dropped"]) == (5, 5, 0)
+    assert json.loads(run["stats"]).get("newscrawl/not_modified") is None
+
+
+def test_a_304_from_the_url_a_page_moved_to_is_not_taken_for_the_archived_page(tmp_path):
+    # The archived page now redirects to a new URL, which answers the old page's
+    # If-Modified-Since with 304: that says nothing about the archived page, which is
+    # fetched again in full and archived as usual, never a drop.
+    publisher = Publisher()
+    publisher.pages = {"/2026/lastmod/": publisher.pages["/2026/lastmod/"]}
+    db = tmp_path / "archive.db"
+    with serve_locally(publisher.handler()) as host:
+        sources, artists = write_config(tmp_path, host)
+        scrapy_crawl(db=db, sources=sources, artists=artists)
+        publisher.lastmod = "2026-01-07"
+        moved = story("Lady Gaga story that moved")
+        publisher.pages["/2026/moved-here/"] = (moved, None, LAST_MODIFIED, True)
+        publisher.redirects["/2026/lastmod/"] = "/2026/moved-here/"
+        publisher.requests.clear()
+        second = scrapy_crawl(db=db, sources=sources, artists=artists)
+    asked = [(p, h.get("if-modified-since")) for p, h in publisher.requests if "2026" in p]
+    assert asked == [
+        ("/2026/lastmod/", LAST_MODIFIED),
+        ("/2026/moved-here/", LAST_MODIFIED),
+        ("/2026/lastmod/", None),
+        ("/2026/moved-here/", None),
+    ]
+    run = second.run(2)
+    # One page requested, fetched (once: the 304 was not it) and archived.
+    assert (run["requested"], run["pages_fetched"], run["articles_new"]) == (1, 1, 1)
+    assert run["dropped"] == 0
+    urls = {r["url"].split("/", 3)[3] for r in second.query("select url from articles")}
+    assert "2026/moved-here/" in urls
+    ledger = second.query("select url, reason from drops")
+    assert [(r["url"].split("/", 3)[3], r["reason"]) for r in ledger] == [
+        ("2026/lastmod/", "redirected")
+    ]

@@ -35,14 +35,16 @@ from twisted.python.failure import Failure
 
 from newscrawl.artists import load_watchlist
 from newscrawl.conditional import (
+    VALIDATORS_META,
     answers_not_modified,
     make_conditional,
     not_modified_item,
     validators_for,
+    without_validators,
 )
 from newscrawl.discovery import MAX_SITEMAP_BYTES, parse_feed, parse_listing, parse_sitemap
 from newscrawl.errors import ConfigError
-from newscrawl.items import Page
+from newscrawl.items import NotModified, Page
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.session import CrawlSession
 from newscrawl.sources import Source, download_slots, load_sources, select_sources
@@ -631,7 +633,7 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles -------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Page]:
+    def parse_article(self, response: Response) -> Iterator[Page | NotModified | Request]:
         source = self.by_id[response.meta["source_id"]]
         request_url = requested_url(response.request)
         evidence = self.candidates.pop(request_url, None) or response.meta.get(
@@ -642,8 +644,13 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newscrawl/not_modified")
             yield not_modified_item(response, source_id=source.id, discovery=evidence)
             return
-        # (A 304 from another URL than the one whose validators were sent, after a
-        # redirect, says nothing about the archived page: an http_status drop.)
+        if response.status == 304 and VALIDATORS_META in response.meta:
+            # From another URL than the one whose validators were sent (after a
+            # redirect): it says nothing about the archived page; fetch it in full.
+            self.session.count(source.id, "fetched", -1)
+            self.crawler.stats.inc_value("newscrawl/not_modified_elsewhere")
+            yield without_validators(response.request, request_url)
+            return
         if response.status >= 300 or response.status < 200 or response.status == 204:
             reason, detail = "http_status", f"HTTP {response.status}"
             if response.status in (404, 410) and self.session.open().archived_page(request_url):
