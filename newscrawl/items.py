@@ -2,7 +2,9 @@
 
 A crawl yields :class:`Page` items (one per fetched article candidate); the extract
 step turns a page into an :class:`Article`; the tag step fills ``Article.mentions``
-with :class:`Mention` records. Dataclasses keep the fields typed and documented;
+with :class:`Mention` records. A conditional refetch answered "304 Not Modified" yields
+a :class:`NotModified` instead of a page: only the WARC and store steps act on it.
+Dataclasses keep the fields typed and documented;
 pipelines read and write them through ``ItemAdapter``.
 """
 
@@ -43,6 +45,33 @@ class Page:
     """The limits of the run that requested the page (``artists``: artist ids, ``since``:
     YYYY-MM-DD), travelling with the request: in Redis mode another worker, with other
     arguments, may fetch it."""
+
+
+@dataclass
+class NotModified:
+    """A conditional refetch answered with 304 Not Modified: the archived version of the
+    article fetched from ``url`` is still the page (see :mod:`newscrawl.conditional`)."""
+
+    url: str
+    """The archived article's URL, which was requested (the validators are its own)."""
+    canonical_url: str
+    """The archived article's canonical URL."""
+    source_id: str
+    """Slug of the source (publisher) in sources.yml."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """The 304 response's headers, one value per name."""
+    fetched_at: str = ""
+    """When the 304 arrived, ISO 8601 in UTC: the article's new ``fetched_at``."""
+    discovery: dict[str, Any] = field(default_factory=dict)
+    """Discovery evidence of this refetch (as :attr:`Page.discovery`)."""
+    etag: str | None = None
+    """The ``ETag`` in force after the answer: the 304's own, else the one sent."""
+    last_modified: str | None = None
+    """The ``Last-Modified`` in force after the answer: the 304's own, else the one sent."""
+    warc_file: str | None = None
+    """WARC file holding the ``revisit`` record of the answer."""
+    warc_offset: int | None = None
+    """Byte offset of that record inside ``warc_file``."""
 
 
 @dataclass
@@ -123,5 +152,9 @@ class Article:
     ledger's key for the page (not an ``articles`` column)."""
     limits: dict[str, Any] = field(default_factory=dict)
     """The requesting run's limits (:attr:`Page.limits`; not an ``articles`` column)."""
+    etag: str | None = None
+    """The response's ``ETag`` header: sent back as ``If-None-Match`` on a refetch."""
+    last_modified: str | None = None
+    """The response's ``Last-Modified`` header: sent back as ``If-Modified-Since``."""
     mentions: list[Mention] = field(default_factory=list)
     """Watched artists the article mentions (filled by the tag step)."""

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from newscrawl.conditional import validators_of
 from newscrawl.dedupe import Deduplicator
 from newscrawl.extract_worker import PRELOAD, exit_with, extract_in_worker
-from newscrawl.items import Article, Page
+from newscrawl.items import Article, NotModified, Page
 from newscrawl.refresh import parse_time
 from newscrawl.session import CrawlSession
 from newscrawl.urls import canonicalize_url
@@ -46,7 +47,8 @@ class PageDropped(DropItem):
 
 class WarcPipeline:
     """Write every fetched article response to the run's WARC series, and point the
-    page at its record, so the archive can be rebuilt without recrawling."""
+    page at its record, so the archive can be rebuilt without recrawling. A 304 answer
+    to a conditional refetch is written as a ``revisit`` record."""
 
     def __init__(self, crawler: Crawler) -> None:
         from newscrawl.warc import WarcSeries, warc_dir_for
@@ -83,9 +85,12 @@ class WarcPipeline:
         self.series.close()
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Page) or item.warc_file:
+        if not isinstance(item, Page | NotModified) or item.warc_file:
             return item
-        raw = self.series.encode_response(item)
+        if isinstance(item, NotModified):
+            raw = self.series.encode_revisit(item)
+        else:
+            raw = self.series.encode_response(item)
         loop = asyncio.get_running_loop()
         member = await loop.run_in_executor(
             self.compressor, gzip_member, raw, self.series.gzip_level
@@ -177,6 +182,7 @@ class ExtractPipeline:
             extractor_version=EXTRACTOR_VERSION,
             request_url=item.request_url if item.request_url != item.url else "",
             limits=dict(item.limits),
+            **validators_of(item.headers),
         )
         # -a since: channels date most pages before they are fetched; this catches the
         # ones only undated channels led to (and dated channels merged too late). An
@@ -306,7 +312,7 @@ class StorePipeline:
         CrawlSession.of(self.crawler).flush()
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, Article):
+        if isinstance(item, Article | NotModified):
             CrawlSession.of(self.crawler).add_article(item)
         else:
             logger.warning("StorePipeline got an unexpected item: %r", ItemAdapter(item).get("url"))

@@ -669,6 +669,18 @@ def m014_runs_count_reextracted_articles(db: Database) -> None:
         )
 
 
+@migrations()
+def m015_article_validators(db: Database) -> None:
+    # The ETag / Last-Modified of the response an article was last fetched in full from:
+    # a refetch sends them back (If-None-Match / If-Modified-Since) and a publisher whose
+    # page did not change answers 304 with no body (newscrawl/conditional.py). NULL for
+    # articles stored before, and for publishers that send neither: fetched in full.
+    columns = db["articles"].columns_dict
+    for name in ("etag", "last_modified"):
+        if name not in columns:
+            db.execute(f"alter table articles add column {name} text")
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the latest schema (idempotent).
 

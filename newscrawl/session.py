@@ -24,7 +24,7 @@ from newscrawl.store import Archive, Drop
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from newscrawl.items import Article
+    from newscrawl.items import Article, NotModified
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class CrawlSession:
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.active_artist_ids: list[str] | None = None
-        self._articles: list[Article] = []
+        self._articles: list[Article | NotModified] = []
         self._drops: list[Drop] = []
         self.funnel: dict[str, Counter] = defaultdict(Counter)
         self.outcomes: Counter = Counter()
@@ -212,8 +212,8 @@ class CrawlSession:
 
     # -- writes ---------------------------------------------------------------------
 
-    def add_article(self, article: Article) -> None:
-        """Buffer an article for the next batch."""
+    def add_article(self, article: Article | NotModified) -> None:
+        """Buffer an article (or a 304 answer confirming one) for the next batch."""
         self.open()
         self._articles.append(article)
         if len(self._articles) + len(self._drops) >= self.batch_size:
@@ -247,10 +247,10 @@ class CrawlSession:
             return
         for article, outcome in zip(articles, outcomes, strict=True):
             self.outcomes[outcome.action] += 1
-            # The store itself turns a syndicated copy of an archived original into a drop.
-            self.count(
-                article.source_id, "dropped" if outcome.action == "duplicate" else "archived"
-            )
+            # The store itself turns a syndicated copy of an archived original into a drop,
+            # and a 304 for an article deleted meanwhile into an http_status one.
+            dropped = outcome.action in ("duplicate", "not_held")
+            self.count(article.source_id, "dropped" if dropped else "archived")
             if outcome.action in ("new", "updated", "unchanged"):
                 self._archived_here[article.canonical_url] = article.source_id
             if outcome.replaced_source_id is not None:

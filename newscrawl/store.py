@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from newscrawl import __version__, schema
 from newscrawl.errors import NewscrawlError
-from newscrawl.items import Article, Mention
+from newscrawl.items import Article, Mention, NotModified
 from newscrawl.urls import site_of
 
 # Fields compared to decide what changed between two versions of an article.
@@ -109,7 +109,9 @@ class StoreOutcome:
     replaced_copy (the publisher's original replaced a syndicated copy archived first),
     duplicate (a syndicated copy of an archived original: recorded in drops instead);
     when replaying WARC records also reextracted (a held version refreshed in place)
-    or stale (older than the archived fetch; nothing written)."""
+    or stale (older than the archived fetch; nothing written). A 304 answer
+    (:class:`~newscrawl.items.NotModified`) is unchanged, or not_held when the archive
+    no longer has the article (recorded in drops instead)."""
     changed_fields: tuple[str, ...] = ()
     replaced_source_id: str | None = None
     """For replaced_copy: the source of the copy that became a drop."""
@@ -331,6 +333,8 @@ class Archive:
             "modified_at",
             "content_hash",
             "discovery",
+            "etag",
+            "last_modified",
         )
         query = f"select {', '.join(keys)} from articles where canonical_url = ? or url = ?"
         # The row fetched from this very URL first: when a syndicated copy (canonical_url
@@ -374,7 +378,7 @@ class Archive:
 
     def write_batch(
         self,
-        articles: Sequence[Article],
+        articles: Sequence[Article | NotModified],
         drops: Sequence[Drop] = (),
         *,
         run_id: int | None,
@@ -388,17 +392,23 @@ class Archive:
         does not erase what a full crawl found. ``replay`` is for re-extraction from
         WARC records: a record the archive already holds (same WARC pointer) updates that
         version in place, and a record older than the archived fetch is skipped.
+        A :class:`~newscrawl.items.NotModified` (a 304 answer, or its revisit record
+        when replaying) moves its article's last-fetch bookkeeping forward.
         """
         active = set(active_artist_ids) if active_artist_ids is not None else None
         now = utcnow()
         outcomes: list[StoreOutcome] = []
         with self.transaction():
             for article in articles:
-                outcomes.append(
-                    self._write_article(
+                if isinstance(article, NotModified):
+                    outcome = self._write_not_modified(
+                        article, run_id=run_id, now=now, replay=replay
+                    )
+                else:
+                    outcome = self._write_article(
                         article, run_id=run_id, active=active, now=now, replay=replay
                     )
-                )
+                outcomes.append(outcome)
             archived_urls = {a.url for a in articles}
             for drop in drops:
                 if drop.url in archived_urls:
@@ -556,6 +566,42 @@ class Archive:
         )
         return StoreOutcome(old["id"], action, changed, replaced_source_id=replaced)
 
+    def _write_not_modified(
+        self, answer: NotModified, *, run_id: int | None, now: str, replay: bool
+    ) -> StoreOutcome:
+        """A 304 to a conditional refetch: the archived version is still the page. Its
+        fetch time, evidence and validators move forward (as an unchanged refetch's
+        do); no revision, no mentions rewritten."""
+        conn = self.db.conn
+        old = self._existing_fetched_from(answer.url)
+        if old is None:
+            if replay:  # the response it confirms was not archived by this replay
+                return StoreOutcome(0, "stale")
+            # Deleted since the refetch was decided: fetched in full next run.
+            detail = "HTTP 304 (not modified), but the archive no longer holds the page"
+            drop = Drop(answer.url, "fetch", "http_status", answer.source_id, detail, 304)
+            self._write_drop(drop, run_id=run_id, now=now)
+            return StoreOutcome(0, "not_held")
+        fetched_at = answer.fetched_at or now
+        if replay and fetched_at <= (old["fetched_at"] or ""):
+            return StoreOutcome(old["id"], "stale")
+        fields = {"fetched_at": fetched_at, "discovery": _json(answer.discovery)}
+        if not replay:
+            fields["run_id"] = run_id
+        assignments = ", ".join(f"{c} = ?" for c in fields)
+        # A replayed revisit record has only the 304's own validators, often none: the
+        # ones the request sent are those the archive holds.
+        conn.execute(
+            f"update articles set {assignments}, etag = coalesce(?, etag),"
+            " last_modified = coalesce(?, last_modified) where id = ?",
+            [*fields.values(), answer.etag, answer.last_modified, old["id"]],
+        )
+        conn.execute(
+            "delete from drops where url = ?" + (" and reason != 'removed'" if replay else ""),
+            [answer.url],
+        )
+        return StoreOutcome(old["id"], "unchanged")
+
     def _drop_copy(
         self, url: str, source_id: str, *, of: str, run_id: int | None, now: str
     ) -> None:
@@ -574,6 +620,10 @@ class Archive:
         conn = self.db.conn
         if pointer == (old["warc_file"], old["warc_offset"]):
             keep = {"first_seen_at", "changed_at", "revision_count", "url", "source_id", "run_id"}
+            if (old["fetched_at"] or "") > (row["fetched_at"] or ""):
+                # A later 304 (a revisit record) confirmed this version: its last-fetch
+                # bookkeeping stays, or the refresh policy would fetch the page again.
+                keep |= {"fetched_at", "discovery", "etag", "last_modified"}
             fields = {k: v for k, v in row.items() if k not in keep}
             assignments = ", ".join(f"{c} = ?" for c in fields)
             conn.execute(
@@ -707,5 +757,7 @@ class Archive:
             "warc_file": article.warc_file,
             "warc_offset": article.warc_offset,
             "extractor_version": article.extractor_version or None,
+            "etag": article.etag or None,
+            "last_modified": article.last_modified or None,
             "run_id": run_id,
         }

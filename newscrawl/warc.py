@@ -25,10 +25,20 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl import __version__
-from newscrawl.items import Page
+from newscrawl.conditional import validators_of
+from newscrawl.items import NotModified, Page
 
 # HTTP reason phrases are not kept by Scrapy; a generic one keeps the record valid.
-_REASONS = {200: "OK", 301: "Moved Permanently", 404: "Not Found", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    301: "Moved Permanently",
+    304: "Not Modified",
+    404: "Not Found",
+    500: "Internal Server Error",
+}
+# The profile of a revisit record for a 304 answer to a conditional request (WARC 1.0,
+# the version warcio writes), as Heritrix and wget write them.
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
 # Headers describing the transfer, not the stored (already decoded) body.
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
@@ -126,6 +136,30 @@ class WarcSeries:
         writer.write_record(record)
         return buffer.getvalue()
 
+    def encode_revisit(self, answer: NotModified) -> bytes:
+        """A 304 answer as an uncompressed WARC ``revisit`` record (profile
+        server-not-modified): the HTTP headers, no payload, referring to the archived
+        response of the same URL. ``WARC-Refers-To-Date`` is left out (optional): the
+        archive row's ``warc_file`` / ``warc_offset`` name that response."""
+        buffer = BytesIO()
+        writer = WARCWriter(buffer, gzip=False)
+        headers = [(k, v) for k, v in answer.headers.items() if k.lower() not in _TRANSFER_HEADERS]
+        http_headers = StatusAndHeaders("304 Not Modified", headers, protocol="HTTP/1.1")
+        warc_headers = {
+            "WARC-Date": _warc_date(answer.fetched_at),
+            "WARC-Profile": SERVER_NOT_MODIFIED,
+            "WARC-Refers-To-Target-URI": answer.url,
+            "WARC-NewsCrawl-Source": answer.source_id,
+            "WARC-NewsCrawl-Discovery": json.dumps(
+                answer.discovery, ensure_ascii=True, sort_keys=True
+            ),
+        }
+        record = writer.create_warc_record(
+            answer.url, "revisit", http_headers=http_headers, warc_headers_dict=warc_headers
+        )
+        writer.write_record(record)
+        return buffer.getvalue()
+
     def append(self, member: bytes) -> tuple[str, int]:
         """Append one gzip member (a record); returns (file name, record offset)."""
         if self._file is None or self._file.tell() >= self.max_size:
@@ -155,10 +189,7 @@ def _warc_date(fetched_at: str) -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _page_from_record(record: Any, name: str, offset: int) -> Page:
-    headers = record.rec_headers
-    http = record.http_headers
-    status = int(http.get_statuscode() or 0) if http else 200
+def _discovery_and_date(headers: Any) -> tuple[dict, str]:
     discovery = {}
     raw = headers.get_header("WARC-NewsCrawl-Discovery")
     if raw:
@@ -167,7 +198,33 @@ def _page_from_record(record: Any, name: str, offset: int) -> Page:
         except ValueError:
             discovery = {}
     date = headers.get_header("WARC-Date") or ""
-    fetched_at = date.replace("Z", "+00:00") if date else ""
+    return discovery, date.replace("Z", "+00:00") if date else ""
+
+
+def _not_modified_from_record(record: Any, name: str) -> NotModified:
+    headers = record.rec_headers
+    http = record.http_headers
+    discovery, fetched_at = _discovery_and_date(headers)
+    http_headers = {k: v for k, v in (http.headers if http else [])}
+    url = headers.get_header("WARC-Refers-To-Target-URI") or headers.get_header("WARC-Target-URI")
+    return NotModified(
+        url=url,
+        canonical_url=url,
+        source_id=headers.get_header("WARC-NewsCrawl-Source") or "",
+        headers=http_headers,
+        fetched_at=fetched_at,
+        discovery=discovery,
+        # Only the 304's own: the store keeps the archived ones when it sent none.
+        **validators_of(http_headers),
+        warc_file=name,
+    )
+
+
+def _page_from_record(record: Any, name: str, offset: int) -> Page:
+    headers = record.rec_headers
+    http = record.http_headers
+    status = int(http.get_statuscode() or 0) if http else 200
+    discovery, fetched_at = _discovery_and_date(headers)
     return Page(
         url=headers.get_header("WARC-Target-URI"),
         source_id=headers.get_header("WARC-NewsCrawl-Source") or "",
@@ -180,6 +237,11 @@ def _page_from_record(record: Any, name: str, offset: int) -> Page:
         warc_file=name,
         warc_offset=offset,
     )
+
+
+def _is_not_modified(record: Any) -> bool:
+    profile = record.rec_headers.get_header("WARC-Profile") or ""
+    return record.rec_type == "revisit" and profile.endswith("/revisit/server-not-modified")
 
 
 def file_order(path: Path) -> tuple:
@@ -205,9 +267,14 @@ def payload_intact(record: Any, body: bytes) -> bool:
 
 
 def read_pages(
-    directory: str | os.PathLike, on_damage: Callable[[str], None] | None = None
-) -> Iterator[Page]:
-    """Every intact response record under ``directory``, oldest first, as pages.
+    directory: str | os.PathLike,
+    on_damage: Callable[[str], None] | None = None,
+    *,
+    revisits: bool = False,
+) -> Iterator[Page | NotModified]:
+    """Every intact response record under ``directory``, oldest first, as pages; with
+    ``revisits``, also every 304 answer (revisit record, profile server-not-modified)
+    in its place, as a :class:`~newscrawl.items.NotModified`.
 
     A record whose payload does not match its digest (cut short) is skipped; a file that
     cannot be read past some point (a damaged gzip member) is read up to there. Each is
@@ -219,6 +286,11 @@ def read_pages(
             iterator = ArchiveIterator(stream)
             try:
                 for record in iterator:
+                    if revisits and _is_not_modified(record):
+                        answer = _not_modified_from_record(record, path.name)
+                        answer.warc_offset = iterator.get_record_offset()
+                        yield answer
+                        continue
                     if record.rec_type != "response":
                         continue
                     page = _page_from_record(record, path.name, 0)

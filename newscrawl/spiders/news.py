@@ -34,9 +34,17 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.artists import load_watchlist
+from newscrawl.conditional import (
+    VALIDATORS_META,
+    answers_not_modified,
+    make_conditional,
+    not_modified_item,
+    validators_for,
+    without_validators,
+)
 from newscrawl.discovery import MAX_SITEMAP_BYTES, parse_feed, parse_listing, parse_sitemap
 from newscrawl.errors import ConfigError
-from newscrawl.items import Page
+from newscrawl.items import NotModified, Page
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.retry_after import PublisherThrottled
 from newscrawl.session import CrawlSession
@@ -79,6 +87,7 @@ NUMERIC_SETTINGS = {
     "NEWSCRAWL_REDIS_WORKER_TTL": (float, 0, None),
     "NEWSCRAWL_REDIS_HOLD_POLL": (float, 0.01, None),
     "NEWSCRAWL_INCREMENTAL": (bool, None, None),
+    "NEWSCRAWL_CONDITIONAL_REQUESTS": (bool, None, None),
     "NEWSCRAWL_WARC_ENABLED": (bool, None, None),
 }
 _FLAGS = {"1": True, "0": False, "true": True, "false": False}
@@ -266,6 +275,10 @@ class NewsSpider(scrapy.Spider):
         # steps that read them failed every page, or stopped with a traceback).
         check_settings(settings)
         self.incremental = settings.getbool("NEWSCRAWL_INCREMENTAL", True)
+        # Refetches send the archived validators (newscrawl/conditional.py).
+        self.conditional = self.incremental and settings.getbool(
+            "NEWSCRAWL_CONDITIONAL_REQUESTS", True
+        )
         # Redis mode: a frontier ("seen" set, queue) shared with other worker processes.
         self.shared_frontier = bool(settings.get("NEWSCRAWL_REDIS_URL"))
         self.by_id = {s.id: s for s in self.all_sources}
@@ -463,6 +476,8 @@ class NewsSpider(scrapy.Spider):
             # -a urls: exactly these pages, now, even if a shared "seen" set has them.
             dont_filter=bool(self.direct_urls),
         )
+        if self.conditional:
+            request = make_conditional(request, validators_for(known, url))
         return "requested", request
 
     # -- start ----------------------------------------------------------------------
@@ -624,14 +639,25 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles -------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Page]:
+    def parse_article(self, response: Response) -> Iterator[Page | NotModified | Request]:
         source = self.by_id[response.meta["source_id"]]
         request_url = requested_url(response.request)
         evidence = self.candidates.pop(request_url, None) or response.meta.get(
             "newscrawl_evidence", {}
         )
         self.session.count(source.id, "fetched")
-        if response.status >= 400 or response.status < 200 or response.status == 204:
+        if answers_not_modified(response):
+            self.crawler.stats.inc_value("newscrawl/not_modified")
+            yield not_modified_item(response, source_id=source.id, discovery=evidence)
+            return
+        if response.status == 304 and VALIDATORS_META in response.meta:
+            # From another URL than the one whose validators were sent (after a
+            # redirect): it says nothing about the archived page; fetch it in full.
+            self.session.count(source.id, "fetched", -1)
+            self.crawler.stats.inc_value("newscrawl/not_modified_elsewhere")
+            yield without_validators(response.request, request_url)
+            return
+        if response.status >= 300 or response.status < 200 or response.status == 204:
             reason, detail = "http_status", f"HTTP {response.status}"
             if response.status in (404, 410) and self.session.open().archived_page(request_url):
                 # An archived article taken off the site: the archived version stays;

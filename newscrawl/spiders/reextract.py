@@ -5,7 +5,9 @@ response as a :class:`~newscrawl.items.Page` item, which goes through the same e
 → tag → dedupe → store steps as a crawl (the WARC step sees the page is already
 archived). The store runs in replay mode, so re-extraction is idempotent: a record the
 archive already holds updates that version in place, and a rebuilt database gets the
-same articles and revisions as the crawls that wrote the WARC files.
+same articles and revisions as the crawls that wrote the WARC files. A 304 answer
+(a revisit record) is replayed in its place too, so the article's last fetch moves
+forward as it did in the crawl; no extraction, nothing new.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ class ReextractSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         current_file = None
-        for page in read_pages(self.warc_dir, on_damage=self._damaged):
+        for page in read_pages(self.warc_dir, on_damage=self._damaged, revisits=True):
             # Pages run through the pipelines side by side and finish in any order; two
             # fetches of one article must reach the store oldest first (a newer version
             # stored first would make the older one "stale" and lose a revision). Within
