@@ -123,9 +123,14 @@ def test_two_crawls_started_at_once_both_finish_and_double_nothing(
     assert set(urls) == set(expected)
     assert len(expected) == 46
     # Each article is new in exactly one run (the other found it unchanged, or skipped
-    # it as archived); nothing changed on the sites, so nothing is "updated".
+    # it as archived). Nothing changed on the sites, so no revision was kept. One row may
+    # count as "updated": when one crawl archived the demo's syndicated copy before the
+    # other stored the publisher's original, the original replaces the copy (the copy
+    # becomes a duplicate drop) in the run that stored it.
     assert sum(r["articles_new"] for r in runs) == len(expected)
-    assert [r["articles_updated"] for r in runs] == [0, 0]
+    assert result.scalar("select count(*) from revisions") == 0
+    copies = [a for a in demo_catalog.articles if a.syndicated_from and a.archivable]
+    assert sum(r["articles_updated"] for r in runs) <= len(copies) == 1
     per_run = Counter(r["run_id"] for r in result.query("select run_id from articles"))
     assert sum(per_run.values()) == len(expected)
     assert result.scalar("pragma integrity_check") == "ok"
