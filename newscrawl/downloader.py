@@ -1,5 +1,6 @@
 """Scrapy's downloader, with per-slot concurrency that holds when a slot has no delay,
-and slots a publisher can put on hold (``Retry-After``) or close for a while."""
+slots a publisher can put on hold (``Retry-After``) or close for a while, and slots
+slowed down for the rest of a run after a 429 / 503."""
 
 from __future__ import annotations
 
@@ -33,13 +34,18 @@ class Downloader(ScrapyDownloader):
     ``Retry-After``, see :mod:`newscrawl.retry_after`); :meth:`refuse` fails the
     slot's requests without sending them until a time (a publisher that asked for a
     longer wait than the crawl will make). Both are keyed by slot name, so they outlive
-    Scrapy's garbage collection of idle slots.
+    Scrapy's garbage collection of idle slots. :meth:`slow_down` gives a slot a least
+    delay between requests for the rest of the run.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.held_until: dict[str, float] = {}
         self.refused_until: dict[str, tuple[float, Callable[[Request], Exception]]] = {}
+        # slot → the least delay between its requests for the rest of the run (a
+        # publisher that answered 429 / 503; AutoThrottle alone would undo a longer
+        # delay within a few quick answers and return to the pace that was refused).
+        self.delay_floor: dict[str, float] = {}
 
     def hold(self, key: str, seconds: float) -> None:
         """Start no request of slot ``key`` for ``seconds`` from now (a later hold wins)."""
@@ -51,6 +57,14 @@ class Downloader(ScrapyDownloader):
         """Fail every request of slot ``key`` with ``error(request)``, unsent, for
         ``seconds`` from now."""
         self.refused_until[key] = (monotonic() + seconds, error)
+
+    def slow_down(self, key: str, *, minimum: float, maximum: float) -> float:
+        """Double slot ``key``'s least delay (at least ``minimum``, at most ``maximum``)
+        for the rest of the run; returns the new delay."""
+        slot = self.slots.get(key)
+        current = max(self.delay_floor.get(key, 0.0), slot.delay if slot else 0.0)
+        self.delay_floor[key] = min(max(current * 2, minimum), maximum)
+        return self.delay_floor[key]
 
     def needs_backout(self) -> bool:
         # Requests waiting in a held slot are not in flight: counting them against
@@ -78,7 +92,7 @@ class Downloader(ScrapyDownloader):
         if held > 0:
             slot.latercall = call_later(held, self._latercall, slot)
             return
-        delay = slot.download_delay()
+        delay = max(slot.download_delay(), self.delay_floor.get(key, 0.0) if key else 0.0)
         if delay:
             penalty = delay - now + slot.lastseen
             if penalty > 0:

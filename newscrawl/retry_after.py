@@ -10,6 +10,10 @@ more requests within milliseconds, and the slot's other requests went on. Here:
   included. Requests of other slots go on.
 * Without ``Retry-After``, the slot is held ``NEWSCRAWL_RETRY_BACKOFF`` seconds,
   doubled with each retry of the same request.
+* After the wait the slot does not go back to the pace that was refused: after a 429,
+  or a 503 with ``Retry-After``, its delay between requests is at least
+  ``NEWSCRAWL_THROTTLED_MIN_DELAY`` (1 s), doubled with each further one, up to
+  ``NEWSCRAWL_MAX_CRAWL_DELAY``, for the rest of the run.
 * A wait longer than ``NEWSCRAWL_MAX_RETRY_AFTER`` is not made: the page is given up
   for this run (a ``fetch`` / ``throttled`` drop, tried again on the next run), and
   the slot's requests until the time the publisher asked for are dropped the same way,
@@ -85,6 +89,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.crawler = crawler
         self.max_wait = crawler.settings.getfloat("NEWSCRAWL_MAX_RETRY_AFTER", 60.0)
         self.backoff = crawler.settings.getfloat("NEWSCRAWL_RETRY_BACKOFF", 2.0)
+        self.slowed_delay = crawler.settings.getfloat("NEWSCRAWL_THROTTLED_MIN_DELAY", 1.0)
+        self.max_delay = crawler.settings.getfloat("NEWSCRAWL_MAX_CRAWL_DELAY", 60.0)
         self._warned: set[str] = set()
 
     @classmethod
@@ -121,6 +127,17 @@ class RetryAfterMiddleware(RetryMiddleware):
         stats = self.crawler.stats
         stats.inc_value("newscrawl/throttled")
         stats.inc_value(f"newscrawl/throttled/{key}")
+        if self.slowed_delay > 0 and (response.status == 429 or asked is not None):
+            # Once the wait is over, the pace that was refused must not come back. A 503
+            # without Retry-After is more often a broken page than a rate limit: it backs
+            # off (below) but does not slow the publisher down for the whole run.
+            delay = downloader.slow_down(key, minimum=self.slowed_delay, maximum=self.max_delay)
+            stats.max_value(f"newscrawl/throttled_delay/{key}", delay)
+            logger.info(
+                "Download slot %s: at most one request every %g s for the rest of this run",
+                key,
+                delay,
+            )
         if wait > self.max_wait:
             header = response.headers.get(b"Retry-After", b"").decode("latin-1")
             answer = (

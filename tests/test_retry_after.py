@@ -226,6 +226,36 @@ def test_other_sources_go_on_while_one_waits(tmp_path, busy):
     assert len(meanwhile) >= 2, [t - asked_at for t, _ in article_requests(calm)]
 
 
+def test_after_a_429_the_publisher_is_not_asked_at_the_old_pace_again(tmp_path, busy):
+    """Two 429s (``Retry-After: 0``) in a row: the slot's delay becomes
+    NEWSCRAWL_THROTTLED_MIN_DELAY, then twice that, and stays so for the rest of the run
+    (with ``download_delay: 0`` the pages went out back to back again at once)."""
+    busy.answers = [(429, "0"), (429, "0")]
+    busy.articles = 5
+    result = crawl(tmp_path, entry(busy, "busy"), NEWSCRAWL_THROTTLED_MIN_DELAY="0.5")
+    assert result.scalar("select count(*) from articles") == 5
+    times = [t for t, _ in article_requests(busy)]
+    assert len(times) == 7  # 5 pages, one of them asked three times
+    gaps = [round(b - a, 2) for a, b in zip(times, times[1:], strict=False)]
+    # The network adds nothing measurable here, so keep a small margin for clocks only.
+    assert gaps[0] >= 0.45 and all(g >= 0.95 for g in gaps[1:]), gaps
+    assert "at most one request every 1 s for the rest of this run" in result.output
+    stats = json.loads(result.run()["stats"])
+    assert stats["newscrawl/throttled_delay/busy"] == 1.0
+
+
+def test_a_503_without_retry_after_backs_off_but_does_not_slow_the_publisher(tmp_path, busy):
+    """A page that keeps answering 503 with no Retry-After is a broken page more often
+    than a rate limit: it is retried with back-off, but the publisher's other pages
+    keep their pace (no lasting delay)."""
+    busy.always = {"/news/1.html": (503, None)}
+    busy.articles = 4
+    result = crawl(tmp_path, entry(busy, "busy"), NEWSCRAWL_RETRY_BACKOFF="0.2")
+    assert result.scalar("select count(*) from articles") == 3
+    assert "for the rest of this run" not in result.output
+    assert "newscrawl/throttled_delay/busy" not in json.loads(result.run()["stats"])
+
+
 def test_parse_retry_after():
     from datetime import UTC, datetime
 

@@ -84,6 +84,7 @@ NUMERIC_SETTINGS = {
     "NEWSCRAWL_MAX_CRAWL_DELAY": (float, 0, None),
     "NEWSCRAWL_MAX_RETRY_AFTER": (float, 0, None),
     "NEWSCRAWL_RETRY_BACKOFF": (float, 0, None),
+    "NEWSCRAWL_THROTTLED_MIN_DELAY": (float, 0, None),
     "NEWSCRAWL_REDIS_WORKER_TTL": (float, 0, None),
     "NEWSCRAWL_REDIS_HOLD_POLL": (float, 0.01, None),
     "NEWSCRAWL_INCREMENTAL": (bool, None, None),
