@@ -17,6 +17,7 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
+from newscrawl.extract.boilerplate import is_boilerplate
 from newscrawl.extract.normalize import fold, words
 
 DROP_TAGS = words(
@@ -59,7 +60,7 @@ _BOILERPLATE_CLASS = re.compile(
     r"tweet|twitter-tweet|instagram-media|tiktok-embed|embed-twitter|newsletter-signup|"
     r"inline-related|video|player|jwplayer|embed|print-only|paywall-message|nav|navigation|menu|"
     r"footer|masthead|skip-link|pagination|pager|rating|feedback|cta|eyebrow|kicker|infobox|"
-    r"carousel)(?:$|[-_ ])",
+    r"carousel|pull-?quotes?|pulled-quote)(?:$|[-_ ])",
     re.IGNORECASE,
 )
 # "RelatedLinks" → "Related-Links"; hashed class names ("kAdsPq") are left alone.
@@ -180,6 +181,23 @@ def clean_tree(root: lxml.html.HtmlElement) -> None:
     _drop(doomed)
 
 
+def _drop_boilerplate_lines(parts: list[str], breaks: list[tuple[int, int]], links: int) -> int:
+    """Remove the lines of a paragraph broken by single ``<br>`` that are interface text
+    ("Text of the story.<br>Read more: <a>Another story</a>"); returns the link
+    characters left. ``parts`` is edited in place."""
+    bounds = [(0, 0), *breaks, (len(parts), links)]
+    kept: list[str] = []
+    kept_links = 0
+    for (start, before), (end, after) in zip(bounds, bounds[1:], strict=False):
+        line = parts[start:end]
+        if is_boilerplate(fold("".join(line))):
+            continue
+        kept.extend(line)
+        kept_links += after - before
+    parts[:] = kept
+    return kept_links
+
+
 def segment(root: lxml.html.HtmlElement) -> list[Block]:
     """The text of ``root`` cut into blocks, in document order."""
     blocks: list[Block] = []
@@ -187,11 +205,15 @@ def segment(root: lxml.html.HtmlElement) -> list[Block]:
     link_chars = 0
     link_depth = 0
     line_break = False
+    breaks: list[tuple[int, int]] = []  # (index in parts, link chars before) of each <br>
     stack: list[lxml.html.HtmlElement] = []
 
     def flush(owner: lxml.html.HtmlElement | None) -> None:
         nonlocal link_chars, line_break
         line_break = False
+        if breaks:
+            link_chars = _drop_boilerplate_lines(parts, breaks, link_chars)
+            breaks.clear()
         if parts:
             text = fold("".join(parts))
             if text and owner is not None and len(blocks) < MAX_BLOCKS:
@@ -224,6 +246,7 @@ def segment(root: lxml.html.HtmlElement) -> list[Block]:
                 if line_break or not stack or stack[-1].tag not in _PARAGRAPHS:
                     flush(stack[-1] if stack else None)
                 else:
+                    breaks.append((len(parts), link_chars))
                     parts.append("\n")
                     line_break = True
             if tag == "a":

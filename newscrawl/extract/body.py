@@ -252,6 +252,7 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
             continue
         seen.add(k)
         kept.append(block)
+    kept = _without_pull_quotes(kept)
     # Trailing credits and author bios are not the story; trailing headings introduce
     # nothing.
     for index in range(max(0, len(kept) - TRAILER_BLOCKS), len(kept)):
@@ -262,6 +263,44 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
     while kept and (kept[-1].heading or is_trailing_credit(kept[-1].text)):
         kept.pop()
     return kept
+
+
+_QUOTE_MARKS = ('"', "“", "”", "‘", "'", "«")
+_TOKEN = re.compile(r"\w+")
+MIN_QUOTE_WORDS = 6
+
+
+def _quoted(block: Block) -> bool:
+    """A short block that is a quotation: in a ``<blockquote>`` or inside quote marks.
+    Subheadings quoting the story are kept: they structure it."""
+    if len(block.text) > SHORT_TEXT or block.heading:
+        return False
+    if block.text.startswith(_QUOTE_MARKS) or block.owner.tag == "blockquote":
+        return True
+    return next(block.owner.iterancestors("blockquote"), None) is not None
+
+
+def _without_pull_quotes(kept: list[Block]) -> list[Block]:
+    """A pull quote repeats a sentence of the story in large type (a blockquote, or a
+    paragraph that is only a quotation): drop a quotation whose words stand in another
+    paragraph."""
+    candidates = [b for b in kept if _quoted(b)]
+    if not candidates:
+        return kept
+    tokens = {id(b): " ".join(_TOKEN.findall(b.text.casefold())) for b in kept}
+    repeats = set()
+    for block in candidates:
+        words = tokens[id(block)]
+        if words.count(" ") + 1 < MIN_QUOTE_WORDS:
+            continue
+        if any(
+            other is not block
+            and f" {words} " in f" {tokens[id(other)]} "
+            and len(tokens[id(other)]) > len(words)
+            for other in kept
+        ):
+            repeats.add(id(block))
+    return [b for b in kept if id(b) not in repeats]
 
 
 @dataclass
