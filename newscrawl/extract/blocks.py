@@ -33,7 +33,7 @@ DROP_TAGS = words(
     amp-video amp-video-iframe amp-youtube amp-vimeo amp-brightcove amp-jwplayer
     amp-twitter amp-instagram amp-facebook amp-tiktok amp-social-share amp-consent
     amp-user-notification amp-sidebar amp-geo amp-lightbox amp-call-tracking
-    amp-install-serviceworker amp-next-page
+    amp-install-serviceworker amp-next-page amp-fx-flying-carpet amp-story-auto-ads
     """
 )
 # Dropped unless they hold much of the page's text (some templates wrap the article in
@@ -86,6 +86,8 @@ class Block:
     owner: lxml.html.HtmlElement
     link_chars: int
     index: int
+    line: bool = False
+    """Cut from its container's text at a ``<br>`` (text written in lines, not ``<p>``)."""
 
     @property
     def link_density(self) -> float:
@@ -155,6 +157,10 @@ def _drop(elements: list[lxml.html.HtmlElement]) -> None:
             element.drop_tree()
 
 
+def _amp_stand_in(element: lxml.html.HtmlElement) -> bool:
+    return element.get("placeholder") is not None or element.get("fallback") is not None
+
+
 def clean_tree(root: lxml.html.HtmlElement) -> None:
     """Remove non-article parts of ``root`` in place (tails are kept)."""
     doomed = []
@@ -164,6 +170,10 @@ def clean_tree(root: lxml.html.HtmlElement) -> None:
         if not isinstance(tag, str) or tag in DROP_TAGS or (tag == "p" and _caption(element)):
             doomed.append(element)
             walker.skip_subtree()
+        elif tag.startswith("amp-"):
+            # An AMP component's placeholder / fallback children are shown only while it
+            # loads or when it fails ("Loading recommendations...", "Image failed to load").
+            doomed.extend(child for child in element if _amp_stand_in(child))
     _drop(doomed)
     total = len(root.text_content()) or 1
     doomed = []
@@ -208,16 +218,23 @@ def segment(root: lxml.html.HtmlElement) -> list[Block]:
     breaks: list[tuple[int, int]] = []  # (index in parts, link chars before) of each <br>
     stack: list[lxml.html.HtmlElement] = []
 
-    def flush(owner: lxml.html.HtmlElement | None) -> None:
-        nonlocal link_chars, line_break
+    line_owner: lxml.html.HtmlElement | None = None  # the container last cut at a <br>
+
+    def flush(owner: lxml.html.HtmlElement | None, *, line: bool = False) -> None:
+        nonlocal link_chars, line_break, line_owner
         line_break = False
+        # The text after a container's last <br> is one of its lines too.
+        if line:
+            line_owner = owner
+        elif owner is line_owner:
+            line = True
         if breaks:
             link_chars = _drop_boilerplate_lines(parts, breaks, link_chars)
             breaks.clear()
         if parts:
             text = fold("".join(parts))
             if text and owner is not None and len(blocks) < MAX_BLOCKS:
-                blocks.append(Block(text[:MAX_BLOCK_CHARS], owner, link_chars, len(blocks)))
+                blocks.append(Block(text[:MAX_BLOCK_CHARS], owner, link_chars, len(blocks), line))
             parts.clear()
         link_chars = 0
 
@@ -244,7 +261,7 @@ def segment(root: lxml.html.HtmlElement) -> list[Block]:
                 # Inside a paragraph one <br> breaks a line and two end it; in other
                 # containers (old table layouts) every line is a block of its own.
                 if line_break or not stack or stack[-1].tag not in _PARAGRAPHS:
-                    flush(stack[-1] if stack else None)
+                    flush(stack[-1] if stack else None, line=True)
                 else:
                     breaks.append((len(parts), link_chars))
                     parts.append("\n")

@@ -31,6 +31,7 @@ from newscrawl.extract.normalize import clean_text
 from newscrawl.extract.title import key as title_key
 
 MIN_PARAGRAPH = 25
+_PARAGRAPH_TAGS = frozenset(("p", "li", "blockquote", "dd", "pre", "address"))
 TRAILER_BLOCKS = 5
 SHORT_PAGE_BLOCKS = 12
 SHORT_TEXT = 500
@@ -72,7 +73,10 @@ def _scores(blocks: list[Block]) -> dict[lxml.html.HtmlElement, float]:
         if block.heading:
             continue
         weight = _weight(block)
-        ancestor = block.owner.getparent()
+        # A paragraph scores the element around it; text written in lines separated by
+        # <br> sits in its container itself, which is the candidate then.
+        owner = block.owner
+        ancestor = owner if block.line and owner.tag not in _PARAGRAPH_TAGS else owner.getparent()
         for divisor in _LEVEL_DIVISORS:
             if ancestor is None or ancestor.tag == "html":
                 break
@@ -127,11 +131,17 @@ def _roots(blocks: list[Block]) -> list[lxml.html.HtmlElement]:
     parent = top.getparent()
     signature = _signature(top)
     if parent is not None:
+        before = True
         for sibling in parent:
-            if sibling is top or not isinstance(sibling.tag, str) or boilerplate_hint(sibling):
+            if sibling is top:
+                before = False
+                continue
+            if not isinstance(sibling.tag, str) or boilerplate_hint(sibling):
                 continue
             bonus = 0.2 * top_score if signature and _signature(sibling) == signature else 0
-            if scores.get(sibling, 0) + bonus >= threshold or _loose_paragraph(own[sibling]):
+            # An intro stands before the text; a line of text after it is a footer's.
+            loose = before and _loose_paragraph(own[sibling])
+            if scores.get(sibling, 0) + bonus >= threshold or loose:
                 roots.append(sibling)
     if signature:
         for element, score in ranked[1:50]:
