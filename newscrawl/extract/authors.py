@@ -18,6 +18,7 @@ from typing import Any
 import lxml.html
 
 from newscrawl.extract.document import Document
+from newscrawl.extract.jsonld import ORGANIZATION_TYPES, types_of
 from newscrawl.extract.normalize import clean_text, fold, words
 
 META_KEYS = (
@@ -76,7 +77,9 @@ _HANDLE = re.compile(
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|net|co\.\w\w)\S*", re.IGNORECASE)
 _BREAKS = re.compile(r"\s*(?:\||•|·|—|–|\s-\s|\n|\(|\))\s*")
 _FOR = re.compile(r"\s+(?:for|of|at)\s+(?=(?:the\s+)?[A-Z0-9])", re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bwith\b)\s*", re.IGNORECASE)
+_SPLIT = re.compile(
+    r"\s*(?:,|;|&|/|\s\+\s|\band\b|\bund\b|\bet\b|\by\b|\bwith\b)\s*", re.IGNORECASE
+)
 _DATEISH = re.compile(r"\d|\b(?:updated|published|posted|modified|ago)\b", re.IGNORECASE)
 _SUFFIXES = frozenset(("jr", "sr", "ii", "iii", "iv", "phd", "ph.d", "md", "esq"))
 _SLUG = re.compile(r"^[a-z]+(?:-[a-z]+)+$")
@@ -162,28 +165,78 @@ def dedupe(names: Iterable[str]) -> list[str]:
     return out[:MAX_AUTHORS]
 
 
-def _ld_values(value: Any, doc: Document, depth: int = 0) -> list[str]:
+def _literal(value: Any) -> Any:
+    """A JSON-LD value object (``{"@value": "Jane Doe", "@language": "en"}``) as its value;
+    of a list, the first item."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict) and "@value" in value:
+        value = value["@value"]
+    return value
+
+
+# "Doe, Jane" in a Person's name is one person written family name first, not two
+# one-word names; "Jane Doe, John Roe" (several words a side) is two people.
+_INVERTED = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]+(?:\s+[^\W\d_]\.?)?)$")
+
+
+def _person_name(name: str) -> str:
+    match = _INVERTED.match(name)
+    if not match:
+        return name
+    family, given = match.groups()
+    first = given.split()[0].lower().strip(".")
+    if first in _SUFFIXES or first in JOB_WORDS:
+        return name
+    return f"{given} {family}"
+
+
+def _ld_values(value: Any, doc: Document, depth: int = 0) -> list[tuple[str, str]]:
+    """``(text, kind)`` for each author in a JSON-LD value; ``kind`` is ``person``,
+    ``organization`` or ``text`` (a plain string that may hold several names)."""
     value = doc.jsonld.resolve(value)
+    if isinstance(value, dict) and "@value" in value:
+        value = value["@value"]
     if depth > 4 or value is None:
         return []
     if isinstance(value, list):
-        return [name for item in value[:50] for name in _ld_values(item, doc, depth + 1)]
+        return [found for item in value[:50] for found in _ld_values(item, doc, depth + 1)]
     if isinstance(value, dict):
-        name = value.get("name")
-        if isinstance(name, list):
-            name = name[0] if name else None
-        if not clean_text(name):
-            given, family = clean_text(value.get("givenName")), clean_text(value.get("familyName"))
+        name = clean_text(_literal(value.get("name")))
+        if not name:
+            given = clean_text(_literal(value.get("givenName")))
+            family = clean_text(_literal(value.get("familyName")))
             name = f"{given} {family}".strip()
-        return [clean_text(name)] if clean_text(name) else []
+        if not name:
+            return []
+        if any(t in ORGANIZATION_TYPES for t in types_of(value)):
+            return [(name, "organization")]
+        return [(_person_name(name), "person")]
     if isinstance(value, str):
-        return [value]
+        return [(value, "text")]
     return []
+
+
+def _organization(name: str, doc: Document) -> list[str]:
+    """An Organization credited as author: the publisher itself is not an author (the
+    byline or meta tags below may name the person); another organization, such as a
+    news agency on a syndicating site, is credited by its name, which is not split at
+    "and" / "&" as a list of people is."""
+    if doc.is_site_name(name):
+        return []
+    cleaned = clean_name(name, doc) if len(name.split()) <= 6 else None
+    return [cleaned] if cleaned else []
 
 
 def _from_ld(doc: Document) -> list[str]:
     values = _ld_values(doc.ld("author"), doc) or _ld_values(doc.ld("creator"), doc)
-    return [name for value in values for name in split_names(value, doc)]
+    names = []
+    for text, kind in values:
+        if kind == "organization":
+            names.extend(_organization(text, doc))
+        else:
+            names.extend(split_names(text, doc))
+    return names
 
 
 def _full(names: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
+from newscrawl.extract.boilerplate import is_boilerplate
 from newscrawl.extract.normalize import fold, words
 
 DROP_TAGS = words(
@@ -32,7 +33,7 @@ DROP_TAGS = words(
     amp-video amp-video-iframe amp-youtube amp-vimeo amp-brightcove amp-jwplayer
     amp-twitter amp-instagram amp-facebook amp-tiktok amp-social-share amp-consent
     amp-user-notification amp-sidebar amp-geo amp-lightbox amp-call-tracking
-    amp-install-serviceworker amp-next-page
+    amp-install-serviceworker amp-next-page amp-fx-flying-carpet amp-story-auto-ads
     """
 )
 # Dropped unless they hold much of the page's text (some templates wrap the article in
@@ -59,7 +60,7 @@ _BOILERPLATE_CLASS = re.compile(
     r"tweet|twitter-tweet|instagram-media|tiktok-embed|embed-twitter|newsletter-signup|"
     r"inline-related|video|player|jwplayer|embed|print-only|paywall-message|nav|navigation|menu|"
     r"footer|masthead|skip-link|pagination|pager|rating|feedback|cta|eyebrow|kicker|infobox|"
-    r"carousel)(?:$|[-_ ])",
+    r"carousel|pull-?quotes?|pulled-quote)(?:$|[-_ ])",
     re.IGNORECASE,
 )
 # "RelatedLinks" → "Related-Links"; hashed class names ("kAdsPq") are left alone.
@@ -85,6 +86,8 @@ class Block:
     owner: lxml.html.HtmlElement
     link_chars: int
     index: int
+    line: bool = False
+    """Cut from its container's text at a ``<br>`` (text written in lines, not ``<p>``)."""
 
     @property
     def link_density(self) -> float:
@@ -154,6 +157,10 @@ def _drop(elements: list[lxml.html.HtmlElement]) -> None:
             element.drop_tree()
 
 
+def _amp_stand_in(element: lxml.html.HtmlElement) -> bool:
+    return element.get("placeholder") is not None or element.get("fallback") is not None
+
+
 def clean_tree(root: lxml.html.HtmlElement) -> None:
     """Remove non-article parts of ``root`` in place (tails are kept)."""
     doomed = []
@@ -163,6 +170,10 @@ def clean_tree(root: lxml.html.HtmlElement) -> None:
         if not isinstance(tag, str) or tag in DROP_TAGS or (tag == "p" and _caption(element)):
             doomed.append(element)
             walker.skip_subtree()
+        elif tag.startswith("amp-"):
+            # An AMP component's placeholder / fallback children are shown only while it
+            # loads or when it fails ("Loading recommendations...", "Image failed to load").
+            doomed.extend(child for child in element if _amp_stand_in(child))
     _drop(doomed)
     total = len(root.text_content()) or 1
     doomed = []
@@ -180,6 +191,23 @@ def clean_tree(root: lxml.html.HtmlElement) -> None:
     _drop(doomed)
 
 
+def _drop_boilerplate_lines(parts: list[str], breaks: list[tuple[int, int]], links: int) -> int:
+    """Remove the lines of a paragraph broken by single ``<br>`` that are interface text
+    ("Text of the story.<br>Read more: <a>Another story</a>"); returns the link
+    characters left. ``parts`` is edited in place."""
+    bounds = [(0, 0), *breaks, (len(parts), links)]
+    kept: list[str] = []
+    kept_links = 0
+    for (start, before), (end, after) in zip(bounds, bounds[1:], strict=False):
+        line = parts[start:end]
+        if is_boilerplate(fold("".join(line))):
+            continue
+        kept.extend(line)
+        kept_links += after - before
+    parts[:] = kept
+    return kept_links
+
+
 def segment(root: lxml.html.HtmlElement) -> list[Block]:
     """The text of ``root`` cut into blocks, in document order."""
     blocks: list[Block] = []
@@ -187,15 +215,26 @@ def segment(root: lxml.html.HtmlElement) -> list[Block]:
     link_chars = 0
     link_depth = 0
     line_break = False
+    breaks: list[tuple[int, int]] = []  # (index in parts, link chars before) of each <br>
     stack: list[lxml.html.HtmlElement] = []
 
-    def flush(owner: lxml.html.HtmlElement | None) -> None:
-        nonlocal link_chars, line_break
+    line_owner: lxml.html.HtmlElement | None = None  # the container last cut at a <br>
+
+    def flush(owner: lxml.html.HtmlElement | None, *, line: bool = False) -> None:
+        nonlocal link_chars, line_break, line_owner
         line_break = False
+        # The text after a container's last <br> is one of its lines too.
+        if line:
+            line_owner = owner
+        elif owner is line_owner:
+            line = True
+        if breaks:
+            link_chars = _drop_boilerplate_lines(parts, breaks, link_chars)
+            breaks.clear()
         if parts:
             text = fold("".join(parts))
             if text and owner is not None and len(blocks) < MAX_BLOCKS:
-                blocks.append(Block(text[:MAX_BLOCK_CHARS], owner, link_chars, len(blocks)))
+                blocks.append(Block(text[:MAX_BLOCK_CHARS], owner, link_chars, len(blocks), line))
             parts.clear()
         link_chars = 0
 
@@ -222,8 +261,9 @@ def segment(root: lxml.html.HtmlElement) -> list[Block]:
                 # Inside a paragraph one <br> breaks a line and two end it; in other
                 # containers (old table layouts) every line is a block of its own.
                 if line_break or not stack or stack[-1].tag not in _PARAGRAPHS:
-                    flush(stack[-1] if stack else None)
+                    flush(stack[-1] if stack else None, line=True)
                 else:
+                    breaks.append((len(parts), link_chars))
                     parts.append("\n")
                     line_break = True
             if tag == "a":

@@ -31,6 +31,7 @@ from newscrawl.extract.normalize import clean_text
 from newscrawl.extract.title import key as title_key
 
 MIN_PARAGRAPH = 25
+_PARAGRAPH_TAGS = frozenset(("p", "li", "blockquote", "dd", "pre", "address"))
 TRAILER_BLOCKS = 5
 SHORT_PAGE_BLOCKS = 12
 SHORT_TEXT = 500
@@ -72,7 +73,10 @@ def _scores(blocks: list[Block]) -> dict[lxml.html.HtmlElement, float]:
         if block.heading:
             continue
         weight = _weight(block)
-        ancestor = block.owner.getparent()
+        # A paragraph scores the element around it; text written in lines separated by
+        # <br> sits in its container itself, which is the candidate then.
+        owner = block.owner
+        ancestor = owner if block.line and owner.tag not in _PARAGRAPH_TAGS else owner.getparent()
         for divisor in _LEVEL_DIVISORS:
             if ancestor is None or ancestor.tag == "html":
                 break
@@ -127,11 +131,17 @@ def _roots(blocks: list[Block]) -> list[lxml.html.HtmlElement]:
     parent = top.getparent()
     signature = _signature(top)
     if parent is not None:
+        before = True
         for sibling in parent:
-            if sibling is top or not isinstance(sibling.tag, str) or boilerplate_hint(sibling):
+            if sibling is top:
+                before = False
+                continue
+            if not isinstance(sibling.tag, str) or boilerplate_hint(sibling):
                 continue
             bonus = 0.2 * top_score if signature and _signature(sibling) == signature else 0
-            if scores.get(sibling, 0) + bonus >= threshold or _loose_paragraph(own[sibling]):
+            # An intro stands before the text; a line of text after it is a footer's.
+            loose = before and _loose_paragraph(own[sibling])
+            if scores.get(sibling, 0) + bonus >= threshold or loose:
                 roots.append(sibling)
     if signature:
         for element, score in ranked[1:50]:
@@ -252,6 +262,7 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
             continue
         seen.add(k)
         kept.append(block)
+    kept = _without_pull_quotes(kept)
     # Trailing credits and author bios are not the story; trailing headings introduce
     # nothing.
     for index in range(max(0, len(kept) - TRAILER_BLOCKS), len(kept)):
@@ -262,6 +273,44 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
     while kept and (kept[-1].heading or is_trailing_credit(kept[-1].text)):
         kept.pop()
     return kept
+
+
+_QUOTE_MARKS = ('"', "“", "”", "‘", "'", "«")
+_TOKEN = re.compile(r"\w+")
+MIN_QUOTE_WORDS = 6
+
+
+def _quoted(block: Block) -> bool:
+    """A short block that is a quotation: in a ``<blockquote>`` or inside quote marks.
+    Subheadings quoting the story are kept: they structure it."""
+    if len(block.text) > SHORT_TEXT or block.heading:
+        return False
+    if block.text.startswith(_QUOTE_MARKS) or block.owner.tag == "blockquote":
+        return True
+    return next(block.owner.iterancestors("blockquote"), None) is not None
+
+
+def _without_pull_quotes(kept: list[Block]) -> list[Block]:
+    """A pull quote repeats a sentence of the story in large type (a blockquote, or a
+    paragraph that is only a quotation): drop a quotation whose words stand in another
+    paragraph."""
+    candidates = [b for b in kept if _quoted(b)]
+    if not candidates:
+        return kept
+    tokens = {id(b): " ".join(_TOKEN.findall(b.text.casefold())) for b in kept}
+    repeats = set()
+    for block in candidates:
+        words = tokens[id(block)]
+        if words.count(" ") + 1 < MIN_QUOTE_WORDS:
+            continue
+        if any(
+            other is not block
+            and f" {words} " in f" {tokens[id(other)]} "
+            and len(tokens[id(other)]) > len(words)
+            for other in kept
+        ):
+            repeats.add(id(block))
+    return [b for b in kept if id(b) not in repeats]
 
 
 @dataclass

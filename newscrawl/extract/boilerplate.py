@@ -18,10 +18,12 @@ _WHOLE = re.compile(
     r"(?:the )?(?:article|story|content) continues (?:below|after (?:the )?(?:ad|advertisement))"
     r"(?: advertisement)?|scroll to continue(?: with content)?|continue reading after (?:the )?"
     r"(?:ad|advertisement)|"
-    r"read more(?: ?:.{0,200})?|read (?:also|next)(?: ?:.{0,200})?|see also(?: ?:.{0,200})?|"
-    r"also read(?: ?:.{0,200})?|related(?: (?:articles?|stories|content|coverage|reading|"
-    r"links|news|posts|topics|videos?))?(?: ?:.{0,200})?|recommended(?: (?:videos?|stories|"
-    r"for you|reading))?|more (?:from|on|about|stories|news|coverage) .{0,60}|"
+    # promo labels, followed by the promoted headline after ":", "|", "-", ">>"...
+    r"(?:read more|read (?:also|next)|see also|also read|related(?: (?:articles?|stor(?:y|ies)|"
+    r"content|coverage|reading|links?|news|posts?|topics|videos?))?|recommended(?: (?:videos?|"
+    r"stor(?:y|ies)|for you|reading))?|further reading|don['’]t miss|must read|up next)"
+    r"(?:\s*(?::|\||–|—|-|>>?|»|›)\s*.{0,200})?|"
+    r"more (?:from|on|about|stories|news|coverage) .{0,60}|"
     r"(?:you|we think you) (?:may|might) (?:also )?like.{0,40}|most (?:read|popular|viewed|"
     r"shared)|trending(?: now| stories)?|popular(?: now| stories)?|top stories|"
     r"(?:share|tweet|email|print|save)(?: (?:this|the) (?:article|story|page|post))?"
@@ -47,6 +49,38 @@ _WHOLE = re.compile(
     r")[\s.!:;→»›|]*$",
     re.IGNORECASE,
 )
+# Generic words that are a promo label only when shouted: "READ: ...", "MORE: ...".
+_SHOUTED_LABEL = re.compile(r"^(?:READ|MORE|SEE|ALSO|PREVIOUSLY|NEXT|LISTEN)\s*[:|]\s*\S.{0,200}$")
+# Image credits: "(Photo by Kevin Mazur/Getty Images)", "AP Photo/Chris Pizzello, File",
+# "Kevin Mazur / Getty Images for TAS", "Image source, Getty Images", "Shutterstock".
+_PHOTO_AGENCY = (
+    r"(?:getty images|wireimage|filmmagic|redferns|afp|ap|aap(?: image)?|pa(?: wire| images)?|"
+    r"epa(?:-efe)?|reuters|shutterstock|rex(?:/shutterstock)?|invision|alamy|backgrid|"
+    r"splash news|bloomberg|anadolu|nurphoto|sopa images)"
+)
+# On a line of its own "Jane Doe/Instagram" is a credit too; inside a sentence
+# "(formerly Twitter/X)" is not, so the caption pattern below uses photo agencies only.
+_AGENCY = r"(?:" + _PHOTO_AGENCY + r"|supplied|handout|instagram|x|twitter)"
+_PHOTO_CREDIT = re.compile(
+    r"^\(?(?:"
+    r"(?:photo|image|picture|credit|photograph)s? (?:by|courtesy(?: of)?) [^()]{1,100}|"
+    r"(?:[\w.'’-]+ ){0,4}[\w.'’-]+\s*/\s*" + _AGENCY + r"(?: via getty images)?"
+    r"(?: for [\w .'’&-]{1,40})?|"
+    r"(?:ap|afp|aap|epa|pa|reuters)(?: photo)?\s*/\s*[\w .'’-]{2,60}|"
+    r"(?:getty images|shutterstock|supplied|wireimage|filmmagic|handout|file photo|ap photo)"
+    r"(?: via getty images)?|"
+    r"(?:image|media) (?:source|caption)\s*,.{0,160}"
+    r")(?:,\s*file)?\)?[\s.]*$",
+    re.IGNORECASE,
+)
+# A caption line standing in the text ends with its credit in brackets.
+_CAPTION_CREDIT = re.compile(
+    r"\((?:(?:photo|image|picture)s? (?:by|credit|courtesy)\b|(?:ap|afp|aap|epa|pa|reuters) "
+    r"photo\s*/|(?:photo|image|picture)s?(?: credit)?\s*:|[^()]{1,60}/\s*" + _PHOTO_AGENCY + r"\b)"
+    r"[^()]{0,100}\)[\s.]*$",
+    re.IGNORECASE,
+)
+MAX_CAPTION = 250
 _PROMPT = re.compile(
     r"\bsign(?:ing)? up\b.{0,60}\b(?:newsletters?|emails?|alerts?|updates|inbox)\b|"
     r"\bnewsletters?\b.{0,80}\b(?:sign up|subscribe|inbox|delivered)\b|"
@@ -60,6 +94,13 @@ _PROMPT = re.compile(
     r"\bplease bookmark\b|\bturn on (?:your )?notifications\b|"
     r"\bad[- ]?block(?:er|ers|ing)?\b|\b(?:whitelist|allowlist) (?:us|our site)\b|"
     r"\benable javascript\b|\byour browser (?:is|does)\b|"
+    # newsletter sign-up boxes: the pitch, the form's small print, the thank-you
+    r"(?:^|[.?!:]\s+)(?:get|receive|try|join) (?:the|our|a) (?:free )?(?:[\w'’-]+ ){0,4}"
+    r"newsletters?\b|"
+    r"\b(?:straight|direct(?:ly)?|delivered) (?:to|into) your inbox\b|\bcheck your inbox\b|"
+    r"\bby (?:signing up|subscribing)\b.{0,100}\b(?:agree|accept|consent|acknowledge)|"
+    r"\bprotected by recaptcha\b|"
+    r"^thanks? (?:you )?for (?:signing up|subscribing)\b|^enter your e-?mail\b|"
     r"\bget (?:the latest|daily|breaking) .{0,60}\b(?:in your inbox|newsletter|emails?)\b|"
     # paywall teasers: "Subscribe to continue reading", "Already a subscriber? Log in"
     r"\b(?:subscribe|subscription)\b.{0,60}\b(?:continue|keep|start) reading\b|"
@@ -115,14 +156,27 @@ _PROMPT_WORDS = (
     "browser",
     "inbox",
     "email",
+    "e-mail",
+    "recaptcha",
 )
 
 
 def is_boilerplate(text: str) -> bool:
     """Whether a paragraph is interface text or a prompt rather than article text."""
-    if len(text) <= 300 and _WHOLE.match(text.strip()):
-        return True
+    if len(text) <= 300:
+        stripped = text.strip()
+        if _WHOLE.match(stripped) or _SHOUTED_LABEL.match(stripped) or is_photo_credit(stripped):
+            return True
     return len(text) <= MAX_PROMPT and _is_prompt(text)
+
+
+def is_photo_credit(text: str) -> bool:
+    """An image credit, or a caption line ending with one, standing in the text."""
+    if len(text) > MAX_CAPTION:
+        return False
+    if _PHOTO_CREDIT.match(text):
+        return True
+    return text.endswith((")", ").")) and bool(_CAPTION_CREDIT.search(text))
 
 
 def _is_prompt(text: str) -> bool:

@@ -111,7 +111,8 @@ def _time_elements(doc: Document, *, modified: bool) -> list[str]:
     marked, plain = [], []
     words = ("modif", "updat") if modified else ("publish", "posted", "pubdate", "created")
     start = doc.headline_position()
-    for element in doc.tree.iter("time"):
+    # AMP pages show dates with <amp-timeago datetime=...>, whose text is relative.
+    for element in doc.tree.iter("time", "amp-timeago"):
         value = element.get("datetime") or ""
         if not value.strip():
             continue
@@ -153,17 +154,37 @@ def _dateline(doc: Document, *, modified: bool) -> When | None:
     lines = doc.text_lines("string-length(normalize-space()) <= 160", limit=3000)
     start = doc.headline_position()
     day_first = _day_first(doc)
+    other = _PUBLISHED_LABEL if modified else _MODIFIED_LABEL
     for _, line in sorted(lines, key=lambda item: (item[0] < start, item[0]))[:400]:
         if len(line) > 160 or not _DIGIT.search(line):
             continue
-        match = label.search(line)
-        if not match or (not modified and _MODIFIED_LABEL.search(line[: match.start()])):
-            continue
-        rest = line[match.end() :]
-        found = parse_numeric_date(rest, day_first=day_first) or parse_text_date(rest)
-        if found is not None:
-            return found
+        for match in label.finditer(line):
+            # "Updated on May 3": "on" is not a publication label there.
+            if not modified and _UPDATED_BEFORE.search(line[: match.start()]):
+                continue
+            rest = line[match.end() :]
+            # "Updated 5 mins ago · Published May 2": each label reads its own date.
+            following = other.search(rest)
+            if following and not (modified and following.group(0).strip().lower() == "on"):
+                rest = rest[: following.start()]
+            found = (
+                parse_numeric_date(rest, day_first=day_first)
+                or parse_text_date(rest)
+                or _iso_in(rest)
+            )
+            if found is not None:
+                return found
     return None
+
+
+_UPDATED_BEFORE = re.compile(r"\b(?:updated|modified|edited)\s*:?\s*$", re.I)
+_ISO_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}-\d{2}-\d{2}\b")
+
+
+def _iso_in(text: str) -> When | None:
+    """An ISO date written in the text ("Posted on 2024-05-02 10:00 PDT")."""
+    match = _ISO_IN_TEXT.search(text)
+    return parse_date(text[match.start() :]) if match else None
 
 
 def _htmldate(doc: Document) -> When | None:

@@ -41,6 +41,10 @@ ARTICLE_TYPES = frozenset(
         "TechArticle",
     )
 )
+# A review is the article on a critic's page (album, film, concert reviews), but the same
+# types describe readers' reviews nested in a product's "review" list: only a top-level
+# (or ``@graph``) review node, or a page's ``mainEntity``, is taken for the article.
+REVIEW_TYPES = frozenset(("review", "criticreview", "mediareview", "claimreview", "recommendation"))
 # Types that never describe the article (they are about parts or neighbours of the page).
 PAGE_TYPES = frozenset(("webpage", "itempage", "collectionpage", "profilepage", "aboutpage"))
 ORGANIZATION_TYPES = frozenset(("organization", "newsmediaorganization", "corporation"))
@@ -62,6 +66,10 @@ def types_of(node: dict) -> list[str]:
 
 def is_article(node: dict) -> bool:
     return any(t in ARTICLE_TYPES or t.endswith("article") for t in types_of(node))
+
+
+def is_review(node: dict) -> bool:
+    return any(t in REVIEW_TYPES for t in types_of(node))
 
 
 def loads_lenient(text: str) -> list[Any]:
@@ -108,8 +116,10 @@ class JsonLd:
 
     def articles(self) -> list[dict]:
         """Article-like nodes, best candidate first."""
-        found = [n for n in self.nodes if is_article(n)]
         primary_ids = {id(n) for n in self.primary}
+        entities = [self.resolve(n.get("mainEntity")) for n in self.primary if "mainEntity" in n]
+        primary_ids.update(id(e) for e in entities if isinstance(e, dict))
+        found = [n for n in self.nodes if is_article(n) or (id(n) in primary_ids and is_review(n))]
 
         def rank(pair: tuple[int, dict]) -> tuple:
             index, node = pair

@@ -95,7 +95,7 @@ EARLIEST_YEAR = 1990
 _ISO = re.compile(
     r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"
     r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?"
-    r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2}(?!\d))?)?"
+    r"\s*(?P<tz>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}|[+-]\d{2}(?!\d))?)?"
 )
 _COMPACT = re.compile(
     r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:T?(?P<H>\d{2})(?P<M>\d{2}))?$"
@@ -123,7 +123,7 @@ _MONTHS = {
     for name in names
 }
 _MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_TIME = r"(?:[\s,]+(?:at\s+)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+_TIME = r"(?:(?:[\s,]+|\s*[/|·•]\s*)(?:at\s+)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
 _TEXT_DATES = [
     re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})" + _TIME, re.I),
     re.compile(
@@ -133,7 +133,15 @@ _TEXT_DATES = [
 _TZ_ABBR = {"utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7}
 _TZ_ABBR |= {"mdt": -6, "pst": -8, "pdt": -7, "bst": 1, "cet": 1, "cest": 2, "sast": 2}
 _TZ_ABBR |= {"ist": 5.5, "aest": 10, "aedt": 11, "jst": 9}
-_TZ_AFTER = re.compile(r"^\s*\(?(?P<tz>[a-z]{2,4})\b", re.I)
+_TZ_ABBR |= {"hst": -10, "akst": -9, "akdt": -8, "nzst": 12, "nzdt": 13, "acst": 9.5}
+_TZ_ABBR |= {"acdt": 10.5, "awst": 8, "wat": 1, "eat": 3, "msk": 3, "hkt": 8, "sgt": 8, "kst": 9}
+# After a time: "EDT", "GMT+1", "UTC+05:30", "(GMT+02:00)", "-0400". "GMT+1" is an hour
+# ahead of GMT, not GMT.
+_TZ_AFTER = re.compile(
+    r"^\s*\(?(?P<tz>(?:utc|gmt)\s*[+-]\d{1,2}(?::?\d{2})?(?!\d)|[+-]\d{2}:?\d{2}(?!\d)|"
+    r"[a-z]{2,4}\b)",
+    re.I,
+)
 _TIME_BEFORE = re.compile(
     r"(?<!\d)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?"
     r"\s*(?P<tz>[a-z]{2,4})?\s*,?\s*(?:on\s+)?$",
@@ -183,16 +191,40 @@ class When:
 
 
 def _offset(text: str | None) -> timezone | None:
+    """A numeric offset ("+02:00", "-0400", "+05"), optionally after "UTC" / "GMT"."""
     if not text:
         return None
-    if text.upper() in ("Z", "UTC", "GMT"):
+    text = text.strip()
+    if text.upper()[:3] in ("UTC", "GMT"):
+        text = text[3:].strip()
+    if text.upper() in ("Z", ""):
         return UTC
     sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    hours, _, minutes = text[1:].partition(":")
+    if not minutes and len(hours) > 2:
+        hours, minutes = hours[:-2], hours[-2:]
+    hours, minutes = int(hours), int(minutes or 0)
     if hours > 14 or minutes > 59:
         return None
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _zone(label: str | None) -> timezone | None:
+    """The offset a zone label after a time stands for: an abbreviation of
+    :data:`_TZ_ABBR` or a numeric offset; None for unknown or ambiguous labels ("ET")."""
+    if not label:
+        return None
+    hours = _TZ_ABBR.get(label.lower())
+    if hours is not None:
+        return timezone(timedelta(hours=hours))
+    if label[:1] in "+-" or label.upper().startswith(("UTC", "GMT")):
+        return _offset(label)
+    return None
+
+
+def _zone_after(text: str) -> timezone | None:
+    after = _TZ_AFTER.match(text)
+    return _zone(after.group("tz")) if after else None
 
 
 def _build(y, m, d, hh=None, mm=None, ss=None, tz=None) -> When | None:
@@ -220,9 +252,7 @@ def parse_date(value: object) -> When | None:
         tz = _offset(g["tz"])
         if g["tz"] is None:
             # "2024-03-02 10:00:00 EST": a zone abbreviation after the time.
-            after = _TZ_AFTER.match(text[match.end() :])
-            if after and after.group("tz").lower() in _TZ_ABBR:
-                tz = timezone(timedelta(hours=_TZ_ABBR[after.group("tz").lower()]))
+            tz = _zone_after(text[match.end() :])
         return _build(g["y"], g["m"], g["d"], g["H"], g["M"], g["S"], tz)
     if _EPOCH.match(text):
         seconds = int(text) / (1000 if len(text) == 13 else 1)
@@ -265,17 +295,15 @@ def parse_text_date(text: str) -> When | None:
             if before is None:
                 return _build(g["y"], month, g["d"])
             g = {**g, **{k: before.group(k) for k in ("H", "M", "S", "ampm")}}
-            if before.group("tz") and before.group("tz").lower() in _TZ_ABBR:
-                tz = timezone(timedelta(hours=_TZ_ABBR[before.group("tz").lower()]))
+            tz = _zone(before.group("tz"))
         hour = int(g["H"])
         ampm = (g["ampm"] or "").replace(".", "").lower()
         if ampm == "pm" and hour < 12:
             hour += 12
         elif ampm == "am" and hour == 12:
             hour = 0
-        after = _TZ_AFTER.match(text[match.end() :])
-        if tz is None and after and after.group("tz").lower() in _TZ_ABBR:
-            tz = timezone(timedelta(hours=_TZ_ABBR[after.group("tz").lower()]))
+        if tz is None:
+            tz = _zone_after(text[match.end() :])
         return _build(g["y"], month, g["d"], hour, g["M"], g["S"], tz)
     return None
 
@@ -289,12 +317,14 @@ _NUMERIC = re.compile(
 
 def parse_numeric_date(text: str, *, day_first: bool = False) -> When | None:
     """A ``6/3/2025 9:40:00 AM`` style date inside ``text``. The order of day and month
-    is read from the numbers when one is over 12, else from ``day_first``."""
+    is read from the numbers when one is over 12, else from the separator (dots are
+    written day first: "02.05.2024"), else from ``day_first``."""
     match = _NUMERIC.search(text)
     if not match:
         return None
     g = match.groupdict()
     a, b = int(g["a"]), int(g["b"])
+    day_first = day_first or text[match.end("a")] == "."
     if a > 12 or (day_first and b <= 12):
         day, month = a, b
     else:
@@ -307,7 +337,7 @@ def parse_numeric_date(text: str, *, day_first: bool = False) -> When | None:
         hour += 12
     elif ampm == "am" and hour == 12:
         hour = 0
-    return _build(g["y"], month, day, hour, g["M"], g["S"], None)
+    return _build(g["y"], month, day, hour, g["M"], g["S"], _zone_after(text[match.end() :]))
 
 
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|-|$)")
