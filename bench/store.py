@@ -110,7 +110,7 @@ def raw_rows(articles: list, corpus: SyntheticCorpus) -> tuple[list[str], list, 
     """The ``articles`` and ``mentions`` rows the store would write, ready for executemany."""
     import json
 
-    from newscrawl.store import Archive, _json
+    from newscrawl.store import Archive, json_text
 
     names = {a.id: a.name for a in corpus.artists}
     columns: list[str] = []
@@ -141,7 +141,7 @@ def raw_rows(articles: list, corpus: SyntheticCorpus) -> tuple[list[str], list, 
                 m.count,
                 int(m.in_title),
                 m.first_offset,
-                _json(list(m.snippets)),
+                json_text(list(m.snippets)),
                 round(float(m.salience), 4),
             )
             for m in article.mentions

@@ -28,7 +28,6 @@ from urllib.parse import quote_plus
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -44,10 +43,11 @@ from newscrawl.conditional import (
 )
 from newscrawl.discovery import MAX_SITEMAP_BYTES, parse_feed, parse_listing, parse_sitemap
 from newscrawl.errors import ConfigError
+from newscrawl.fetch_failures import failure_reason, requested_url
 from newscrawl.items import NotModified, Page
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
-from newscrawl.retry_after import PublisherThrottled
 from newscrawl.session import CrawlSession
+from newscrawl.setting_checks import check_settings
 from newscrawl.sources import Source, download_slots, load_sources, select_sources
 from newscrawl.store import Drop
 from newscrawl.urls import canonicalize_url, domain_allowed, site_of
@@ -60,67 +60,6 @@ ARTICLE_STATUSES = tuple(status.value for status in HTTPStatus if status.value >
 MAX_SITEMAP_DEPTH = 4
 """Sitemap indexes are followed this many levels deep at most: sitemaps.org allows one
 level, and an index that links to the next index forever is a crawler trap."""
-# Download failures by kind, for the ledger's ``fetch_error`` detail.
-_FAILURE_KINDS = (
-    ("timeout", ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError")),
-    ("truncated", ("ResponseDataLossError", "_DataLoss")),
-    ("connection_refused", ("DownloadConnectionRefusedError", "ConnectionRefusedError")),
-    ("dns", ("CannotResolveHostError", "DNSLookupError")),
-    (
-        "connection_lost",
-        ("DownloadFailedError", "ResponseNeverReceived", "ConnectionLost", "ConnectionDone"),
-    ),
-)
-
-
-# name -> (kind, minimum, maximum) of the NEWSCRAWL_* settings that are numbers or flags
-NUMERIC_SETTINGS = {
-    "NEWSCRAWL_WARC_GZIP_LEVEL": (int, 0, 9),
-    "NEWSCRAWL_WARC_MAX_SIZE": (int, 1, None),
-    "NEWSCRAWL_BATCH_SIZE": (int, 1, None),
-    "NEWSCRAWL_EXTRACT_WORKERS": (int, 0, None),
-    "NEWSCRAWL_MIN_WORDS": (int, 0, None),
-    "NEWSCRAWL_PROGRESS_INTERVAL": (float, 0, None),
-    "NEWSCRAWL_MAX_CRAWL_DELAY": (float, 0, None),
-    "NEWSCRAWL_MAX_RETRY_AFTER": (float, 0, None),
-    "NEWSCRAWL_RETRY_BACKOFF": (float, 0, None),
-    "NEWSCRAWL_THROTTLED_MIN_DELAY": (float, 0, None),
-    "NEWSCRAWL_REDIS_WORKER_TTL": (float, 0, None),
-    "NEWSCRAWL_REDIS_HOLD_POLL": (float, 0.01, None),
-    "NEWSCRAWL_INCREMENTAL": (bool, None, None),
-    "NEWSCRAWL_CONDITIONAL_REQUESTS": (bool, None, None),
-    "NEWSCRAWL_WARC_ENABLED": (bool, None, None),
-}
-_FLAGS = {"1": True, "0": False, "true": True, "false": False}
-
-
-def check_settings(settings: Any) -> None:
-    """A ConfigError naming the first NEWSCRAWL_* setting whose value is not of its kind
-    (an unset or empty one takes its default)."""
-    for name, (kind, minimum, maximum) in NUMERIC_SETTINGS.items():
-        value = settings.get(name)
-        if value is None or value == "" or isinstance(value, bool):
-            continue
-        if kind is bool:
-            if str(value).strip().lower() not in _FLAGS:
-                raise ConfigError(
-                    f"expected true or false (1 or 0), got {value!r}", path="settings", field=name
-                )
-            continue
-        try:
-            number = kind(value)
-        except (TypeError, ValueError):
-            number = None
-        if number is None or number != number or number in (float("inf"), float("-inf")):
-            ok = False
-        else:
-            ok = number >= minimum and (maximum is None or number <= maximum)
-        if not ok:
-            what = "a whole number" if kind is int else "a number"
-            span = f"{minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
-            raise ConfigError(
-                f"expected {what}, {span}, got {value!r}", path="settings", field=name
-            )
 
 
 def only_a_copy_of(known: dict | None, url: str) -> bool:
@@ -132,35 +71,6 @@ def only_a_copy_of(known: dict | None, url: str) -> bool:
         and known.get("canonical_url") == url
         and site_of(known.get("url") or "") != site_of(url)
     )
-
-
-def requested_url(request: Request) -> str:
-    """The URL the spider asked for, before any redirect (the ledger's key for it)."""
-    return (request.meta.get("redirect_urls") or [request.url])[0]
-
-
-def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
-    """The ledger's (reason, detail, status) for an article request that failed."""
-    message = failure.getErrorMessage()
-    if failure.check(HttpError):  # a status outside ARTICLE_STATUSES
-        status = failure.value.response.status
-        return "http_status", f"HTTP {status}", status
-    if failure.check(PublisherThrottled):
-        return "throttled", message, failure.value.status
-    if failure.check(IgnoreRequest):
-        lowered = message.lower()
-        if "robots" in lowered:
-            return "robots", message, None
-        if "max redirections" in lowered:
-            return "redirect_loop", "redirects never end (REDIRECT_MAX_TIMES reached)", None
-        if "download_maxsize" in lowered:  # HttpCompressionMiddleware: a compression bomb
-            return "too_large", message, None
-        return "ignored", message, None
-    if failure.check(DownloadCancelledError) and ("max size" in message or not message):
-        return "too_large", message or "body larger than DOWNLOAD_MAXSIZE", None
-    name = failure.type.__name__
-    kind = next((k for k, names in _FAILURE_KINDS if name in names), name)
-    return "fetch_error", f"{kind}: {name}: {message}", None
 
 
 def packaged_config(name: str) -> str:
