@@ -11,7 +11,7 @@ more requests within milliseconds, and the slot's other requests went on. Here:
 * Without ``Retry-After``, the slot is held ``NEWSCRAWL_RETRY_BACKOFF`` seconds,
   doubled with each retry of the same request.
 * After the wait the slot does not go back to the pace that was refused: after a 429,
-  or a 503 with ``Retry-After``, its delay between requests is at least
+  or a 503 whose ``Retry-After`` asks for a wait, its delay between requests is at least
   ``NEWSCRAWL_THROTTLED_MIN_DELAY`` (1 s), doubled with each further one, up to
   ``NEWSCRAWL_MAX_CRAWL_DELAY``, for the rest of the run.
 * A wait longer than ``NEWSCRAWL_MAX_RETRY_AFTER`` is not made: the page is given up
@@ -49,7 +49,8 @@ _WAIT = "newscrawl_throttle_wait"  # request.meta: the hold decided for its resp
 
 publisher_throttled = object()
 """Signal sent when a publisher's answer holds (or closes) a download slot, with
-``slot``, ``seconds``, ``refuse`` (a wait beyond the cap) and ``reason``. In Redis mode
+``slot``, ``seconds``, ``refuse`` (a wait beyond the cap), ``reason`` and ``delay`` (the
+slot's least delay from now on, 0 for none). In Redis mode
 :mod:`newscrawl.scale.holds` passes it on to the other workers."""
 
 
@@ -127,10 +128,11 @@ class RetryAfterMiddleware(RetryMiddleware):
         stats = self.crawler.stats
         stats.inc_value("newscrawl/throttled")
         stats.inc_value(f"newscrawl/throttled/{key}")
-        if self.slowed_delay > 0 and (response.status == 429 or asked is not None):
+        delay = 0.0
+        if self.slowed_delay > 0 and (response.status == 429 or (asked or 0) > 0):
             # Once the wait is over, the pace that was refused must not come back. A 503
-            # without Retry-After is more often a broken page than a rate limit: it backs
-            # off (below) but does not slow the publisher down for the whole run.
+            # that asks for no wait is more often a broken page or a restart than a rate
+            # limit: it backs off (below) but does not slow the publisher down for good.
             delay = downloader.slow_down(key, minimum=self.slowed_delay, maximum=self.max_delay)
             stats.max_value(f"newscrawl/throttled_delay/{key}", delay)
             logger.info(
@@ -153,14 +155,16 @@ class RetryAfterMiddleware(RetryMiddleware):
             )
             unsent = f"not requested: {request.url} answered {answer}"
             downloader.refuse(key, wait, lambda _: PublisherThrottled(unsent))
-            self._announce(key, wait, refuse=True, reason=answer)
+            self._announce(key, wait, refuse=True, reason=answer, delay=delay)
             message = f"{answer}: given up for this run"
             request.meta[_WAIT] = PublisherThrottled(message, status=response.status)
             return
         if wait <= 0:
             return
         downloader.hold(key, wait)
-        self._announce(key, wait, refuse=False, reason=f"HTTP {response.status} ({why})")
+        self._announce(
+            key, wait, refuse=False, reason=f"HTTP {response.status} ({why})", delay=delay
+        )
         stats.inc_value(f"newscrawl/throttle_wait/{key}", wait)
         level = logging.INFO if key in self._warned else logging.WARNING
         self._warned.add(key)
@@ -175,9 +179,16 @@ class RetryAfterMiddleware(RetryMiddleware):
         )
         request.meta[_WAIT] = wait
 
-    def _announce(self, slot: str, seconds: float, *, refuse: bool, reason: str) -> None:
+    def _announce(
+        self, slot: str, seconds: float, *, refuse: bool, reason: str, delay: float
+    ) -> None:
         self.crawler.signals.send_catch_log(
-            publisher_throttled, slot=slot, seconds=seconds, refuse=refuse, reason=reason
+            publisher_throttled,
+            slot=slot,
+            seconds=seconds,
+            refuse=refuse,
+            reason=reason,
+            delay=delay,
         )
 
     def process_response(self, request: Request, response: Response) -> Request | Response:

@@ -245,10 +245,12 @@ def test_after_a_429_the_publisher_is_not_asked_at_the_old_pace_again(tmp_path, 
 
 
 def test_a_503_without_retry_after_backs_off_but_does_not_slow_the_publisher(tmp_path, busy):
-    """A page that keeps answering 503 with no Retry-After is a broken page more often
-    than a rate limit: it is retried with back-off, but the publisher's other pages
-    keep their pace (no lasting delay)."""
+    """A page that keeps answering 503 with no Retry-After (or one that asks for no
+    wait, ``Retry-After: 0``) is a broken page or a restart more often than a rate
+    limit: it is retried with back-off, but the publisher's other pages keep their pace
+    (no lasting delay)."""
     busy.always = {"/news/1.html": (503, None)}
+    busy.answers = [(503, "0")]
     busy.articles = 4
     result = crawl(tmp_path, entry(busy, "busy"), NEWSCRAWL_RETRY_BACKOFF="0.2")
     assert result.scalar("select count(*) from articles") == 3

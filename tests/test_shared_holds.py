@@ -74,21 +74,26 @@ def config(tmp_path, site, articles: int):
 
 
 def test_a_hold_left_by_another_worker_holds_this_one(tmp_path, busy, redis_url, client):
-    """Another worker was told to wait 5 s (the hash as it writes it): this worker sends
-    nothing to that publisher until then, says why, and then fetches everything."""
+    """Another worker was told to wait 5 s and slowed that publisher to one request every
+    0.5 s (the hash as it writes it): this worker sends nothing to it until then, says
+    why, then fetches everything at no more than that pace."""
     now = client.time()
     until = now[0] + now[1] / 1e6 + 5
     reason = "HTTP 429 (Retry-After 5 s)"
     client.hset(
         HOLDS,
         "busy",
-        json.dumps({"until": until, "refuse": False, "reason": reason, "worker": "w1:1"}),
+        json.dumps(
+            {"until": until, "refuse": False, "reason": reason, "worker": "w1:1", "delay": 0.5}
+        ),
     )
     worker = Worker("w2", redis_url, tmp_path, config(tmp_path, busy, 3))
     worker.wait()
     sent = [(t, path) for t, path in busy.log if path != "/robots.txt"]
     assert sent, "the worker fetched nothing"
     assert all(t >= until for t, _ in sent), [round(t - until, 2) for t, _ in sent]
+    gaps = [round(b - a, 2) for (a, _), (b, _) in zip(sent, sent[1:], strict=False)]
+    assert all(gap >= 0.45 for gap in gaps), gaps
     assert "another worker (w1:1) was told HTTP 429 (Retry-After 5 s)" in worker.output
     assert len(article_requests(busy)) == 3
     conn = drain(redis_url, tmp_path / "archive.db")
@@ -133,7 +138,8 @@ def test_a_429_answered_to_one_worker_holds_the_other(tmp_path, busy, redis_url)
     busy.pause = 0.3  # one page at a time each: both workers stay busy on it for seconds
     busy.answers = [(429, "3")]
     site = config(tmp_path, busy, 40)
-    poll = {"NEWSCRAWL_REDIS_HOLD_POLL": "0.2"}
+    # The lasting slow-down is left out here (checked above): holds only.
+    poll = {"NEWSCRAWL_REDIS_HOLD_POLL": "0.2", "NEWSCRAWL_THROTTLED_MIN_DELAY": "0"}
     workers = [Worker(f"w{n}", redis_url, tmp_path, site, settings=poll) for n in (1, 2)]
     for worker in workers:
         worker.wait()

@@ -5,13 +5,15 @@ A worker that gets a 429 or 503 holds that download slot itself
 of it and would go on sending requests, so the publisher that asked the crawl to wait
 would be asked again at once by every other worker. Here the hold is shared:
 
-* the worker that was answered writes ``slot → {until, refuse, reason}`` into the hash
-  ``<prefix>:holds`` (a later hold wins; ``until`` is on Redis's clock, so the workers'
-  clocks do not matter);
+* the worker that was answered writes ``slot → {until, refuse, reason, worker, delay}``
+  into the hash ``<prefix>:holds`` (a later hold wins, the larger least delay is kept;
+  ``until`` is on Redis's clock, so the workers' clocks do not matter);
 * every worker reads the hash every ``NEWSCRAWL_REDIS_HOLD_POLL`` seconds (default 1)
   and holds, or refuses (a wait beyond ``NEWSCRAWL_MAX_RETRY_AFTER``: the slot's pages
   become ``fetch`` / ``throttled`` drops, fetched again by a later run), the same slot
-  until the same moment.
+  until the same moment, and from then on keeps at least the slot's least delay between
+  requests (``NEWSCRAWL_THROTTLED_MIN_DELAY`` and its doublings, see
+  :mod:`newscrawl.retry_after`).
 
 A hold therefore reaches the other workers within one poll: a worker may send a request
 or two in that window. Slot names come from the sources file (sources sharing a host
@@ -38,7 +40,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Set the hold unless the one already there lasts longer; ``until`` from Redis's TIME.
+# Set the hold unless the one already there lasts longer (the larger least delay is kept
+# either way); ``until`` from Redis's TIME.
 # Expired fields are removed on the way, so the hash holds only live holds.
 _PUBLISH = """
 local t = redis.call('TIME')
@@ -48,10 +51,19 @@ for i = 1, #all, 2 do
   if tonumber(cjson.decode(all[i + 1])['until']) <= now then redis.call('HDEL', KEYS[1], all[i]) end
 end
 local untl = now + tonumber(ARGV[2])
+local delay = tonumber(ARGV[6])
 local current = redis.call('HGET', KEYS[1], ARGV[1])
-if current and tonumber(cjson.decode(current)['until']) >= untl then return 0 end
+if current then
+  local held = cjson.decode(current)
+  delay = math.max(delay, tonumber(held['delay'] or 0))
+  if tonumber(held['until']) >= untl then
+    held['delay'] = delay
+    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(held))
+    return 0
+  end
+end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({['until'] = untl, refuse = ARGV[3] == '1',
-  reason = ARGV[4], worker = ARGV[5]}))
+  reason = ARGV[4], worker = ARGV[5], delay = delay}))
 return 1
 """
 
@@ -99,9 +111,11 @@ class SharedHolds:
         if self.task is not None and self.task.running:
             self.task.stop()
 
-    def throttled(self, slot: str, seconds: float, refuse: bool, reason: str) -> None:
+    def throttled(
+        self, slot: str, seconds: float, refuse: bool, reason: str, delay: float = 0.0
+    ) -> None:
         """This worker was asked to wait: tell the others."""
-        self.publish(keys=[self.key], args=[slot, seconds, int(refuse), reason, self.worker])
+        self.publish(keys=[self.key], args=[slot, seconds, int(refuse), reason, self.worker, delay])
 
     def apply(self) -> None:
         """Hold (or refuse) every slot another worker was asked to wait on."""
@@ -129,6 +143,9 @@ class SharedHolds:
                 downloader.refuse(slot, wait, lambda _, m=message: PublisherThrottled(m))
             else:
                 downloader.hold(slot, wait)
+            if float(hold.get("delay") or 0) > downloader.delay_floor.get(slot, 0.0):
+                # The pace that was refused must not come back from this worker either.
+                downloader.delay_floor[slot] = float(hold["delay"])
             self.crawler.stats.inc_value(f"newscrawl/throttle_shared/{slot}")
             logger.warning(
                 "Download slot %s: another worker (%s) was told %s; no request to it for %.1f s",
