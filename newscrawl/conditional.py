@@ -11,8 +11,10 @@ counts it as an unchanged refetch (``articles_unchanged``), moving the article's
 
 A page is requested conditionally only when the archived row was fetched from that very
 URL: validators belong to one resource, and a 304 from another URL (after a redirect)
-says nothing about the archived page, so the page is requested again at once, in full. A publisher that sends no validators is fetched
-as before; one that answers 200 to a conditional request is a normal fetch.
+says nothing about the archived page, so the page is requested again at once, in full;
+so is a page whose 304 names another ETag than the one sent (another version). A
+publisher that sends no validators is fetched as before; one that answers 200 to a
+conditional request is a normal fetch.
 """
 
 from __future__ import annotations
@@ -82,19 +84,43 @@ def make_conditional(request: Request, validators: dict[str, Any] | None) -> Req
 
 
 def answers_not_modified(response: Response) -> bool:
-    """True for a 304 to a conditional request, from the URL whose validators it sent."""
+    """True for a 304 to a conditional request, from the URL whose validators it sent,
+    about the version they describe (:func:`names_another_version`)."""
     validators = response.meta.get(VALIDATORS_META)
     return (
         response.status == NOT_MODIFIED
         and validators is not None
         and canonicalize_url(response.url) == validators["url"]
+        and not names_another_version(response)
     )
+
+
+def _opaque_tag(etag: str) -> str:
+    # RFC 9110 8.8.3.2 weak comparison: W/"x" and "x" name the same version.
+    return etag.strip().removeprefix("W/")
+
+
+def names_another_version(response: Response) -> bool:
+    """True for a 304 whose ``ETag`` is not the one the request sent (weakly compared).
+
+    A server that judges by ``If-Modified-Since`` alone answers 304 to an edited page
+    whose date did not move, with the edited version's ETag: that answer is not about
+    the archived version (RFC 9111 4.3.4: it updates no stored response with another
+    strong validator). Taken for one, the archive kept the old content under the new
+    ETag, and every later refetch was a 304: the edit was never archived."""
+    validators = response.meta.get(VALIDATORS_META) or {}
+    sent = validators.get("etag")
+    answered = response.headers.get(b"ETag")
+    if not sent or not answered:
+        return False
+    return _opaque_tag(answered.decode("latin-1")) != _opaque_tag(sent)
 
 
 def without_validators(request: Request, url: str) -> Request:
     """``request`` again for ``url`` (the URL first asked for), unconditional: a 304
-    that came from another URL, after a redirect, says nothing about the archived page,
-    and the page is fetched in full instead."""
+    that came from another URL, after a redirect, or that names another version
+    (:func:`names_another_version`), says nothing about the archived page, and the page
+    is fetched in full instead."""
     meta = {
         key: value
         for key, value in request.meta.items()
@@ -130,6 +156,7 @@ def not_modified_item(
         headers=headers,
         fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
         discovery=discovery,
+        # (Weakly the one sent: see names_another_version.)
         etag=sent["etag"] or validators.get("etag"),
         last_modified=sent["last_modified"] or validators.get("last_modified"),
     )

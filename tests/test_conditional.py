@@ -55,6 +55,10 @@ class Publisher:
         }
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.redirects: dict[str, str] = {}
+        # Paths whose server judges by If-Modified-Since alone (ignores If-None-Match),
+        # and paths whose 304 sends the ETag weakened (as nginx does for gzip).
+        self.dates_only: set[str] = set()
+        self.weakens: set[str] = set()
 
     def edit(self) -> None:
         self.pages["/2026/edited/"] = (story("Lady Gaga edited story", 2), 'W/"edit-2"', None, True)
@@ -92,6 +96,8 @@ class Publisher:
                 body, etag, last_modified, honours = publisher.pages[self.path]
                 validators = {"ETag": etag, "Last-Modified": last_modified}
                 if honours and self.not_modified(etag, last_modified):
+                    if self.path in publisher.weakens:
+                        validators["ETag"] = f"W/{etag}"
                     return self.reply(304, b"", None, validators)
                 return self.reply(200, body, "text/html; charset=utf-8", validators)
 
@@ -99,7 +105,7 @@ class Publisher:
                 # RFC 9110 13.2.2: If-None-Match first (weak comparison), else
                 # If-Modified-Since.
                 asked = self.headers.get("If-None-Match")
-                if asked is not None:
+                if asked is not None and self.path not in publisher.dates_only:
                     tags = {t.strip().removeprefix("W/") for t in asked.split(",")}
                     return etag is not None and etag.removeprefix("W/") in tags
                 since = self.headers.get("If-Modified-Since")
@@ -418,3 +424,47 @@ def test_a_304_from_the_url_a_page_moved_to_is_not_taken_for_the_archived_page(t
     assert [(r["url"].split("/", 3)[3], r["reason"]) for r in ledger] == [
         ("2026/lastmod/", "redirected")
     ]
+
+
+def test_a_304_naming_another_etag_is_not_taken_for_the_archived_version(tmp_path):
+    # A server that judges by date alone: the page was edited (a new ETag) but its
+    # Last-Modified did not move, so it answers 304 with the new version's ETag. That
+    # 304 is about another version than the archived one (RFC 9111 4.3.4): the page is
+    # fetched again in full and the edit archived, where recording the new ETag beside
+    # the old content made every later refetch a 304 and the edit was never archived.
+    # A 304 that only weakens the ETag sent (W/, as nginx does) confirms the page.
+    publisher = Publisher()
+    dated = story("Lady Gaga twice dated story")
+    publisher.pages = {
+        "/2026/both/": (dated, '"both-1"', LAST_MODIFIED, True),
+        "/2026/weakened/": (story("Lady Gaga gzip story"), '"gz-1"', None, True),
+    }
+    publisher.dates_only = {"/2026/both/"}
+    publisher.weakens = {"/2026/weakened/"}
+    db = tmp_path / "archive.db"
+    with serve_locally(publisher.handler()) as host:
+        sources, artists = write_config(tmp_path, host)
+        scrapy_crawl(db=db, sources=sources, artists=artists)
+        before = articles(db)
+        publisher.lastmod = "2026-01-07"
+        edited = story("Lady Gaga twice dated story", 2)
+        publisher.pages["/2026/both/"] = (edited, '"both-2"', LAST_MODIFIED, True)
+        publisher.requests.clear()
+        second = scrapy_crawl(db=db, sources=sources, artists=artists)
+        asked = {path: publisher.seen(path) for path in publisher.pages}
+    sent = [(h.get("if-none-match"), h.get("if-modified-since")) for h in asked["/2026/both/"]]
+    assert sent == [('"both-1"', LAST_MODIFIED), (None, None)]
+    assert len(asked["/2026/weakened/"]) == 1
+    run = second.run(2)
+    assert (run["requested"], run["pages_fetched"], run["dropped"]) == (2, 2, 0)
+    assert (run["articles_updated"], run["articles_unchanged"]) == (1, 1)
+    stats = json.loads(run["stats"])
+    assert stats.get("newscrawl/not_modified") == 1
+    assert stats.get("newscrawl/not_modified_other_version") == 1
+    after = articles(db)
+    both = after["2026/both/"]
+    assert (both["etag"], both["revision_count"]) == ('"both-2"', 1)
+    assert both["content_hash"] != before["2026/both/"]["content_hash"]
+    weakened = after["2026/weakened/"]
+    assert weakened["revision_count"] == 0
+    assert weakened["fetched_at"] > before["2026/weakened/"]["fetched_at"]

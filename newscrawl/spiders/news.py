@@ -37,6 +37,7 @@ from newscrawl.conditional import (
     VALIDATORS_META,
     answers_not_modified,
     make_conditional,
+    names_another_version,
     not_modified_item,
     validators_for,
     without_validators,
@@ -563,9 +564,11 @@ class NewsSpider(scrapy.Spider):
             return
         if response.status == 304 and VALIDATORS_META in response.meta:
             # From another URL than the one whose validators were sent (after a
-            # redirect): it says nothing about the archived page; fetch it in full.
+            # redirect), or about another version (another ETag): it says nothing about
+            # the archived page; fetch it in full.
             self.session.count(source.id, "fetched", -1)
-            self.crawler.stats.inc_value("newscrawl/not_modified_elsewhere")
+            other = "other_version" if names_another_version(response) else "elsewhere"
+            self.crawler.stats.inc_value(f"newscrawl/not_modified_{other}")
             yield without_validators(response.request, request_url)
             return
         if response.status >= 300 or response.status < 200 or response.status == 204:
