@@ -167,3 +167,25 @@ def test_the_answered_worker_writes_the_hold(tmp_path, busy, redis_url, client):
     )
     assert hold["worker"].endswith(f":{worker.process.pid}")
     assert before[0] + 1 <= hold["until"] <= time.time() + 1
+
+
+def test_pages_given_up_for_a_long_wait_are_fetched_by_a_later_run(
+    tmp_path, busy, redis_url, client
+):
+    """The publisher asks for an hour: the run gives its pages up (``throttled`` drops,
+    "fetched again by the next run"). They were in the "seen" set, so every later run
+    skipped them as fetched and they were never archived."""
+    busy.answers = [(429, "3600")]
+    site = config(tmp_path, busy, 3)
+    Worker("w1", redis_url, tmp_path, site).wait()
+    assert len(article_requests(busy)) == 1  # the answered one; the others unsent
+    conn = drain(redis_url, tmp_path / "archive.db")
+    reasons = conn.execute("select reason, count(*) from drops group by reason").fetchall()
+    assert reasons == [("throttled", 3)]
+    conn.close()
+    client.delete(HOLDS)  # the hour has passed
+    Worker("w2", redis_url, tmp_path, site).wait()
+    assert len(article_requests(busy)) == 4
+    conn = drain(redis_url, tmp_path / "archive.db")
+    assert conn.execute("select count(*) from articles").fetchone() == (3,)
+    assert conn.execute("select count(*) from drops").fetchone() == (0,)

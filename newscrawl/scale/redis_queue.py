@@ -159,9 +159,10 @@ def decode(raw: bytes | str) -> dict[str, Any]:
     return message
 
 
-# Drops of fetched pages that a later run fetches again (a run limited with -a artists
-# or -a since left them out): a worker takes them out of the shared "seen" set.
-RETRIED_WHEN_SEEN = frozenset({"not_selected", "before_since"})
+# Drops of pages that a later run fetches again (a run limited with -a artists or
+# -a since left them out; a publisher asked for a longer wait than the run makes, so
+# they were given up, mostly unsent): a worker takes them out of the shared "seen" set.
+RETRIED_WHEN_SEEN = frozenset({"not_selected", "before_since", "throttled"})
 
 
 def seen_fingerprint(url: str) -> str:
