@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+UNREADABLE_ROBOTS = "Forbidden by robots.txt: it could not be read"
+"""How the ``detail`` of a ``robots`` drop starts when the host's robots.txt could not
+be read (the page itself may be allowed: a later run tries again)."""
 
 
 class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
@@ -134,7 +137,7 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
             if why is None:
                 raise
             raise IgnoreRequest(
-                f"Forbidden by robots.txt: it could not be read ({why}), so nothing is"
+                f"{UNREADABLE_ROBOTS} ({why}), so nothing is"
                 " fetched from this host this run (RFC 9309)"
             ) from None
         if rp is None or not hasattr(rp, "crawl_delay"):

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import redis
+import yaml
 from crawling import serve_locally
 from test_retry_after import article_requests, entry, fresh_site
 from test_scale_redis import Worker, ingest
@@ -188,4 +190,89 @@ def test_pages_given_up_for_a_long_wait_are_fetched_by_a_later_run(
     assert len(article_requests(busy)) == 4
     conn = drain(redis_url, tmp_path / "archive.db")
     assert conn.execute("select count(*) from articles").fetchone() == (3,)
+    assert conn.execute("select count(*) from drops").fetchone() == (0,)
+
+
+def test_pages_of_a_host_whose_robots_txt_could_not_be_read_are_fetched_by_a_later_run(
+    tmp_path, redis_url
+):
+    """A publisher's sitemap on one host lists articles on another, whose robots.txt
+    answers 503 this run: its pages are ``robots`` drops, "and the next run tries
+    again". They were in the "seen" set, so no later run ever fetched them (before
+    robots.txt that cannot be read blocked the host, they were fetched)."""
+    articles = tmp_path / "articles"
+    for n in (1, 2):
+        story = (
+            f"<html><head><title>Lady Gaga story {n}</title></head><body><article>"
+            f"<h1>Lady Gaga story {n}</h1>"
+            + "".join(f"<p>Paragraph {i}: Lady Gaga rehearsed the show.</p>" for i in range(8))
+            + "</article></body></html>"
+        )
+        (articles / "news").mkdir(parents=True, exist_ok=True)
+        (articles / "news" / f"{n}.html").write_text(story)
+
+    class Pages(BaseHTTPRequestHandler):
+        robots_status = 503
+        hits: list[str] = []
+
+        def do_GET(self):  # noqa: N802 - the http.server API
+            cls = type(self)
+            cls.hits.append(self.path)
+            if self.path == "/robots.txt":
+                status, body = cls.robots_status, b"User-agent: *\nAllow: /\n"
+            else:
+                status, body = 200, (articles / self.path.lstrip("/")).read_bytes()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    class Sitemaps(BaseHTTPRequestHandler):
+        pages_host = ""
+
+        def do_GET(self):  # noqa: N802 - the http.server API
+            if self.path == "/robots.txt":
+                body = b"User-agent: *\nAllow: /\n"
+            else:
+                urls = "".join(
+                    f"<url><loc>http://{type(self).pages_host}/news/{n}.html</loc></url>"
+                    for n in (1, 2)
+                )
+                xmlns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+                body = f'<urlset xmlns="{xmlns}">{urls}</urlset>'.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    with serve_locally(Pages) as pages, serve_locally(Sitemaps) as sitemaps:
+        Sitemaps.pages_host = pages
+        source = {
+            "id": "split",
+            "name": "split",
+            "homepage": f"http://{pages}/",
+            "allowed_domains": [pages, sitemaps],
+            "sitemaps": [f"http://{sitemaps}/sitemap.xml"],
+        }
+        sources = tmp_path / "sources.yml"
+        sources.write_text(yaml.safe_dump({"sources": [source]}))
+        artists = tmp_path / "artists.yml"
+        artists.write_text("artists:\n  - name: Lady Gaga\n")
+        once = {"RETRY_TIMES": "0"}
+        Worker("w1", redis_url, tmp_path, (sources, artists), settings=once).wait()
+        assert Pages.hits == ["/robots.txt"]
+        conn = drain(redis_url, tmp_path / "archive.db")
+        details = [d for (d,) in conn.execute("select detail from drops where reason = 'robots'")]
+        assert len(details) == 2 and all("could not be read" in d for d in details), details
+        conn.close()
+        Pages.robots_status = 200
+        Worker("w2", redis_url, tmp_path, (sources, artists), settings=once).wait()
+    conn = drain(redis_url, tmp_path / "archive.db")
+    assert conn.execute("select count(*) from articles").fetchone() == (2,)
     assert conn.execute("select count(*) from drops").fetchone() == (0,)

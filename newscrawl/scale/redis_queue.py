@@ -38,6 +38,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from newscrawl import __version__
 from newscrawl.errors import NewscrawlError
 from newscrawl.items import Article, Mention
+from newscrawl.middlewares import UNREADABLE_ROBOTS
 from newscrawl.session import CrawlSession
 from newscrawl.store import Drop, StoreOutcome, utcnow
 
@@ -163,6 +164,15 @@ def decode(raw: bytes | str) -> dict[str, Any]:
 # -a since left them out; a publisher asked for a longer wait than the run makes, so
 # they were given up, mostly unsent): a worker takes them out of the shared "seen" set.
 RETRIED_WHEN_SEEN = frozenset({"not_selected", "before_since", "throttled"})
+
+
+def retried_when_seen(drop: Drop) -> bool:
+    """Whether a later run fetches ``drop``'s page again: its reason is one of
+    :data:`RETRIED_WHEN_SEEN`, or it is a ``robots`` drop because the host's robots.txt
+    could not be read this run (not because it disallows the page)."""
+    return drop.reason in RETRIED_WHEN_SEEN or (
+        drop.reason == "robots" and (drop.detail or "").startswith(UNREADABLE_ROBOTS)
+    )
 
 
 def seen_fingerprint(url: str) -> str:
@@ -356,7 +366,7 @@ class RedisWriter:
         self._push(messages)
         # Pages a limited run fetched but left out are for a later run to fetch again,
         # as in a local crawl: out of the "seen" set once their drops are queued.
-        self.forget(d.url for d in drops if d.reason in RETRIED_WHEN_SEEN)
+        self.forget(d.url for d in drops if retried_when_seen(d))
         return [StoreOutcome(0, "queued") for _ in articles]
 
     def close(self) -> None:
