@@ -76,10 +76,16 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
         netloc = urlparse_cached(request).netloc
         if netloc not in self._parsers:
             self._parsers[netloc] = Deferred()
+            meta: dict[str, Any] = {"dont_obey_robotstxt": True}
+            if "download_slot" in request.meta:
+                # The publisher's own slot: a 429 / 503 to robots.txt holds and slows down
+                # the slot its pages go through (newscrawl/retry_after.py), not a slot
+                # named by the host that none of them uses.
+                meta["download_slot"] = request.meta["download_slot"]
             robots_request = Request(
                 f"{urlparse_cached(request).scheme}://{netloc}/robots.txt",
                 priority=self.DOWNLOAD_PRIORITY,
-                meta={"dont_obey_robotstxt": True},
+                meta=meta,
                 callback=NO_CALLBACK,
             )
             try:

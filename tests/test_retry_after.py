@@ -35,6 +35,7 @@ class Site(BaseHTTPRequestHandler):
     articles = 4
     pause = 0.0
     answers: list[tuple[int, str | None]] = []
+    robots_answers: list[tuple[int, str | None]] = []  # the same, for /robots.txt
     always: dict[str, tuple[int, str | None]] = {}
     log: list[tuple[float, str]] = []
     lock = threading.Lock()
@@ -46,6 +47,8 @@ class Site(BaseHTTPRequestHandler):
             answer = cls.always.get(self.path)
             if answer is None and self.path.startswith("/news/") and cls.answers:
                 answer = cls.answers.pop(0)
+            if answer is None and self.path == "/robots.txt" and cls.robots_answers:
+                answer = cls.robots_answers.pop(0)
         host = self.headers["Host"]
         if answer is not None:
             status, retry_after = answer
@@ -82,7 +85,8 @@ class Site(BaseHTTPRequestHandler):
 
 
 def fresh_site(name: str) -> type[Site]:
-    return type(name, (Site,), {"answers": [], "always": {}, "log": [], "lock": threading.Lock()})
+    fresh = {"answers": [], "robots_answers": [], "always": {}, "log": [], "lock": threading.Lock()}
+    return type(name, (Site,), fresh)
 
 
 @pytest.fixture
@@ -242,6 +246,24 @@ def test_after_a_429_the_publisher_is_not_asked_at_the_old_pace_again(tmp_path, 
     assert "at most one request every 1 s for the rest of this run" in result.output
     stats = json.loads(result.run()["stats"])
     assert stats["newscrawl/throttled_delay/busy"] == 1.0
+
+
+def test_a_429_to_robots_txt_holds_and_slows_the_publishers_own_slot(tmp_path, busy):
+    """robots.txt answered 429 (``Retry-After: 1``), then 200 on the retry: the
+    publisher's pages keep the lasting slow-down. The robots.txt request went through a
+    slot of its own (the host's), which no page of the source uses: the hold and the
+    slow-down landed there, and the pages went out back to back."""
+    busy.robots_answers = [(429, "1")]
+    busy.articles = 3
+    result = crawl(tmp_path, entry(busy, "busy"), NEWSCRAWL_THROTTLED_MIN_DELAY="0.5")
+    assert result.scalar("select count(*) from articles") == 3
+    assert [path for _, path in busy.log[:2]] == ["/robots.txt", "/robots.txt"]
+    assert busy.log[1][0] >= busy.log[0][0] + 1
+    sent = [t for t, path in busy.log if path != "/robots.txt"]  # the sitemap, the pages
+    gaps = [round(b - a, 2) for a, b in zip(sent, sent[1:], strict=False)]
+    assert len(gaps) == 3 and all(g >= 0.45 for g in gaps), gaps
+    stats = json.loads(result.run()["stats"])
+    assert (stats["newscrawl/throttled/busy"], stats["newscrawl/throttled_delay/busy"]) == (1, 0.5)
 
 
 def test_a_503_without_retry_after_backs_off_but_does_not_slow_the_publisher(tmp_path, busy):
