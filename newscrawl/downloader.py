@@ -58,6 +58,11 @@ class Downloader(ScrapyDownloader):
         ``seconds`` from now."""
         self.refused_until[key] = (monotonic() + seconds, error)
 
+    def refusing(self, key: str) -> bool:
+        """Whether slot ``key``'s requests are failed unsent now (:meth:`refuse`)."""
+        refused = self.refused_until.get(key)
+        return refused is not None and refused[0] > monotonic()
+
     def slow_down(self, key: str, *, minimum: float, maximum: float) -> float:
         """Double slot ``key``'s least delay (at least ``minimum``, at most ``maximum``)
         for the rest of the run; returns the new delay."""

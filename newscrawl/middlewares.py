@@ -77,11 +77,15 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
         if netloc not in self._parsers:
             self._parsers[netloc] = Deferred()
             meta: dict[str, Any] = {"dont_obey_robotstxt": True}
-            if "download_slot" in request.meta:
+            slot = request.meta.get("download_slot")
+            refusing = getattr(self.crawler.engine.downloader, "refusing", None)
+            if slot is not None and not (refusing and refusing(slot)):
                 # The publisher's own slot: a 429 / 503 to robots.txt holds and slows down
                 # the slot its pages go through (newscrawl/retry_after.py), not a slot
-                # named by the host that none of them uses.
-                meta["download_slot"] = request.meta["download_slot"]
+                # named by the host that none of them uses. (Not while that slot refuses
+                # requests: robots.txt, refused unsent, would disallow the host for the
+                # whole run, past the wait; it goes through the host's slot then.)
+                meta["download_slot"] = slot
             robots_request = Request(
                 f"{urlparse_cached(request).scheme}://{netloc}/robots.txt",
                 priority=self.DOWNLOAD_PRIORITY,
