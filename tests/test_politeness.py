@@ -114,6 +114,17 @@ def test_source_concurrency_holds_without_a_delay(tmp_path, site):
     assert Site.most_in_flight <= 2, Site.most_in_flight
 
 
+def test_a_source_paced_by_the_operator_keeps_its_pace_after_robots_txt(tmp_path, site):
+    """``download_delay: 0`` with ``concurrency: 2``, with the project's defaults for
+    everyone else (AutoThrottle on, ``DOWNLOAD_DELAY`` 1 s): both places are used. robots.txt goes through the source's slot, and
+    AutoThrottle, adjusting that slot on robots.txt's answer, gave it its 1 s least delay:
+    one page at a time (this is what made the demo crawl take a minute)."""
+    entries = source_entry(site, "quick", "a", "    download_delay: 0\n    concurrency: 2\n")
+    result = crawl(tmp_path, entries, AUTOTHROTTLE_ENABLED="1", DOWNLOAD_DELAY="1")
+    assert result.scalar("select count(*) from articles") == 6
+    assert Site.most_in_flight == 2, Site.most_in_flight
+
+
 def test_robots_group_is_chosen_by_our_product_token(tmp_path, site):
     """RFC 9309 2.2.1: the group is the one naming our product token (``newscrawl``),
     else ``*``. A group for another robot named by a word of our User-Agent's comment
