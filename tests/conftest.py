@@ -10,6 +10,8 @@ import pytest
 
 from newscrawl.demo.catalog import load_catalog
 from newscrawl.demo.server import DemoSites
+from newscrawl.errors import NewscrawlError
+from newscrawl.scale.local import RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +32,23 @@ def demo_config(tmp_path, demo_sites):
     sources = demo_sites.write_sources(tmp_path / "sources.yml")
     artists = demo_sites.write_artists(tmp_path / "artists.yml")
     return sources, artists
+
+
+@pytest.fixture
+def redis_url():
+    """A fresh redis-server per test (the "seen" set persists: tests must not share it)."""
+    try:
+        server = RedisServer()
+    except NewscrawlError as error:
+        pytest.fail(f"{error}; CI installs it with `apt-get install redis-server`")
+    with server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    import redis
+
+    connection = redis.Redis.from_url(redis_url)
+    yield connection
+    connection.close()

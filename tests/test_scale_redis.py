@@ -18,11 +18,8 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 from crawling import FAST, ROOT, evidence, scrapy_crawl, tiny_site
 
-from newscrawl.errors import NewscrawlError
-from newscrawl.scale.local import RedisServer
 from newscrawl.scale.redis_queue import (
     RedisKeys,
     article_from_dict,
@@ -36,21 +33,9 @@ ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
 
 @pytest.fixture
-def redis_url():
-    """A fresh redis-server per test (the "seen" set persists: tests must not share it)."""
-    try:
-        server = RedisServer()
-    except NewscrawlError as error:
-        pytest.fail(f"{error}; CI installs it with `apt-get install redis-server`")
-    with server:
-        yield server.url
-
-
-@pytest.fixture
-def client(redis_url):
-    connection = redis.Redis.from_url(redis_url)
-    yield connection
-    connection.close()
+def client(redis_client):
+    """The Redis client of conftest's fresh redis-server (a shorter name here)."""
+    return redis_client
 
 
 @pytest.fixture(scope="module")

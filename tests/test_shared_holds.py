@@ -12,15 +12,12 @@ import time
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-import redis
 import yaml
 from crawling import serve_locally
 from test_retry_after import article_requests, entry, fresh_site
 from test_scale_redis import Worker, ingest, wait_for
 
-from newscrawl.errors import NewscrawlError
 from newscrawl.scale.holds import holds_key
-from newscrawl.scale.local import RedisServer
 from newscrawl.scale.redis_queue import RedisKeys
 
 HOLDS = holds_key(RedisKeys("news"))
@@ -32,23 +29,6 @@ def busy():
     with serve_locally(site) as host:
         site.host = host
         yield site
-
-
-@pytest.fixture
-def redis_url():
-    try:
-        server = RedisServer()
-    except NewscrawlError as error:
-        pytest.fail(f"{error}; CI installs it with `apt-get install redis-server`")
-    with server:
-        yield server.url
-
-
-@pytest.fixture
-def client(redis_url):
-    connection = redis.Redis.from_url(redis_url)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(autouse=True)
@@ -75,14 +55,14 @@ def config(tmp_path, site, articles: int):
     return sources, artists
 
 
-def test_a_hold_left_by_another_worker_holds_this_one(tmp_path, busy, redis_url, client):
+def test_a_hold_left_by_another_worker_holds_this_one(tmp_path, busy, redis_url, redis_client):
     """Another worker was told to wait 5 s and slowed that publisher to one request every
     0.5 s (the hash as it writes it): this worker sends nothing to it until then, says
     why, then fetches everything at no more than that pace."""
-    now = client.time()
+    now = redis_client.time()
     until = now[0] + now[1] / 1e6 + 5
     reason = "HTTP 429 (Retry-After 5 s)"
-    client.hset(
+    redis_client.hset(
         HOLDS,
         "busy",
         json.dumps(
@@ -103,18 +83,18 @@ def test_a_hold_left_by_another_worker_holds_this_one(tmp_path, busy, redis_url,
 
 
 def test_a_wait_beyond_the_cap_left_by_another_worker_drops_the_pages(
-    tmp_path, busy, redis_url, client
+    tmp_path, busy, redis_url, redis_client
 ):
     """Another worker was told to wait longer than NEWSCRAWL_MAX_RETRY_AFTER: this worker
     requests nothing from that publisher and its pages become ``throttled`` drops."""
-    now = client.time()
+    now = redis_client.time()
     hold = {
         "until": now[0] + 3600,
         "refuse": True,
         "reason": "HTTP 429 with Retry-After: 3600",
         "worker": "w1:1",
     }
-    client.hset(HOLDS, "busy", json.dumps(hold))
+    redis_client.hset(HOLDS, "busy", json.dumps(hold))
     told = "not requested: another worker was told HTTP 429 with Retry-After: 3600"
     # A crawl of the source: its sitemap is not requested (a discovery page that fails is
     # a warning, as in a local crawl).
@@ -134,7 +114,7 @@ def test_a_wait_beyond_the_cap_left_by_another_worker_drops_the_pages(
 
 
 def test_a_hold_written_while_a_worker_runs_reaches_it_within_a_poll(
-    tmp_path, busy, redis_url, client
+    tmp_path, busy, redis_url, redis_client
 ):
     """A worker is fetching a publisher when another worker writes a 4 s hold for it:
     from one poll after the write until the hold ends, this worker sends it nothing;
@@ -149,10 +129,10 @@ def test_a_hold_written_while_a_worker_runs_reaches_it_within_a_poll(
         settings={"NEWSCRAWL_REDIS_HOLD_POLL": "0.2"},
     )
     wait_for(lambda: len(article_requests(busy)) >= 2, what="the worker fetching articles")
-    now = client.time()
+    now = redis_client.time()
     until = now[0] + now[1] / 1e6 + 4
     hold = {"until": until, "refuse": False, "reason": "HTTP 429", "worker": "w1:1", "delay": 0}
-    client.hset(HOLDS, "busy", json.dumps(hold))
+    redis_client.hset(HOLDS, "busy", json.dumps(hold))
     written = time.time()
     worker.wait()
     window = [round(t - written, 2) for t, _ in article_requests(busy) if written + 1 <= t < until]
@@ -165,13 +145,13 @@ def test_a_hold_written_while_a_worker_runs_reaches_it_within_a_poll(
     assert conn.execute("select count(*) from drops").fetchone() == (0,)
 
 
-def test_the_answered_worker_writes_the_hold(tmp_path, busy, redis_url, client):
+def test_the_answered_worker_writes_the_hold(tmp_path, busy, redis_url, redis_client):
     """The worker that got the 429 puts the hold in the hash, on Redis's clock."""
     busy.answers = [(429, "1")]
-    before = client.time()
+    before = redis_client.time()
     worker = Worker("w1", redis_url, tmp_path, config(tmp_path, busy, 2))
     worker.wait()
-    hold = json.loads(client.hget(HOLDS, "busy"))
+    hold = json.loads(redis_client.hget(HOLDS, "busy"))
     assert (
         hold["refuse"] is False and "429" in hold["reason"] and "Retry-After 1 s" in hold["reason"]
     )
@@ -180,7 +160,7 @@ def test_the_answered_worker_writes_the_hold(tmp_path, busy, redis_url, client):
 
 
 def test_pages_given_up_for_a_long_wait_are_fetched_by_a_later_run(
-    tmp_path, busy, redis_url, client
+    tmp_path, busy, redis_url, redis_client
 ):
     """The publisher asks for an hour: the run gives its pages up (``throttled`` drops,
     "fetched again by the next run"). They were in the "seen" set, so every later run
@@ -193,7 +173,7 @@ def test_pages_given_up_for_a_long_wait_are_fetched_by_a_later_run(
     reasons = conn.execute("select reason, count(*) from drops group by reason").fetchall()
     assert reasons == [("throttled", 3)]
     conn.close()
-    client.delete(HOLDS)  # the hour has passed
+    redis_client.delete(HOLDS)  # the hour has passed
     Worker("w2", redis_url, tmp_path, site).wait()
     assert len(article_requests(busy)) == 4
     conn = drain(redis_url, tmp_path / "archive.db")
