@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.errors import NewscrawlError
+from newscrawl.extras import require_scale
 from newscrawl.store import Archive, Drop
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def check_writable(settings: Any) -> None:
     and its WARC folder: a read-only file or folder fails here, before any request.
     A Redis-mode worker never opens the archive: there Redis must answer instead."""
     if settings.get("NEWSCRAWL_REDIS_URL"):
+        require_scale("NEWSCRAWL_REDIS_URL")
         from newscrawl.scale.redis_queue import connect
 
         connect(settings.get("NEWSCRAWL_REDIS_URL")).close()

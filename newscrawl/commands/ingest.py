@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from newscrawl.errors import NewscrawlError
+from newscrawl.extras import require_scale
 
 
 @click.command()
@@ -64,6 +65,7 @@ def ingest(
         newscrawl ingest --redis redis://127.0.0.1:6379/0 --db archive/archive.db
         newscrawl ingest --redis redis://queue.lan:6379/0 --db /srv/archive.db --idle-exit 60
     """
+    require_scale("newscrawl ingest")
     from newscrawl.scale.ingest import Ingester
 
     db = Path(db_path)

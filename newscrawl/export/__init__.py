@@ -33,6 +33,7 @@ from newscrawl.export.selection import (
     select_articles,
 )
 from newscrawl.export.writers import FORMATS, PROGRESS_EVERY, WRITERS, rows
+from newscrawl.extras import require
 from newscrawl.store import open_readonly
 
 __all__ = ["ExportResult", "ExportedFile", "Selection", "export_archive"]
@@ -159,6 +160,9 @@ def export_archive(
     """
     if fmt not in WRITERS:
         raise NewscrawlError(f"--format: {fmt!r} is not one of {', '.join(WRITERS)}")
+    if fmt == "parquet":
+        # Before the staging folder exists: nothing to clean up.
+        require("--format parquet", "export", "pyarrow")
     if min_salience is not None and not 0 <= float(min_salience) <= 1:
         raise NewscrawlError(f"--min-salience: {min_salience} is not between 0 and 1")
     say = progress or (lambda message: None)

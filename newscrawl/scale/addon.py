@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from newscrawl.errors import NewscrawlError
+from newscrawl.extras import require_scale
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +29,7 @@ class RedisScaleOut:
         url = settings.get("NEWSCRAWL_REDIS_URL")
         if not url:
             return
-        try:
-            import scrapy_redis  # noqa: F401
-        except ImportError:
-            raise NewscrawlError(
-                "NEWSCRAWL_REDIS_URL needs the scale extra: pip install 'newscrawl[scale]'"
-            ) from None
+        require_scale("NEWSCRAWL_REDIS_URL")
         prefix = settings.get("NEWSCRAWL_REDIS_PREFIX") or "%(spider)s"
         for name, value in {
             "SCHEDULER": "newscrawl.scale.frontier.SharedFrontier",
