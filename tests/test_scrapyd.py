@@ -22,7 +22,12 @@ from crawling import FAST
 from newscrawl.scale.local import free_port
 
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
+# Scrapyd runs the job from the deployed egg; a PYTHONPATH naming a checkout (as when
+# running the suite from a git worktree) would put that checkout's package first.
+ENV = {
+    **{name: value for name, value in os.environ.items() if name != "PYTHONPATH"},
+    "PYTHONWARNINGS": "ignore",
+}
 
 
 def call(base: str, endpoint: str, data: list[tuple[str, str]] | None = None) -> dict:
