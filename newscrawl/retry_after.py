@@ -160,6 +160,11 @@ class RetryAfterMiddleware(RetryMiddleware):
             request.meta[_WAIT] = PublisherThrottled(message, status=response.status)
             return
         if wait <= 0:
+            if delay:
+                # No wait, but a slower pace from now on: the other workers keep it too.
+                self._announce(
+                    key, 0.0, refuse=False, reason=f"HTTP {response.status} ({why})", delay=delay
+                )
             return
         downloader.hold(key, wait)
         self._announce(

@@ -159,6 +159,41 @@ def test_the_answered_worker_writes_the_hold(tmp_path, busy, redis_url, redis_cl
     assert before[0] + 1 <= hold["until"] <= time.time() + 1
 
 
+def test_a_429_asking_for_no_wait_shares_the_slower_pace(tmp_path, busy, redis_url, redis_client):
+    """A 429 with ``Retry-After: 0`` holds nothing but slows the publisher down for the
+    rest of the run (NEWSCRAWL_THROTTLED_MIN_DELAY, 1 s): the answered worker writes that
+    pace into the hash too, kept for an hour. Before, no wait meant nothing was shared."""
+    busy.answers = [(429, "0")]
+    before = redis_client.time()
+    Worker("w1", redis_url, tmp_path, config(tmp_path, busy, 2)).wait()
+    hold = json.loads(redis_client.hget(HOLDS, "busy"))
+    assert hold["delay"] == 1 and hold["refuse"] is False and "429" in hold["reason"], hold
+    assert hold["until"] < before[0] + 60 <= before[0] + 3000 < hold["keep"], hold
+
+
+def test_a_pace_left_by_another_worker_outlasts_its_hold(tmp_path, busy, redis_url, redis_client):
+    """Another worker was told to wait, and to slow down to one request every 0.5 s; the
+    wait is over, the pace is not: this worker fetches that publisher no faster. Before,
+    a hold that had ended was skipped, pace and all."""
+    now = redis_client.time()
+    hold = {
+        "until": now[0] - 5,
+        "keep": now[0] + 3600,
+        "refuse": False,
+        "reason": "HTTP 429 (Retry-After 0 s)",
+        "worker": "w1:1",
+        "delay": 0.5,
+    }
+    redis_client.hset(HOLDS, "busy", json.dumps(hold))
+    worker = Worker("w2", redis_url, tmp_path, config(tmp_path, busy, 4))
+    worker.wait()
+    sent = [t for t, path in busy.log if path != "/robots.txt"]
+    gaps = [round(b - a, 2) for a, b in zip(sent, sent[1:], strict=False)]
+    assert len(sent) >= 5 and all(gap >= 0.45 for gap in gaps), gaps
+    assert "at most one request every 0.5 s" in worker.output
+    assert len(article_requests(busy)) == 4
+
+
 def test_pages_given_up_for_a_long_wait_are_fetched_by_a_later_run(
     tmp_path, busy, redis_url, redis_client
 ):

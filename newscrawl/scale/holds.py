@@ -5,9 +5,12 @@ A worker that gets a 429 or 503 holds that download slot itself
 of it and would go on sending requests, so the publisher that asked the crawl to wait
 would be asked again at once by every other worker. Here the hold is shared:
 
-* the worker that was answered writes ``slot → {until, refuse, reason, worker, delay}``
-  into the hash ``<prefix>:holds`` (a later hold wins, the larger least delay is kept;
-  ``until`` is on Redis's clock, so the workers' clocks do not matter);
+* the worker that was answered writes ``slot → {until, refuse, reason, worker, delay,
+  keep}`` into the hash ``<prefix>:holds`` (a later hold wins, the larger least delay is
+  kept; ``until`` and ``keep`` are on Redis's clock, so the workers' clocks do not
+  matter). ``keep`` is when the other workers may forget the least delay,
+  :data:`PACE_MEMORY` (an hour) after the answer: it is shared also when the publisher
+  asked for no wait at all (a 429 with ``Retry-After: 0``);
 * every worker reads the hash every ``NEWSCRAWL_REDIS_HOLD_POLL`` seconds (default 1)
   and holds, or refuses (a wait beyond ``NEWSCRAWL_MAX_RETRY_AFTER``: the slot's pages
   become ``fetch`` / ``throttled`` drops, fetched again by a later run), the same slot
@@ -40,30 +43,43 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Set the hold unless the one already there lasts longer (the larger least delay is kept
-# either way); ``until`` from Redis's TIME.
-# Expired fields are removed on the way, so the hash holds only live holds.
+# How long the other workers keep a slot's least delay after the answer that set it. A
+# worker keeps it for the rest of its run; runs sharing a queue overlap, so an hour covers
+# them, and a worker starting later than that begins at the configured pace, as a fresh
+# local crawl does.
+PACE_MEMORY = 3600.0
+
+# Set the hold unless the one already there lasts longer; the larger least delay, and the
+# later moment to forget it (``keep``), are kept either way. Times from Redis's TIME.
+# Fields whose hold and pace are both over are removed on the way.
 _PUBLISH = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  if tonumber(cjson.decode(all[i + 1])['until']) <= now then redis.call('HDEL', KEYS[1], all[i]) end
+  local h = cjson.decode(all[i + 1])
+  if math.max(tonumber(h['until']), tonumber(h['keep'] or 0)) <= now then
+    redis.call('HDEL', KEYS[1], all[i])
+  end
 end
 local untl = now + tonumber(ARGV[2])
 local delay = tonumber(ARGV[6])
+local keep = 0
+if delay > 0 then keep = now + tonumber(ARGV[7]) end
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current then
   local held = cjson.decode(current)
   delay = math.max(delay, tonumber(held['delay'] or 0))
+  keep = math.max(keep, tonumber(held['keep'] or 0))
   if tonumber(held['until']) >= untl then
     held['delay'] = delay
+    held['keep'] = keep
     redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(held))
     return 0
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({['until'] = untl, refuse = ARGV[3] == '1',
-  reason = ARGV[4], worker = ARGV[5], delay = delay}))
+  reason = ARGV[4], worker = ARGV[5], delay = delay, keep = keep}))
 return 1
 """
 
@@ -115,7 +131,10 @@ class SharedHolds:
         self, slot: str, seconds: float, refuse: bool, reason: str, delay: float = 0.0
     ) -> None:
         """This worker was asked to wait: tell the others."""
-        self.publish(keys=[self.key], args=[slot, seconds, int(refuse), reason, self.worker, delay])
+        self.publish(
+            keys=[self.key],
+            args=[slot, seconds, int(refuse), reason, self.worker, delay, PACE_MEMORY],
+        )
 
     def apply(self) -> None:
         """Hold (or refuse) every slot another worker was asked to wait on."""
@@ -128,12 +147,24 @@ class SharedHolds:
         for raw_slot, raw in fields.items():
             slot = raw_slot.decode()
             hold = json.loads(raw)
+            if hold["worker"] == self.worker:
+                continue
+            delay = float(hold.get("delay") or 0)
             until = float(hold["until"])
-            if (
-                until <= now
-                or self.applied.get(slot, 0.0) >= until
-                or hold["worker"] == self.worker
-            ):
+            kept = max(until, float(hold.get("keep") or 0)) > now
+            if delay > downloader.delay_floor.get(slot, 0.0) and kept:
+                # The pace that was refused must not come back from this worker either,
+                # also when the publisher asked for no wait (Retry-After: 0).
+                downloader.delay_floor[slot] = delay
+                logger.warning(
+                    "Download slot %s: another worker (%s) was told %s; at most one request"
+                    " every %g s from now on",
+                    slot,
+                    hold["worker"],
+                    hold["reason"],
+                    delay,
+                )
+            if until <= now or self.applied.get(slot, 0.0) >= until:
                 continue
             self.applied[slot] = until
             wait = until - now
@@ -143,9 +174,6 @@ class SharedHolds:
                 downloader.refuse(slot, wait, lambda _, m=message: PublisherThrottled(m))
             else:
                 downloader.hold(slot, wait)
-            if float(hold.get("delay") or 0) > downloader.delay_floor.get(slot, 0.0):
-                # The pace that was refused must not come back from this worker either.
-                downloader.delay_floor[slot] = float(hold["delay"])
             self.crawler.stats.inc_value(f"newscrawl/throttle_shared/{slot}")
             logger.warning(
                 "Download slot %s: another worker (%s) was told %s; no request to it for %.1f s",
