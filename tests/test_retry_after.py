@@ -199,6 +199,9 @@ def test_a_wait_beyond_the_cap_gives_up_the_pages_for_this_run(tmp_path, busy):
     assert asked["url"].endswith(article_requests(busy)[0][1])
     assert "Retry-After: 3600" in asked["detail"] and "NEWSCRAWL_MAX_RETRY_AFTER" in asked["detail"]
     assert all(d["detail"].startswith("not requested:") for d in drops if d is not asked)
+    # The page that answered 429 was fetched; the three given up unsent were not.
+    run = result.query("select requested, pages_fetched, dropped from crawl_runs")[0]
+    assert run == {"requested": 4, "pages_fetched": 1, "dropped": 4}
 
     busy.log.clear()
     again = crawl(tmp_path, entry(busy, "busy"), NEWSCRAWL_MAX_RETRY_AFTER="1")

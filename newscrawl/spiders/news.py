@@ -605,9 +605,10 @@ class NewsSpider(scrapy.Spider):
         source = self.by_id.get(request.meta.get("source_id"))
         url = requested_url(request)
         self.candidates.pop(url, None)
-        if failure.check(HttpError) and source is not None:
-            self.session.count(source.id, "fetched")
         reason, detail, status = failure_reason(failure)
+        if source is not None and (failure.check(HttpError) or status is not None):
+            # The page answered (an HTTP error, or a 429 / 503 that gave it up): a fetch.
+            self.session.count(source.id, "fetched")
         self._drop(url, source, "fetch", reason, detail, status=status)
 
     def _refetch_channel(self, request: Request) -> None:
