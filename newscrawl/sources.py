@@ -56,6 +56,9 @@ class Source:
     """Parallel requests to this source."""
     enabled: bool = True
     """False keeps the source in the file but out of crawls."""
+    conditional_requests: bool = True
+    """False: refetch this source's pages in full, never with the archived ETag /
+    Last-Modified (for a publisher whose validators stay put when its pages change)."""
     _pattern: Any = field(default=None, compare=False, repr=False)
 
     def is_article_url(self, url: str) -> bool:
@@ -88,6 +91,7 @@ _KNOWN = {
     "download_delay",
     "concurrency",
     "enabled",
+    "conditional_requests",
 }
 _REQUIRED = ("id", "name", "homepage", "allowed_domains")
 
@@ -196,10 +200,11 @@ class _Reader:
                     "download_delay", f"expected seconds (a finite number >= 0), got {value!r}"
                 )
             values["download_delay"] = float(value)
-        if "enabled" in data:
-            if not isinstance(data["enabled"], bool):
-                raise self.fail("enabled", f"expected true or false, got {data['enabled']!r}")
-            values["enabled"] = data["enabled"]
+        for name in ("enabled", "conditional_requests"):
+            if name in data:
+                if not isinstance(data[name], bool):
+                    raise self.fail(name, f"expected true or false, got {data[name]!r}")
+                values[name] = data[name]
         if not any(values[k] for k in _URL_LIST_FIELDS):
             raise self.fail(
                 None, "has no sitemaps, feeds, listings or artist_pages to discover articles from"

@@ -468,3 +468,33 @@ def test_a_304_naming_another_etag_is_not_taken_for_the_archived_version(tmp_pat
     weakened = after["2026/weakened/"]
     assert weakened["revision_count"] == 0
     assert weakened["fetched_at"] > before["2026/weakened/"]["fetched_at"]
+
+
+@pytest.mark.parametrize("conditional", [True, False])
+def test_a_source_can_be_refetched_without_validators(tmp_path, conditional):
+    # A publisher (or its CDN) whose ETag stays put when the page is edited answers the
+    # refetch 304, so the edit is never archived. `conditional_requests: false` on the
+    # source refetches its pages in full; the default keeps sending the validators.
+    publisher = Publisher()
+    publisher.pages = {"/2026/sticky/": (story("Lady Gaga sticky story"), '"sticky"', None, True)}
+    db = tmp_path / "archive.db"
+    with serve_locally(publisher.handler()) as host:
+        sources, artists = write_config(tmp_path, host)
+        config = yaml.safe_load(sources.read_text())
+        config["sources"][0]["conditional_requests"] = conditional
+        sources.write_text(yaml.safe_dump(config))
+        scrapy_crawl(db=db, sources=sources, artists=artists)
+        publisher.lastmod = "2026-01-07"
+        edited = story("Lady Gaga sticky story", 2)
+        publisher.pages["/2026/sticky/"] = (edited, '"sticky"', None, True)
+        publisher.requests.clear()
+        second = scrapy_crawl(db=db, sources=sources, artists=artists)
+    sent = [h.get("if-none-match") for h in publisher.seen("/2026/sticky/")]
+    run = second.run(2)
+    if conditional:
+        assert sent == ['"sticky"']
+        assert (run["articles_updated"], run["articles_unchanged"]) == (0, 1)
+    else:
+        assert sent == [None]
+        assert (run["articles_updated"], run["articles_unchanged"]) == (1, 0)
+        assert "version 2" in second.scalar("select body from articles")

@@ -178,3 +178,19 @@ def test_odd_yaml_is_a_one_line_error():
     deep = "sources: " + "[" * 5000 + "]" * 5000 + "\n"
     message = err(deep)
     assert message.startswith("sources.yml") and "\n" not in message
+
+
+def test_conditional_requests_is_a_boolean_named_in_the_error():
+    message = err(
+        """
+        sources:
+          - id: popwire
+            name: Popwire
+            homepage: https://popwire.example/
+            allowed_domains: [popwire.example]
+            sitemaps: [https://popwire.example/sitemap.xml]
+            conditional_requests: "no"
+        """
+    )
+    assert "sources.yml:" in message and "popwire" in message
+    assert "field 'conditional_requests': expected true or false, got 'no'" in message

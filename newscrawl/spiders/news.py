@@ -388,7 +388,7 @@ class NewsSpider(scrapy.Spider):
             # -a urls: exactly these pages, now, even if a shared "seen" set has them.
             dont_filter=bool(self.direct_urls),
         )
-        if self.conditional:
+        if self.conditional and source.conditional_requests:
             request = make_conditional(request, validators_for(known, url))
         return "requested", request
 
