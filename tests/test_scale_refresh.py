@@ -12,6 +12,7 @@ was in the shared "seen" set.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,12 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 import yaml
 from crawling import ROOT, serve_locally
+from scrapy_redis import picklecompat
 from test_scale_redis import ENV, Worker, ingest, no_leftover_workers, rows  # noqa: F401
+
+from newscrawl.refresh import RefreshPolicy, parse_ladder
+from newscrawl.scale.redis_queue import RedisKeys
+from newscrawl.scale.refresh_queue import claim_key, schedule_refreshes
 
 WORDS = (
     "The singer announced the new shows on Monday morning after weeks of rumours among"
@@ -148,7 +154,7 @@ def first_run_then_time_passes(tmp_path, redis_url, publisher, config):
     (drop,) = rows(db, "select url, reason, status from drops")
     assert drop["url"].endswith("/2026/flaky/") and drop["status"] == 500
     young = (PUBLISHED + timedelta(minutes=10)).isoformat()
-    with __import__("sqlite3").connect(db) as conn:
+    with sqlite3.connect(db) as conn:
         conn.execute("update articles set fetched_at = ?", [young])
     publisher.change()
     publisher.requests.clear()
@@ -242,3 +248,38 @@ def test_the_ingester_schedules_refetches_when_asked(tmp_path, redis_url, redis_
     assert redis_client.zcard("news:requests") == 0
     assert rows(db, "select count(*) n from revisions") == [{"n": 1}]
     assert len(rows(db, "select id from articles")) == 3
+
+
+def test_a_refetch_settled_while_the_scheduler_reads_is_not_queued_again(
+    tmp_path, redis_url, redis_client, publisher
+):
+    """The scheduler reads a page as due; before it claims the URL, the ingester commits
+    the outcome of the page's previous refetch and releases its claim. The stale read
+    must not queue a second refetch."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    settled = []
+
+    class SettledMeanwhile(RefreshPolicy):
+        def decide(self, known, evidence, *, dropped=None):
+            decision = super().decide(known, evidence, dropped=dropped)
+            if known is not None and known["url"].endswith("/2026/same/") and not settled:
+                # What `newscrawl ingest` does with a 304 right after this read.
+                with sqlite3.connect(db) as conn:
+                    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+                    conn.execute(
+                        "update articles set fetched_at = ? where url = ?", [now, known["url"]]
+                    )
+                settled.append(known["url"])
+            return decision
+
+    result = schedule_refreshes(
+        redis_client, db, keys=RedisKeys("news"), policy=SettledMeanwhile(parse_ladder("1h,1d,7d"))
+    )
+    assert settled and (result.due, result.queued) == (3, 2)
+    queued = {
+        picklecompat.loads(raw)["url"].split("/", 3)[3]
+        for raw in redis_client.zrange("news:requests", 0, -1)
+    }
+    assert queued == {"2026/edited/", "2026/flaky/"}
+    assert redis_client.exists(claim_key(RedisKeys("news"), settled[0])) == 0

@@ -14,14 +14,16 @@ never again. :func:`schedule_refreshes` (``newscrawl refresh``, or ``newscrawl i
   404 / 410, a connection error or timeout) is retried.
 
 Each due URL goes straight onto the shared request queue as an article request for the
-spider's ``parse_article`` (``dont_filter``: past the "seen" set), in one Lua script
-with a **claim** (``<prefix>:refresh:<fingerprint>``, ``SET NX`` with a time to live):
-while a refetch of a URL is queued or in flight, no scheduler queues it again, however
-many run at once. The script also adds the URL to the "seen" set, so that a worker's
-discovery does not request the same page a second time. The ingester releases a claim
-once the outcome of the refetch (the article, a 304, a drop) is committed to the
-archive (:func:`settled_urls`), so the next scheduling step reads what the refetch did;
-a claim whose outcome never arrives expires after its time to live.
+spider's ``parse_article`` (``dont_filter``: past the "seen" set), under a **claim**
+(``<prefix>:refresh:<fingerprint>``, ``SET NX`` with a time to live): while a refetch
+of a URL is queued or in flight, no scheduler queues it again, however many run at
+once. The ingester releases a claim once the outcome of the refetch (the article, a
+304, a drop) is committed to the archive (:func:`settled_urls`); a claim whose outcome
+never arrives expires after its time to live. The scheduler reads the page's row again
+once the claim is its own, so an outcome committed between its first read and the
+claim is not followed by a second refetch. One Lua script then queues the request and
+adds the URL to the "seen" set (so a worker's discovery does not request the page a
+second time), if the claim is still its own.
 
 The worker side (:func:`prepare_refetch`) gives the request its source's download slot
 and politeness, as the spider does for the requests it makes itself.
@@ -31,6 +33,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,12 +72,12 @@ GONE_STATUSES = frozenset({404, 410})
 DEFAULT_CLAIM_TTL = 24 * 3600.0
 """Seconds a claim lasts when no outcome releases it (the refetch was lost)."""
 
-# KEYS: claim, "seen" set, queue. ARGV: claim value, ttl ms, fingerprint, score, request.
-# Claim the URL, mark it seen, queue its request: all three or none.
-_CLAIM_AND_QUEUE = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-redis.call('SADD', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+# KEYS: claim, "seen" set, queue. ARGV: claim value, fingerprint, score, request.
+# Mark the URL seen and queue its request, both or neither, while the claim is ours.
+_QUEUE_CLAIMED = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 """
 
@@ -101,8 +106,7 @@ class ScheduleResult:
     due: int = 0
     queued: int = 0
     claimed: int = 0
-    """Due, but a refetch of the URL is already queued or in flight."""
-    reasons: dict[str, int] = field(default_factory=dict)
+    """Due, but a refetch of the URL is already queued or in flight (or just done)."""
 
     def summary(self) -> str:
         return (
@@ -111,37 +115,49 @@ class ScheduleResult:
         )
 
 
-def _rows(conn: sqlite3.Connection, sql: str) -> Iterator[dict]:
-    cursor = conn.execute(sql)
+def _rows(conn: sqlite3.Connection, sql: str, params: list | None = None) -> Iterator[dict]:
+    cursor = conn.execute(sql, params or [])
     names = [c[0] for c in cursor.description]
     for row in cursor:
         yield dict(zip(names, row, strict=True))
 
 
-def due_pages(conn: sqlite3.Connection, policy: RefreshPolicy) -> Iterator[Due]:
+_ARTICLES = (
+    "select url, canonical_url, source_id, fetched_at, first_seen_at, published_at,"
+    " modified_at, discovery, etag, last_modified from articles"
+)
+
+
+def due_pages(
+    conn: sqlite3.Connection, policy: RefreshPolicy, *, url: str | None = None
+) -> Iterator[Due]:
     """The archived articles an age-ladder step makes due, then the failed pages worth
-    retrying. No channel is read here: a channel's ``lastmod`` is the workers' to see."""
-    drops = {r["url"]: r for r in _rows(conn, "select * from drops")}
+    retrying (only ``url``'s, when given). No channel is read here: a channel's
+    ``lastmod`` is the workers' to see."""
+    where, params = (" where url = ?", [url]) if url else ("", [])
+    drops = {r["url"]: r for r in _rows(conn, "select * from drops" + where, params)}
     archived: set[str] = set()
-    articles = _rows(
-        conn,
-        "select url, canonical_url, source_id, fetched_at, first_seen_at, published_at,"
-        " modified_at, discovery, etag, last_modified from articles order by id",
-    )
+    # Read to the end before anything is claimed: an open statement would keep the
+    # archive's snapshot of its start, and the check after a claim must see the latest.
+    articles = list(_rows(conn, _ARTICLES + where + " order by id", params))
+    if url:
+        archived.update(
+            r["url"] for r in _rows(conn, _ARTICLES + " where canonical_url = ?", [url])
+        )
     for row in articles:
         archived.update((row["url"], row["canonical_url"]))
         decision = policy.decide(row, {}, dropped=drops.get(row["url"]))
         if decision.fetch and row["source_id"]:
             evidence = _json(row["discovery"])
             yield Due(row["url"], row["source_id"], decision.why, row, evidence)
-    for url, drop in drops.items():
-        if url in archived or not drop.get("source_id") or drop.get("stage") != "fetch":
+    for dropped_url, drop in drops.items():
+        if dropped_url in archived or not drop.get("source_id") or drop.get("stage") != "fetch":
             continue
         if drop.get("reason") not in RETRIED_REASONS or drop.get("status") in GONE_STATUSES:
             continue
         decision = policy.decide(None, {}, dropped=drop)
         if decision.fetch:
-            yield Due(url, drop["source_id"], decision.why, None, {"channel": "refresh"})
+            yield Due(dropped_url, drop["source_id"], decision.why, None, {"channel": "refresh"})
 
 
 def _json(text: str | None) -> dict:
@@ -193,26 +209,34 @@ def schedule_refreshes(
     if not path.exists():
         raise NewscrawlError(f"{path}: no such archive")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    claim_and_queue = server.register_script(_CLAIM_AND_QUEUE)
+    queue_claimed = server.register_script(_QUEUE_CLAIMED)
     queue_key = queue_key or f"{keys.prefix}:requests"
     seen_key = seen_key or f"{keys.prefix}:dupefilter"
     result = ScheduleResult()
     claimed_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    scheduler = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
     try:
-        for due in due_pages(conn, policy):
+        for due in list(due_pages(conn, policy)):
             result.due += 1
-            claim = json.dumps({"at": claimed_at, "why": due.why})
+            claim = claim_key(keys, due.url)
+            value = json.dumps({"at": claimed_at, "why": due.why, "by": scheduler})
+            if not server.set(claim, value, nx=True, px=int(claim_ttl * 1000)):
+                result.claimed += 1
+                continue
+            # Read again now that the URL is ours: a refetch whose outcome the ingester
+            # committed (and whose claim it released) since the read above has made the
+            # page fresh, and must not be followed by another one.
+            due = next(due_pages(conn, policy, url=due.url), None)
+            if due is None:
+                server.delete(claim)
+                result.claimed += 1
+                continue
             data = picklecompat.dumps(refetch_request(due))
-            queued = claim_and_queue(
-                keys=[claim_key(keys, due.url), seen_key, queue_key],
-                args=[claim, int(claim_ttl * 1000), seen_fingerprint(due.url), 0, data],
-            )
-            if queued:
+            fingerprint = seen_fingerprint(due.url)
+            if queue_claimed(keys=[claim, seen_key, queue_key], args=[value, fingerprint, 0, data]):
                 result.queued += 1
-                reason = due.why.split(" ")[0]
-                result.reasons[reason] = result.reasons.get(reason, 0) + 1
                 logger.debug("Refetch of %s queued: %s", due.url, due.why)
-            else:
+            else:  # the claim lapsed in between (a stall longer than --claim-ttl)
                 result.claimed += 1
     finally:
         conn.close()
