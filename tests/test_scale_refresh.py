@@ -206,7 +206,7 @@ def test_due_articles_are_refetched_in_redis_mode(tmp_path, redis_url, redis_cli
         1,
         1,
     )
-    assert second["pages_fetched"] == 3
+    assert second["requested"] == second["pages_fetched"] == 3
 
     assert list(redis_client.scan_iter(match="news:refresh:*")) == []
     # Every refetch is in the archive: nothing is due until the next step (7d).
@@ -237,9 +237,12 @@ def test_a_due_page_is_queued_once_however_many_schedulers_run(
 
 def test_the_ingester_schedules_refetches_when_asked(tmp_path, redis_url, redis_client, publisher):
     """`newscrawl ingest --refresh-every` runs the scheduling step itself: the due pages
-    are queued, once, and a worker's outcomes come back through the same ingester."""
+    are queued, once, and a worker's outcomes come back through the same ingester. An
+    archived story taken off the site meanwhile is a `removed` drop and keeps its
+    archived version, as in a local crawl."""
     config = write_config(tmp_path, publisher.host)
     db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    publisher.pages["/2026/same/"] = (404, b"gone", None)
     done = ingest(redis_url, db, "--idle-exit", "0.5", "--refresh-every", "1")
     assert done.returncode == 0, done.stderr
     assert redis_client.zcard("news:requests") == 3
@@ -248,6 +251,9 @@ def test_the_ingester_schedules_refetches_when_asked(tmp_path, redis_url, redis_
     assert redis_client.zcard("news:requests") == 0
     assert rows(db, "select count(*) n from revisions") == [{"n": 1}]
     assert len(rows(db, "select id from articles")) == 3
+    (removed,) = rows(db, "select url, reason, status from drops")
+    assert removed["url"].endswith("/2026/same/")
+    assert (removed["reason"], removed["status"]) == ("removed", 404)
 
 
 def test_a_refetch_settled_while_the_scheduler_reads_is_not_queued_again(
