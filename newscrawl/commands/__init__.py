@@ -12,6 +12,7 @@ from newscrawl.commands.export import export
 from newscrawl.commands.extract import extract
 from newscrawl.commands.ingest import ingest
 from newscrawl.commands.reextract import reextract
+from newscrawl.commands.refresh import refresh
 from newscrawl.commands.serve import serve
 from newscrawl.commands.stats import stats
 from newscrawl.commands.tag import tag
@@ -21,3 +22,4 @@ COMMANDS.append(tag)
 COMMANDS.append(demo_site)
 COMMANDS.append(extract)
 COMMANDS.append(ingest)
+COMMANDS.append(refresh)

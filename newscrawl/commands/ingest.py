@@ -48,8 +48,27 @@ from newscrawl.extras import require_scale
     show_default=True,
     help="Key prefix of the crawl (the workers' NEWSCRAWL_REDIS_PREFIX, default the spider name).",
 )
+@click.option(
+    "--refresh-every",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="Also queue the refetches the archive says are due (as `newscrawl refresh`"
+    " does) at start and then this often.",
+)
+@click.option(
+    "--refresh-ages",
+    default="1h,1d,7d",
+    show_default=True,
+    help="Age ladder of --refresh-every (the workers' NEWSCRAWL_REFRESH_AGES).",
+)
 def ingest(
-    redis_url: str, db_path: str, idle_exit: float | None, batch_size: int, prefix: str
+    redis_url: str,
+    db_path: str,
+    idle_exit: float | None,
+    batch_size: int,
+    prefix: str,
+    refresh_every: float | None,
+    refresh_ages: str,
 ) -> None:
     """Drain the Redis item queue of scale-out workers into the archive.
 
@@ -64,6 +83,7 @@ def ingest(
     Example:
         newscrawl ingest --redis redis://127.0.0.1:6379/0 --db archive/archive.db
         newscrawl ingest --redis redis://queue.lan:6379/0 --db /srv/archive.db --idle-exit 60
+        newscrawl ingest --redis redis://queue.lan:6379/0 --db /srv/archive.db --refresh-every 600
     """
     require_scale("newscrawl ingest")
     from newscrawl.scale.ingest import Ingester
@@ -77,8 +97,18 @@ def ingest(
     def progress(totals) -> None:
         click.echo(f"  {totals.summary()}", err=True)
 
+    refresh = None
+    if refresh_every is not None:
+        refresh = scheduled_refresh(redis_url, db, prefix=prefix, ages=refresh_ages)
     ingester = Ingester(
-        redis_url, db, prefix=prefix, batch_size=batch_size, idle_exit=idle_exit, progress=progress
+        redis_url,
+        db,
+        prefix=prefix,
+        batch_size=batch_size,
+        idle_exit=idle_exit,
+        progress=progress,
+        refresh=refresh,
+        refresh_every=refresh_every or 0,
     )
     signal.signal(signal.SIGTERM, ingester.stop)
     signal.signal(signal.SIGINT, ingester.stop)
@@ -87,3 +117,19 @@ def ingest(
     )
     totals = ingester.run()
     click.echo(f"Ingested {totals.summary()}.", err=True)
+
+
+def scheduled_refresh(redis_url: str, db: Path, *, prefix: str, ages: str):
+    """The scheduling step of ``--refresh-every``: one ``newscrawl refresh``."""
+    from newscrawl.errors import ConfigError
+    from newscrawl.refresh import RefreshPolicy, parse_ladder
+    from newscrawl.scale.redis_queue import RedisKeys, connect
+    from newscrawl.scale.refresh_queue import schedule_refreshes
+
+    try:
+        policy = RefreshPolicy(parse_ladder(ages))
+    except ConfigError as error:
+        raise NewscrawlError(f"--refresh-ages: {error.detail}") from None
+    server = connect(redis_url)
+    keys = RedisKeys(prefix)
+    return lambda: schedule_refreshes(server, db, keys=keys, policy=policy)

@@ -8,5 +8,7 @@ queue, Scrapyd for scheduling (see docs/scaling.md).
 * :mod:`newscrawl.scale.redis_queue` holds the message format, the worker-side
   :class:`~newscrawl.scale.redis_queue.RedisWriter` and pipeline step;
 * :mod:`newscrawl.scale.ingest` is the single archive writer draining the queue;
+* :mod:`newscrawl.scale.refresh_queue` queues the refetches the archive says are due
+  (``newscrawl refresh``), each once;
 * :mod:`newscrawl.scale.egg` builds the egg Scrapyd runs.
 """

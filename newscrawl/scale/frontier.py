@@ -46,6 +46,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newscrawl.scale.redis_queue import RedisKeys
+from newscrawl.scale.refresh_queue import REFRESH_META, prepare_refetch
 from newscrawl.session import CrawlSession
 
 if TYPE_CHECKING:
@@ -196,6 +197,12 @@ class SharedFrontier(Scheduler):
         if not data:
             return None
         request = request_from_dict(self.queue.serializer.loads(data), spider=self.spider)
+        if request.meta.get(REFRESH_META):
+            # Queued by the archive's owner (newscrawl refresh): ready it for this worker.
+            request = prepare_refetch(request, self.spider)
+            if request is None:
+                self.server.hdel(self.inflight_key, token)
+                return None
         self._popped[token] = request
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")

@@ -45,8 +45,10 @@ from newscrawl.scale.redis_queue import (
     connect,
     decode,
     drop_from_dict,
+    not_modified_from_dict,
     redacted,
 )
+from newscrawl.scale.refresh_queue import claim_key, settled_urls
 from newscrawl.store import Archive, Drop
 
 if TYPE_CHECKING:
@@ -165,6 +167,8 @@ class Ingester:
         lock_ttl: float = 15.0,
         progress: Callable[[IngestTotals], None] | None = None,
         progress_interval: float = 5.0,
+        refresh: Callable[[], Any] | None = None,
+        refresh_every: float = 300.0,
     ) -> None:
         if batch_size < 1:
             raise NewscrawlError(f"--batch must be at least 1, got {batch_size}")
@@ -176,6 +180,9 @@ class Ingester:
         self.lock_ttl_ms = int(lock_ttl * 1000)
         self.progress = progress
         self.progress_interval = progress_interval
+        # The periodic scheduling step of refetches (newscrawl.scale.refresh_queue).
+        self.refresh = refresh
+        self.refresh_every = refresh_every
         self.totals = IngestTotals()
         self.stopping = False
         self._runs: dict[str, _Run] = {}
@@ -220,8 +227,14 @@ class Ingester:
     def _loop(self, server: redis.Redis, archive: Archive) -> None:
         idle_since: float | None = None
         reported = time.monotonic()
+        refreshed: float | None = None
         while not self.stopping:
             self._renew_lock(server)
+            if self.refresh and (
+                refreshed is None or time.monotonic() - refreshed >= self.refresh_every
+            ):
+                refreshed = time.monotonic()
+                logger.info("Refresh: %s", self.refresh().summary())
             batch = server.lrange(self.keys.processing, 0, -1)
             if batch:
                 logger.info("Applying %d messages left by an interrupted ingester", len(batch))
@@ -261,6 +274,7 @@ class Ingester:
     def _apply_batch(self, server: redis.Redis, archive: Archive, batch: list[bytes]) -> None:
         self.totals.batches += 1
         dead: list[bytes] = []
+        settled: set[str] = set()  # URLs whose refetch claim the commit releases
         try:
             with archive.transaction():
                 touched: dict[str, _Run] = {}
@@ -284,6 +298,7 @@ class Ingester:
                         run = self._run_for(archive, message)
                         if message["seq"] <= run.last_seq:
                             self.totals.replayed += 1
+                            settled.update(settled_urls(message))
                             archive.db.conn.execute("release message")
                             continue
                         self._apply(archive, run, message)
@@ -302,6 +317,7 @@ class Ingester:
                         dead.append(raw)
                         continue
                     archive.db.conn.execute("release message")
+                    settled.update(settled_urls(message))
                     run.last_seq = message["seq"]
                     touched[run.key] = run
                 for run in touched.values():
@@ -319,6 +335,9 @@ class Ingester:
         pipe = server.pipeline(transaction=True)
         if dead:
             pipe.rpush(self.keys.dead, *dead)
+        if settled:
+            # The archive now shows what the refetches did: they may be scheduled again.
+            pipe.delete(*{claim_key(self.keys, url) for url in settled})
         pipe.ltrim(self.keys.processing, len(batch), -1)
         pipe.execute()
         self.totals.messages += len(batch)
@@ -399,6 +418,14 @@ class Ingester:
                 return
             archive.write_batch([], [drop], run_id=run.run_id)
             self.totals.outcomes["drop"] += 1
+        elif kind == "not_modified":
+            answer = not_modified_from_dict(message["answer"])
+            (outcome,) = archive.write_batch([answer], [], run_id=run.run_id)
+            run.count(outcome.action)
+            # As in the crawl session: a 304 for an article deleted meanwhile is a drop.
+            archived = outcome.action == "unchanged"
+            run.count("archived" if archived else "dropped", answer.source_id)
+            self.totals.outcomes[outcome.action if archived else "drop"] += 1
         elif kind == "run_finish":
             self._finish_run(archive, run, message)
         if kind in ("run_start", "run_finish"):

@@ -12,6 +12,8 @@ position among that run's messages, from 1), plus:
   ``active_artist_ids``;
 * ``article``: ``article``, the :class:`~newscrawl.items.Article` fields with its
   mentions (no page body: the raw response is in the worker's WARC files);
+* ``not_modified``: ``answer``, the :class:`~newscrawl.items.NotModified` fields (a 304
+  to a conditional refetch, :mod:`newscrawl.scale.refresh_queue`);
 * ``drop``: ``drop``, the :class:`~newscrawl.store.Drop` fields;
 * ``run_finish``: ``finish_reason``, ``finished_at``, ``counts``, ``per_source``, ``stats``.
 
@@ -37,7 +39,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 
 from newscrawl import __version__
 from newscrawl.errors import NewscrawlError
-from newscrawl.items import Article, Mention
+from newscrawl.items import Article, Mention, NotModified
 from newscrawl.middlewares import UNREADABLE_ROBOTS
 from newscrawl.session import CrawlSession
 from newscrawl.store import Drop, StoreOutcome, utcnow
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MESSAGE_VERSION = 1
-MESSAGE_TYPES = ("run_start", "article", "drop", "run_finish")
+MESSAGE_TYPES = ("run_start", "article", "not_modified", "drop", "run_finish")
 
 
 class MessageError(ValueError):
@@ -201,6 +203,18 @@ def article_from_dict(data: dict[str, Any]) -> Article:
     return Article(**values, mentions=mentions)
 
 
+_ANSWER_FIELDS = frozenset(f.name for f in dataclasses.fields(NotModified))
+
+
+def not_modified_message(answer: NotModified) -> dict[str, Any]:
+    """The message of a 304 answer to a conditional refetch."""
+    return {"type": "not_modified", "answer": dataclasses.asdict(answer)}
+
+
+def not_modified_from_dict(data: dict[str, Any]) -> NotModified:
+    return NotModified(**{k: v for k, v in data.items() if k in _ANSWER_FIELDS})
+
+
 def drop_from_dict(data: dict[str, Any]) -> Drop:
     return Drop(**{k: v for k, v in data.items() if k in _DROP_FIELDS})
 
@@ -234,8 +248,9 @@ class RedisWriter:
 
     It has the archive methods the crawl session, spider and pipelines call. Writes
     become messages on the item queue; lookups return None, because a worker never
-    reads the archive (it may run on another machine): whether a URL is fetched is
-    decided by the shared, persisted "seen" set alone (see docs/scaling.md).
+    reads the archive (it may run on another machine): whether a URL it finds is
+    fetched is decided by the shared, persisted "seen" set alone; refetches are queued
+    by the archive's owner (:mod:`newscrawl.scale.refresh_queue`, docs/scaling.md).
     """
 
     def __init__(self, server: redis.Redis, keys: RedisKeys, seen_key: str | None = None) -> None:
@@ -350,7 +365,7 @@ class RedisWriter:
 
     def write_batch(
         self,
-        articles: Sequence[Article],
+        articles: Sequence[Article | NotModified],
         drops: Sequence[Drop] = (),
         *,
         run_id: int | None,
@@ -362,7 +377,12 @@ class RedisWriter:
         # Drops first: an article stored later removes a drop of its URL, which is what
         # Archive.write_batch does for drops and articles of one batch.
         messages = [{"type": "drop", "drop": dataclasses.asdict(d)} for d in drops]
-        messages += [{"type": "article", "article": article_to_dict(a)} for a in articles]
+        messages += [
+            not_modified_message(a)
+            if isinstance(a, NotModified)
+            else {"type": "article", "article": article_to_dict(a)}
+            for a in articles
+        ]
         self._push(messages)
         # Pages a limited run fetched but left out are for a later run to fetch again,
         # as in a local crawl: out of the "seen" set once their drops are queued.
@@ -408,7 +428,7 @@ class RedisQueuePipeline:
         CrawlSession.of(self.crawler).flush()
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, Article):
+        if isinstance(item, Article | NotModified):
             CrawlSession.of(self.crawler).add_article(item)
             self.crawler.stats.inc_value("newscrawl/queued")
         return item

@@ -573,7 +573,12 @@ class NewsSpider(scrapy.Spider):
             return
         if response.status >= 300 or response.status < 200 or response.status == 204:
             reason, detail = "http_status", f"HTTP {response.status}"
-            if response.status in (404, 410) and self.session.open().archived_page(request_url):
+            # (A Redis-mode worker cannot ask the archive: a refetch its owner queued
+            # says whether the archive holds the page.)
+            archived = (response.meta.get("newscrawl_refresh") or {}).get("archived")
+            if response.status in (404, 410) and (
+                archived or self.session.open().archived_page(request_url)
+            ):
                 # An archived article taken off the site: the archived version stays;
                 # the ledger says when the page was found gone (a refresh counts from then).
                 reason = "removed"

@@ -1,0 +1,287 @@
+"""Redis mode refreshes: the archive's owner decides which article pages are due, workers
+fetch them.
+
+A worker never reads the archive, and the shared "seen" set refuses any article URL
+requested before, so without this module an article was fetched once in Redis mode and
+never again. :func:`schedule_refreshes` (``newscrawl refresh``, or ``newscrawl ingest
+--refresh-every``) runs next to the archive and reads it with the local crawl's
+:class:`~newscrawl.refresh.RefreshPolicy`:
+
+* an archived article whose age-ladder step (``1h,1d,7d`` after publication) passed
+  since its last fetch is due, and is asked for with its archived validators
+  (``If-None-Match`` / ``If-Modified-Since``, :mod:`newscrawl.conditional`);
+* a page whose last fetch failed for a reason that may pass (an HTTP error other than
+  404 / 410, a connection error or timeout) is retried.
+
+Each due URL goes straight onto the shared request queue as an article request for the
+spider's ``parse_article`` (``dont_filter``: past the "seen" set), under a **claim**
+(``<prefix>:refresh:<fingerprint>``, ``SET NX`` with a time to live): while a refetch
+of a URL is queued or in flight, no scheduler queues it again, however many run at
+once. The ingester releases a claim once the outcome of the refetch (the article, a
+304, a drop) is committed to the archive (:func:`settled_urls`); a claim whose outcome
+never arrives expires after its time to live. The scheduler reads the page's row again
+once the claim is its own, so an outcome committed between its first read and the
+claim is not followed by a second refetch. One Lua script then queues the request and
+adds the URL to the "seen" set (so a worker's discovery does not request the page a
+second time), if the claim is still its own.
+
+The worker side (:func:`prepare_refetch`) gives the request its source's download slot
+and politeness, as the spider does for the requests it makes itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+
+from newscrawl.conditional import make_conditional, validators_for, without_validators
+from newscrawl.errors import NewscrawlError
+from newscrawl.refresh import RefreshPolicy
+from newscrawl.scale.redis_queue import RedisKeys, seen_fingerprint
+from newscrawl.spiders.news import ARTICLE_STATUSES
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    import redis
+    from scrapy import Spider
+
+logger = logging.getLogger(__name__)
+
+REFRESH_META = "newscrawl_refresh"
+"""Request meta of a refetch the scheduler queued: ``why`` (the policy's reason) and
+``archived`` (whether the archive holds the article)."""
+_PREPARED = "newscrawl_refresh_prepared"
+
+# Drop reasons of fetches that may succeed later. Not robots, throttled, not_selected,
+# before_since: the worker's own discovery retries those (they leave the "seen" set);
+# not 404 / 410 (the page is gone), nor what a page's content caused.
+RETRIED_REASONS = frozenset({"http_status", "fetch_error"})
+GONE_STATUSES = frozenset({404, 410})
+
+DEFAULT_CLAIM_TTL = 24 * 3600.0
+"""Seconds a claim lasts when no outcome releases it (the refetch was lost)."""
+
+# KEYS: claim, "seen" set, queue. ARGV: claim value, fingerprint, score, request.
+# Mark the URL seen and queue its request, both or neither, while the claim is ours.
+_QUEUE_CLAIMED = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+return 1
+"""
+
+
+def claim_key(keys: RedisKeys, url: str) -> str:
+    """The claim of a refetch of ``url``, held while it is queued or in flight."""
+    return f"{keys.prefix}:refresh:{seen_fingerprint(url)}"
+
+
+@dataclass
+class Due:
+    """An article page the archive says is to be fetched again, and why."""
+
+    url: str
+    source_id: str
+    why: str
+    known: dict | None
+    """The archived article row (None: a failed page the archive does not hold)."""
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass
+class ScheduleResult:
+    """What one :func:`schedule_refreshes` did."""
+
+    due: int = 0
+    queued: int = 0
+    claimed: int = 0
+    """Due, but a refetch of the URL is already queued or in flight (or just done)."""
+
+    def summary(self) -> str:
+        return (
+            f"{self.due} pages due, {self.queued} queued,"
+            f" {self.claimed} already queued or in flight"
+        )
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: list | None = None) -> Iterator[dict]:
+    cursor = conn.execute(sql, params or [])
+    names = [c[0] for c in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
+
+
+_ARTICLES = (
+    "select url, canonical_url, source_id, fetched_at, first_seen_at, published_at,"
+    " modified_at, discovery, etag, last_modified from articles"
+)
+
+
+def due_pages(
+    conn: sqlite3.Connection, policy: RefreshPolicy, *, url: str | None = None
+) -> Iterator[Due]:
+    """The archived articles an age-ladder step makes due, then the failed pages worth
+    retrying (only ``url``'s, when given). No channel is read here: a channel's
+    ``lastmod`` is the workers' to see."""
+    where, params = (" where url = ?", [url]) if url else ("", [])
+    drops = {r["url"]: r for r in _rows(conn, "select * from drops" + where, params)}
+    archived: set[str] = set()
+    # Read to the end before anything is claimed: an open statement would keep the
+    # archive's snapshot of its start, and the check after a claim must see the latest.
+    articles = list(_rows(conn, _ARTICLES + where + " order by id", params))
+    if url:
+        archived.update(
+            r["url"] for r in _rows(conn, _ARTICLES + " where canonical_url = ?", [url])
+        )
+    for row in articles:
+        archived.update((row["url"], row["canonical_url"]))
+        decision = policy.decide(row, {}, dropped=drops.get(row["url"]))
+        if decision.fetch and row["source_id"]:
+            evidence = _json(row["discovery"])
+            yield Due(row["url"], row["source_id"], decision.why, row, evidence)
+    for dropped_url, drop in drops.items():
+        if dropped_url in archived or not drop.get("source_id") or drop.get("stage") != "fetch":
+            continue
+        if drop.get("reason") not in RETRIED_REASONS or drop.get("status") in GONE_STATUSES:
+            continue
+        decision = policy.decide(None, {}, dropped=drop)
+        if decision.fetch:
+            yield Due(dropped_url, drop["source_id"], decision.why, None, {"channel": "refresh"})
+
+
+def _json(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def refetch_request(due: Due) -> dict[str, Any]:
+    """The request a worker sends for ``due``, as scrapy-redis stores it (a dict for
+    ``request_from_dict``: callback and errback by spider method name)."""
+    request = Request(
+        due.url,
+        meta={
+            "source_id": due.source_id,
+            "newscrawl_article": True,
+            "handle_httpstatus_list": list(ARTICLE_STATUSES),
+            "newscrawl_evidence": due.evidence,
+            "newscrawl_limits": {},
+            REFRESH_META: {"why": due.why, "archived": due.known is not None},
+        },
+        dont_filter=True,
+    )
+    request = make_conditional(request, validators_for(due.known, due.url))
+    data = request.to_dict()
+    data["callback"], data["errback"] = "parse_article", "article_failed"
+    return data
+
+
+def schedule_refreshes(
+    server: redis.Redis,
+    db_path: str | Path,
+    *,
+    keys: RedisKeys,
+    policy: RefreshPolicy,
+    queue_key: str | None = None,
+    seen_key: str | None = None,
+    claim_ttl: float = DEFAULT_CLAIM_TTL,
+) -> ScheduleResult:
+    """Queue a refetch of every due page of the archive at ``db_path`` that no other
+    refetch of it is queued or in flight for (module docstring)."""
+    import sqlite3
+
+    from scrapy_redis import picklecompat
+
+    path = Path(db_path)
+    if not path.exists():
+        raise NewscrawlError(f"{path}: no such archive")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    queue_claimed = server.register_script(_QUEUE_CLAIMED)
+    queue_key = queue_key or f"{keys.prefix}:requests"
+    seen_key = seen_key or f"{keys.prefix}:dupefilter"
+    result = ScheduleResult()
+    claimed_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    scheduler = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
+    try:
+        for due in list(due_pages(conn, policy)):
+            result.due += 1
+            claim = claim_key(keys, due.url)
+            value = json.dumps({"at": claimed_at, "why": due.why, "by": scheduler})
+            if not server.set(claim, value, nx=True, px=int(claim_ttl * 1000)):
+                result.claimed += 1
+                continue
+            # Read again now that the URL is ours: a refetch whose outcome the ingester
+            # committed (and whose claim it released) since the read above has made the
+            # page fresh, and must not be followed by another one.
+            due = next(due_pages(conn, policy, url=due.url), None)
+            if due is None:
+                server.delete(claim)
+                result.claimed += 1
+                continue
+            data = picklecompat.dumps(refetch_request(due))
+            fingerprint = seen_fingerprint(due.url)
+            if queue_claimed(keys=[claim, seen_key, queue_key], args=[value, fingerprint, 0, data]):
+                result.queued += 1
+                logger.debug("Refetch of %s queued: %s", due.url, due.why)
+            else:  # the claim lapsed in between (a stall longer than --claim-ttl)
+                result.claimed += 1
+    finally:
+        conn.close()
+    return result
+
+
+def settled_urls(message: dict[str, Any]) -> Iterable[str]:
+    """The URLs whose refetch ``message`` (one the ingester applied) settles: an
+    article, a 304 answer, or a drop made after the page was requested."""
+    kind = message.get("type")
+    if kind == "article":
+        article = message.get("article") or {}
+        return [u for u in (article.get("url"), article.get("canonical_url")) if u]
+    if kind == "not_modified":
+        return [u for u in [(message.get("answer") or {}).get("url")] if u]
+    if kind == "drop":
+        drop = message.get("drop") or {}
+        if drop.get("stage") != "discover" and drop.get("url"):
+            return [drop["url"]]
+    return []
+
+
+# -- the worker side ------------------------------------------------------------------
+
+
+def prepare_refetch(request: Request, spider: Spider) -> Request | None:
+    """Ready a refetch taken from the queue for this worker: its source's download slot
+    and politeness, no validators when this worker's crawl sends none
+    (``NEWSCRAWL_CONDITIONAL_REQUESTS=0``). None when this worker does not know the
+    source (its sources file lacks it): the request is not sent."""
+    if request.meta.get(_PREPARED):
+        return request
+    by_id = getattr(spider, "by_id", {})
+    source = by_id.get(request.meta.get("source_id"))
+    if source is None:
+        logger.warning(
+            "Refetch of %s not sent: source %r is not in this worker's sources file",
+            request.url,
+            request.meta.get("source_id"),
+        )
+        return None
+    if not getattr(spider, "conditional", True):
+        request = without_validators(request, request.url)
+    request.meta.update(spider._slot_meta(source))
+    request.meta[_PREPARED] = True
+    spider.session.count(source.id, "requested")
+    spider.crawler.stats.inc_value("newscrawl/refetches")
+    return request

@@ -1,0 +1,291 @@
+"""Refreshes in Redis mode: `newscrawl refresh` reads the archive and queues the due
+refetches; real `scrapy crawl news` workers fetch them from a real redis-server; a real
+`newscrawl ingest` stores the outcomes.
+
+The publisher (a local server that honours If-None-Match and records every request)
+serves three stories dated two days ago. Run 1 archives two of them; the third answers
+500. Then one story is edited, the failing one recovers, and the archive is made to say
+the two stories were fetched ten minutes after publication (their 1d step has passed
+since). Before refreshes existed, a second worker run fetched none of them: every URL
+was in the shared "seen" set.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+import yaml
+from crawling import ROOT, serve_locally
+from scrapy_redis import picklecompat
+from test_scale_redis import ENV, Worker, ingest, no_leftover_workers, rows  # noqa: F401
+
+from newscrawl.refresh import RefreshPolicy, parse_ladder
+from newscrawl.scale.redis_queue import RedisKeys
+from newscrawl.scale.refresh_queue import claim_key, schedule_refreshes
+
+WORDS = (
+    "The singer announced the new shows on Monday morning after weeks of rumours among"
+    " fans who had tracked every hint on social media and in interviews with her band"
+    " and crew members across three continents this year."
+)
+PUBLISHED = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
+STORIES = ("/2026/edited/", "/2026/same/", "/2026/flaky/")
+
+
+def story(title: str, version: int = 1) -> bytes:
+    return (
+        f'<html><head><title>{title}</title><meta property="article:published_time"'
+        f' content="{PUBLISHED.isoformat()}"></head><body><article><h1>{title}</h1>'
+        f"<p>Lady Gaga news, version {version}. {WORDS}</p><p>{WORDS}</p></article>"
+        "</body></html>"
+    ).encode()
+
+
+class Publisher:
+    """path -> (status, body, ETag); every request's path, headers and answer."""
+
+    def __init__(self) -> None:
+        self.pages = {
+            "/2026/edited/": (200, story("Lady Gaga edited story"), '"edit-1"'),
+            "/2026/same/": (200, story("Lady Gaga same story"), '"same-1"'),
+            "/2026/flaky/": (500, b"try later", None),
+        }
+        self.requests: list[tuple[str, dict[str, str], int]] = []
+
+    def change(self) -> None:
+        """The edit, and the recovery of the failing page."""
+        self.pages["/2026/edited/"] = (200, story("Lady Gaga edited story", 2), '"edit-2"')
+        self.pages["/2026/flaky/"] = (200, story("Lady Gaga flaky story"), '"flaky-1"')
+
+    def asked(self, path: str) -> list[tuple[dict[str, str], int]]:
+        return [(headers, status) for p, headers, status in self.requests if p == path]
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        publisher = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                if self.path == "/robots.txt":
+                    return self.reply(200, b"User-agent: *\nAllow: /\n", "text/plain")
+                if self.path == "/sitemap.xml":
+                    host = self.headers["Host"]
+                    entries = "".join(f"<url><loc>http://{host}{p}</loc></url>" for p in STORIES)
+                    body = (
+                        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                        f"{entries}</urlset>"
+                    ).encode()
+                    return self.reply(200, body, "application/xml")
+                status, body, etag = publisher.pages.get(self.path, (404, b"gone", None))
+                asked = self.headers.get("If-None-Match")
+                if status == 200 and etag and asked == etag:
+                    status, body = 304, b""
+                publisher.requests.append(
+                    (self.path, {k.lower(): v for k, v in self.headers.items()}, status)
+                )
+                self.reply(status, body, "text/html; charset=utf-8", etag)
+
+            def reply(self, status, body, content_type, etag=None):
+                self.send_response(status)
+                if status != 304:
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                if etag:
+                    self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def write_config(folder, host):
+    sources = folder / "sources.yml"
+    source = {
+        "id": "fresh",
+        "name": "Fresh",
+        "homepage": f"http://{host}/",
+        "allowed_domains": [host],
+        "sitemaps": [f"http://{host}/sitemap.xml"],
+        "article_url": "/2026/",
+    }
+    sources.write_text(yaml.safe_dump({"sources": [source]}))
+    artists = folder / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n")
+    return sources, artists
+
+
+def refresh(redis_url, db, *args) -> subprocess.Popen:
+    """Start `newscrawl refresh` (stderr: its summary line)."""
+    command = [sys.executable, "-m", "newscrawl", "refresh", "--redis", redis_url]
+    return subprocess.Popen(
+        [*command, "--db", str(db), *args],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def queued_by(process: subprocess.Popen) -> int:
+    """How many refetches a finished `newscrawl refresh` queued (from its summary)."""
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err, err
+    summary = err.strip().splitlines()[-1]
+    return int(summary.split(" queued")[0].rsplit(", ", 1)[1])
+
+
+def first_run_then_time_passes(tmp_path, redis_url, publisher, config):
+    """Run 1 and its ingest; then the publisher changes, and the archive says the two
+    stories were fetched ten minutes after publication (their 1d step passed since)."""
+    Worker("first", redis_url, tmp_path, config).wait()
+    db = tmp_path / "archive.db"
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    archived = {r["url"].split("/", 3)[3] for r in rows(db, "select url from articles")}
+    assert archived == {"2026/edited/", "2026/same/"}
+    (drop,) = rows(db, "select url, reason, status from drops")
+    assert drop["url"].endswith("/2026/flaky/") and drop["status"] == 500
+    young = (PUBLISHED + timedelta(minutes=10)).isoformat()
+    with sqlite3.connect(db) as conn:
+        conn.execute("update articles set fetched_at = ?", [young])
+    publisher.change()
+    publisher.requests.clear()
+    return db
+
+
+@pytest.fixture
+def publisher():
+    publisher = Publisher()
+    with serve_locally(publisher.handler()) as host:
+        publisher.host = host
+        yield publisher
+
+
+def test_due_articles_are_refetched_in_redis_mode(tmp_path, redis_url, redis_client, publisher):
+    """The edited story becomes a revision, the unchanged one answers 304 to its ETag
+    and counts as unchanged, the page that failed is fetched again and archived; the
+    claims are released once the ingester has the outcomes, and nothing is due after."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    assert queued_by(refresh(redis_url, db)) == 3
+    Worker("second", redis_url, tmp_path, config).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+
+    (edited_asked,) = publisher.asked("/2026/edited/")
+    assert edited_asked[0]["if-none-match"] == '"edit-1"' and edited_asked[1] == 200
+    (same_asked,) = publisher.asked("/2026/same/")
+    assert same_asked[0]["if-none-match"] == '"same-1"' and same_asked[1] == 304
+    (flaky_asked,) = publisher.asked("/2026/flaky/")
+    assert flaky_asked[1] == 200
+
+    articles = {
+        r["url"].split("/", 3)[3]: r
+        for r in rows(db, "select url, body, etag, revision_count, fetched_at from articles")
+    }
+    assert "version 2" in articles["2026/edited/"]["body"]
+    assert articles["2026/edited/"]["etag"] == '"edit-2"'
+    assert articles["2026/edited/"]["revision_count"] == 1
+    (revision,) = rows(db, "select body from revisions")
+    assert "version 1" in revision["body"]
+    same = articles["2026/same/"]
+    assert same["revision_count"] == 0
+    assert same["fetched_at"] > (PUBLISHED + timedelta(minutes=10)).isoformat()
+    assert "2026/flaky/" in articles
+    assert rows(db, "select * from drops") == []
+    second = rows(db, "select * from crawl_runs order by id")[-1]
+    assert (second["articles_new"], second["articles_updated"], second["articles_unchanged"]) == (
+        1,
+        1,
+        1,
+    )
+    assert second["requested"] == second["pages_fetched"] == 3
+
+    assert list(redis_client.scan_iter(match="news:refresh:*")) == []
+    # Every refetch is in the archive: nothing is due until the next step (7d).
+    assert queued_by(refresh(redis_url, db)) == 0
+    assert redis_client.zcard("news:requests") == 0
+
+
+def test_a_due_page_is_queued_once_however_many_schedulers_run(
+    tmp_path, redis_url, redis_client, publisher
+):
+    """Four schedulers at once, then one more while the refetches wait in the queue:
+    each due page is queued once and fetched once."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    schedulers = [refresh(redis_url, db) for _ in range(4)]
+    assert sum(queued_by(s) for s in schedulers) == 3
+    assert redis_client.zcard("news:requests") == 3
+    assert queued_by(refresh(redis_url, db)) == 0
+    Worker("second", redis_url, tmp_path, config).wait()
+    # Fetched, not yet ingested: the archive still says they are due, the claims hold.
+    assert queued_by(refresh(redis_url, db)) == 0
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    for path in STORIES:
+        assert len(publisher.asked(path)) == 1, path
+    assert rows(db, "select count(*) n from revisions") == [{"n": 1}]
+    assert queued_by(refresh(redis_url, db)) == 0
+
+
+def test_the_ingester_schedules_refetches_when_asked(tmp_path, redis_url, redis_client, publisher):
+    """`newscrawl ingest --refresh-every` runs the scheduling step itself: the due pages
+    are queued, once, and a worker's outcomes come back through the same ingester. An
+    archived story taken off the site meanwhile is a `removed` drop and keeps its
+    archived version, as in a local crawl."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    publisher.pages["/2026/same/"] = (404, b"gone", None)
+    done = ingest(redis_url, db, "--idle-exit", "0.5", "--refresh-every", "1")
+    assert done.returncode == 0, done.stderr
+    assert redis_client.zcard("news:requests") == 3
+    Worker("second", redis_url, tmp_path, config).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5", "--refresh-every", "1").returncode == 0
+    assert redis_client.zcard("news:requests") == 0
+    assert rows(db, "select count(*) n from revisions") == [{"n": 1}]
+    assert len(rows(db, "select id from articles")) == 3
+    (removed,) = rows(db, "select url, reason, status from drops")
+    assert removed["url"].endswith("/2026/same/")
+    assert (removed["reason"], removed["status"]) == ("removed", 404)
+
+
+def test_a_refetch_settled_while_the_scheduler_reads_is_not_queued_again(
+    tmp_path, redis_url, redis_client, publisher
+):
+    """The scheduler reads a page as due; before it claims the URL, the ingester commits
+    the outcome of the page's previous refetch and releases its claim. The stale read
+    must not queue a second refetch."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    settled = []
+
+    class SettledMeanwhile(RefreshPolicy):
+        def decide(self, known, evidence, *, dropped=None):
+            decision = super().decide(known, evidence, dropped=dropped)
+            if known is not None and known["url"].endswith("/2026/same/") and not settled:
+                # What `newscrawl ingest` does with a 304 right after this read.
+                with sqlite3.connect(db) as conn:
+                    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+                    conn.execute(
+                        "update articles set fetched_at = ? where url = ?", [now, known["url"]]
+                    )
+                settled.append(known["url"])
+            return decision
+
+    result = schedule_refreshes(
+        redis_client, db, keys=RedisKeys("news"), policy=SettledMeanwhile(parse_ladder("1h,1d,7d"))
+    )
+    assert settled and (result.due, result.queued) == (3, 2)
+    queued = {
+        picklecompat.loads(raw)["url"].split("/", 3)[3]
+        for raw in redis_client.zrange("news:requests", 0, -1)
+    }
+    assert queued == {"2026/edited/", "2026/flaky/"}
+    assert redis_client.exists(claim_key(RedisKeys("news"), settled[0])) == 0
