@@ -93,3 +93,12 @@ def test_redis_worker_without_scrapy_redis_names_the_extra(tmp_path, demo_config
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "pip install 'newscrawl[scale]'" in proc.stderr, proc.stderr
+
+
+def test_refresh_without_redis_names_the_extra(tmp_path):
+    db = build_archive(tmp_path / "archive.db")
+    proc = run_without(
+        "redis", "newscrawl", "refresh", "--redis", "redis://127.0.0.1:1/0", "--db", str(db)
+    )
+    line = one_line_error(proc)
+    assert "pip install 'newscrawl[scale]'" in line, line

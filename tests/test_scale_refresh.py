@@ -289,3 +289,20 @@ def test_a_refetch_settled_while_the_scheduler_reads_is_not_queued_again(
     }
     assert queued == {"2026/edited/", "2026/flaky/"}
     assert redis_client.exists(claim_key(RedisKeys("news"), settled[0])) == 0
+
+
+def test_a_source_without_conditional_requests_is_refetched_in_full(tmp_path, redis_url, publisher):
+    """`conditional_requests: false` in the worker's sources file: the refetch the
+    scheduler queued with the archived ETag goes out without it, and is answered in full."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    sources, _ = config
+    data = yaml.safe_load(sources.read_text())
+    data["sources"][0]["conditional_requests"] = False
+    sources.write_text(yaml.safe_dump(data))
+    assert queued_by(refresh(redis_url, db)) == 3
+    Worker("second", redis_url, tmp_path, config).wait()
+    (same_asked,) = publisher.asked("/2026/same/")
+    assert "if-none-match" not in same_asked[0] and same_asked[1] == 200
+    (edited_asked,) = publisher.asked("/2026/edited/")
+    assert "if-none-match" not in edited_asked[0] and edited_asked[1] == 200

@@ -7,6 +7,7 @@ import logging
 import click
 
 from newscrawl.errors import ConfigError, NewscrawlError
+from newscrawl.extras import require_scale
 
 
 @click.command()
@@ -76,6 +77,7 @@ def refresh(
         newscrawl refresh --redis redis://127.0.0.1:6379/0 --db archive/archive.db
         newscrawl refresh --redis redis://queue.lan:6379/0 --db /srv/archive.db --ages 1h,1d
     """
+    require_scale("newscrawl refresh")
     from newscrawl.refresh import RefreshPolicy, parse_ladder
     from newscrawl.scale.redis_queue import RedisKeys, connect
     from newscrawl.scale.refresh_queue import schedule_refreshes

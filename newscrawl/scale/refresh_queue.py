@@ -265,7 +265,8 @@ def settled_urls(message: dict[str, Any]) -> Iterable[str]:
 def prepare_refetch(request: Request, spider: Spider) -> Request | None:
     """Ready a refetch taken from the queue for this worker: its source's download slot
     and politeness, no validators when this worker's crawl sends none
-    (``NEWSCRAWL_CONDITIONAL_REQUESTS=0``). None when this worker does not know the
+    (``NEWSCRAWL_CONDITIONAL_REQUESTS=0``) or its source says so
+    (``conditional_requests: false``). None when this worker does not know the
     source (its sources file lacks it): the request is not sent."""
     if request.meta.get(_PREPARED):
         return request
@@ -278,7 +279,7 @@ def prepare_refetch(request: Request, spider: Spider) -> Request | None:
             request.meta.get("source_id"),
         )
         return None
-    if not getattr(spider, "conditional", True):
+    if not getattr(spider, "conditional", True) or not source.conditional_requests:
         request = without_validators(request, request.url)
     request.meta.update(spider._slot_meta(source))
     request.meta[_PREPARED] = True
