@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -26,7 +26,7 @@ from test_scale_redis import ENV, Worker, ingest, no_leftover_workers, rows  # n
 
 from newscrawl.refresh import RefreshPolicy, parse_ladder
 from newscrawl.scale.redis_queue import RedisKeys
-from newscrawl.scale.refresh_queue import claim_key, schedule_refreshes
+from newscrawl.scale.refresh_queue import claim_key, due_pages, schedule_refreshes
 
 WORDS = (
     "The singer announced the new shows on Monday morning after weeks of rumours among"
@@ -306,3 +306,101 @@ def test_a_source_without_conditional_requests_is_refetched_in_full(tmp_path, re
     assert "if-none-match" not in same_asked[0] and same_asked[1] == 200
     (edited_asked,) = publisher.asked("/2026/edited/")
     assert "if-none-match" not in edited_asked[0] and edited_asked[1] == 200
+
+
+def test_the_age_prefilter_in_sql_misses_no_due_page(tmp_path):
+    """`due_pages` lets SQLite pick the articles an age step may make due instead of
+    reading every row into Python; the pages it finds must be exactly those the policy
+    finds row by row: offsets, RFC 822 and unreadable dates, missing dates, later failed
+    fetches, undated articles, retried drops."""
+    import random
+
+    import sqlite_utils
+
+    from newscrawl import schema
+
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    schema.apply(db)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    rng = random.Random(7)
+
+    def moment(base: datetime) -> str | None:
+        shape = rng.randrange(6)
+        if shape == 0:
+            return None
+        if shape == 1:
+            return base.strftime("%a, %d %b %Y %H:%M:%S GMT")  # RFC 822: julianday() null
+        if shape == 2:
+            return base.astimezone(timezone(timedelta(hours=-7))).isoformat()
+        if shape == 3:
+            return base.date().isoformat()
+        return base.isoformat()
+
+    articles, drops = [], []
+    for n in range(600):
+        published = now - timedelta(hours=rng.uniform(0, 24 * 40))
+        fetched = published + timedelta(hours=rng.uniform(-2, 24 * 12))
+        url = f"http://p.example/{n}/"
+        articles.append(
+            {
+                "id": n + 1,
+                "url": url,
+                "canonical_url": url,
+                "source_id": "p",
+                "published_at": moment(published),
+                "first_seen_at": moment(fetched) if rng.random() < 0.5 else None,
+                "fetched_at": moment(fetched) if rng.random() < 0.95 else None,
+            }
+        )
+        if rng.random() < 0.2:
+            tried = fetched + timedelta(hours=rng.uniform(0, 24 * 10))
+            drops.append(
+                {
+                    "url": url,
+                    "source_id": "p",
+                    "stage": "fetch",
+                    "reason": rng.choice(["http_status", "fetch_error", "removed"]),
+                    "status": rng.choice([None, 500, 404]),
+                    "last_seen_at": moment(tried),
+                    "first_seen_at": moment(tried),
+                }
+            )
+    for n in range(60):  # pages never archived
+        tried = now - timedelta(hours=rng.uniform(0, 24 * 20))
+        drops.append(
+            {
+                "url": f"http://p.example/failed-{n}/",
+                "source_id": "p",
+                "stage": rng.choice(["fetch", "extract"]),
+                "reason": rng.choice(["http_status", "fetch_error", "robots", "no_artist"]),
+                "status": rng.choice([None, 500, 410]),
+                "last_seen_at": moment(tried),
+                "first_seen_at": moment(tried),
+            }
+        )
+    db["articles"].insert_all(articles)
+    db["drops"].insert_all(drops)
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    for ladder in ("1h,1d,7d", "", "2d"):
+        policy = RefreshPolicy(parse_ladder(ladder), now=now)
+        found = sorted((d.url, d.why) for d in due_pages(conn, policy))
+        # Row by row, every article and every retried drop, as the first version did.
+        conn.row_factory = sqlite3.Row
+        every_drop = {r["url"]: dict(r) for r in conn.execute("select * from drops")}
+        expected = []
+        for row in conn.execute("select * from articles"):
+            decision = policy.decide(dict(row), {}, dropped=every_drop.get(row["url"]))
+            if decision.fetch:
+                expected.append((row["url"], decision.why))
+        held = {r["url"] for r in conn.execute("select url from articles")}
+        for url, drop in every_drop.items():
+            if url in held or drop["stage"] != "fetch" or drop["status"] in (404, 410):
+                continue
+            if drop["reason"] not in ("http_status", "fetch_error"):
+                continue
+            decision = policy.decide(None, {}, dropped=drop)
+            if decision.fetch:
+                expected.append((url, decision.why))
+        conn.row_factory = None
+        assert found == sorted(expected), ladder
+        assert found, ladder

@@ -134,30 +134,79 @@ def due_pages(
     """The archived articles an age-ladder step makes due, then the failed pages worth
     retrying (only ``url``'s, when given). No channel is read here: a channel's
     ``lastmod`` is the workers' to see."""
-    where, params = (" where url = ?", [url]) if url else ("", [])
-    drops = {r["url"]: r for r in _rows(conn, "select * from drops" + where, params)}
-    archived: set[str] = set()
+    if url:
+        where, params = " where url = ?", [url]
+    else:
+        where, params = _maybe_due_by_age(policy)
     # Read to the end before anything is claimed: an open statement would keep the
     # archive's snapshot of its start, and the check after a claim must see the latest.
     articles = list(_rows(conn, _ARTICLES + where + " order by id", params))
-    if url:
-        archived.update(
-            r["url"] for r in _rows(conn, _ARTICLES + " where canonical_url = ?", [url])
+    drops = _drops_of(conn, [row["url"] for row in articles])
+    retried = list(
+        _rows(
+            conn,
+            "select * from drops where stage = 'fetch' and reason in"
+            f" ({', '.join('?' for _ in RETRIED_REASONS)})" + (" and url = ?" if url else ""),
+            [*sorted(RETRIED_REASONS), *([url] if url else [])],
         )
+    )
+    archived = _archived(conn, [row["url"] for row in retried])
     for row in articles:
-        archived.update((row["url"], row["canonical_url"]))
         decision = policy.decide(row, {}, dropped=drops.get(row["url"]))
         if decision.fetch and row["source_id"]:
             evidence = _json(row["discovery"])
             yield Due(row["url"], row["source_id"], decision.why, row, evidence)
-    for dropped_url, drop in drops.items():
-        if dropped_url in archived or not drop.get("source_id") or drop.get("stage") != "fetch":
+    for drop in retried:
+        if drop["url"] in archived or not drop.get("source_id"):
             continue
-        if drop.get("reason") not in RETRIED_REASONS or drop.get("status") in GONE_STATUSES:
+        if drop.get("status") in GONE_STATUSES:
             continue
         decision = policy.decide(None, {}, dropped=drop)
         if decision.fetch:
-            yield Due(dropped_url, drop["source_id"], decision.why, None, {"channel": "refresh"})
+            yield Due(drop["url"], drop["source_id"], decision.why, None, {"channel": "refresh"})
+
+
+# The articles an age step may make due, as SQL, so that a large archive is not read row
+# by row into Python at every scheduling step: a step is due when the last fetch came
+# before publication + step (RefreshPolicy.decide). Fetched later than publication +
+# the last step + a day's slack, an article is never due by age again (a later failed
+# fetch only moves its last fetch later). Dates SQLite cannot read (julianday() null:
+# RFC 822 dates, a missing fetch time) are left to the policy.
+_PUBLISHED = "coalesce(published_at, first_seen_at, fetched_at)"
+
+
+def _maybe_due_by_age(policy: RefreshPolicy) -> tuple[str, list]:
+    unreadable = f"julianday(fetched_at) is null or julianday({_PUBLISHED}) is null"
+    if not policy.ladder:
+        return f" where {unreadable}", []
+    days = max(policy.ladder).total_seconds() / 86400 + 1
+    return f" where {unreadable} or julianday(fetched_at) < julianday({_PUBLISHED}) + ?", [days]
+
+
+def _drops_of(conn: sqlite3.Connection, urls: list[str]) -> dict[str, dict]:
+    """The drops rows of ``urls``, by URL."""
+    found: dict[str, dict] = {}
+    for start in range(0, len(urls), 500):
+        chunk = urls[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(
+            (r["url"], r) for r in _rows(conn, f"select * from drops where url in ({marks})", chunk)
+        )
+    return found
+
+
+def _archived(conn: sqlite3.Connection, urls: list[str]) -> set[str]:
+    """Those of ``urls`` the archive holds, under their own or their canonical URL."""
+    held: set[str] = set()
+    for start in range(0, len(urls), 500):
+        chunk = urls[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        sql = (
+            f"select url from articles where url in ({marks})"
+            f" union select canonical_url from articles where canonical_url in ({marks})"
+        )
+        held.update(r["url"] for r in _rows(conn, sql, chunk + chunk))
+    return held
 
 
 def _json(text: str | None) -> dict:
