@@ -56,6 +56,7 @@ class Publisher:
             "/2026/flaky/": (500, b"try later", None),
         }
         self.requests: list[tuple[str, dict[str, str], int]] = []
+        self.lastmods: dict[str, str] = {}  # the sitemap's <lastmod> per path, if any
 
     def change(self) -> None:
         """The edit, and the recovery of the failing page."""
@@ -74,7 +75,16 @@ class Publisher:
                     return self.reply(200, b"User-agent: *\nAllow: /\n", "text/plain")
                 if self.path == "/sitemap.xml":
                     host = self.headers["Host"]
-                    entries = "".join(f"<url><loc>http://{host}{p}</loc></url>" for p in STORIES)
+                    entries = "".join(
+                        f"<url><loc>http://{host}{p}</loc>"
+                        + (
+                            f"<lastmod>{publisher.lastmods[p]}</lastmod>"
+                            if p in publisher.lastmods
+                            else ""
+                        )
+                        + "</url>"
+                        for p in STORIES
+                    )
                     body = (
                         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                         f"{entries}</urlset>"
@@ -404,3 +414,45 @@ def test_the_age_prefilter_in_sql_misses_no_due_page(tmp_path):
         conn.row_factory = None
         assert found == sorted(expected), ladder
         assert found, ladder
+
+
+def test_a_newer_lastmod_in_a_channel_gets_the_page_refetched(
+    tmp_path, redis_url, redis_client, publisher
+):
+    """The sitemap gives each story a lastmod; after run 1 one story is edited and its
+    lastmod moves on. A worker finds the URL in the "seen" set and reports the new date
+    to the ingester (a `changed` message), which holds the archive: the date is newer
+    than the one recorded at the fetch, so it queues a refetch, which the next worker
+    run makes a revision. The unchanged story is not fetched again, and dates already
+    reported are not reported twice. Before, a channel's lastmod never made a worker
+    fetch a page again."""
+    for path in STORIES:
+        publisher.lastmods[path] = "2026-01-06T10:00:00+00:00"
+    config = write_config(tmp_path, publisher.host)
+    db = tmp_path / "archive.db"
+    Worker("first", redis_url, tmp_path, config).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    publisher.change()  # the edit (and the failing page recovers: not a channel matter)
+    publisher.lastmods["/2026/edited/"] = "2026-01-08T09:00:00+00:00"
+    publisher.requests.clear()
+
+    Worker("second", redis_url, tmp_path, config).wait()  # finds the new date
+    second = ingest(redis_url, db, "--idle-exit", "0.5")
+    assert second.returncode == 0 and "1 refetches queued for newer channel dates" in second.stderr
+    assert publisher.asked("/2026/edited/") == [] and publisher.asked("/2026/same/") == []
+    Worker("third", redis_url, tmp_path, config).wait()  # fetches it
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    Worker("fourth", redis_url, tmp_path, config).wait()  # nothing new to report
+    fourth = ingest(redis_url, db, "--idle-exit", "0.5")
+    assert fourth.returncode == 0 and "refetches queued" not in fourth.stderr
+
+    (edited_asked,) = publisher.asked("/2026/edited/")
+    assert edited_asked[0]["if-none-match"] == '"edit-1"' and edited_asked[1] == 200
+    assert publisher.asked("/2026/same/") == []
+    edited = rows(
+        db, "select body, revision_count, discovery from articles where url like '%/edited/'"
+    )[0]
+    assert "version 2" in edited["body"] and edited["revision_count"] == 1
+    assert "2026-01-08T09:00:00+00:00" in edited["discovery"]
+    assert redis_client.llen("news:requests") == 0
+    assert not list(redis_client.scan_iter(match="news:refresh:*"))

@@ -48,7 +48,7 @@ from newscrawl.scale.redis_queue import (
     not_modified_from_dict,
     redacted,
 )
-from newscrawl.scale.refresh_queue import claim_key, settled_urls
+from newscrawl.scale.refresh_queue import claim_key, refetch_if_changed, settled_urls
 from newscrawl.store import Archive, Drop
 
 if TYPE_CHECKING:
@@ -138,6 +138,11 @@ class IngestTotals:
             f" {o['updated']} updated, {o['unchanged']} unchanged articles,"
             f" {o['drop']} drops ({o['duplicate']} duplicates), {o['run_start']} runs started,"
             f" {o['run_finish']} finished; {self.replayed} replayed, {self.dead} unreadable"
+            + (
+                f"; {o['refetch_queued']} refetches queued for newer channel dates"
+                if o["refetch_queued"]
+                else ""
+            )
         )
 
 
@@ -186,6 +191,7 @@ class Ingester:
         self.totals = IngestTotals()
         self.stopping = False
         self._runs: dict[str, _Run] = {}
+        self._server: redis.Redis | None = None
         self._faults = _faults()
         self._lock_value = json.dumps(
             {"host": socket.gethostname(), "pid": os.getpid(), "at": time.time()}
@@ -200,6 +206,7 @@ class Ingester:
         import redis
 
         server = connect(self.redis_url)
+        self._server = server
         archive = Archive(self.db_path)
         try:
             self._acquire_lock(server)
@@ -426,6 +433,13 @@ class Ingester:
             archived = outcome.action == "unchanged"
             run.count("archived" if archived else "dropped", answer.source_id)
             self.totals.outcomes[outcome.action if archived else "drop"] += 1
+        elif kind == "changed":
+            # Queued now, before the batch commits: a crash replays the message, and the
+            # refetch's claim keeps it from being queued twice.
+            queued = refetch_if_changed(
+                self._server, archive, message, keys=self.keys, by=f"ingester/{os.getpid()}"
+            )
+            self.totals.outcomes["refetch_queued" if queued else "changed_not_due"] += 1
         elif kind == "run_finish":
             self._finish_run(archive, run, message)
         if kind in ("run_start", "run_finish"):

@@ -51,7 +51,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MESSAGE_VERSION = 1
-MESSAGE_TYPES = ("run_start", "article", "not_modified", "drop", "run_finish")
+MESSAGE_TYPES = ("run_start", "article", "not_modified", "drop", "run_finish", "changed")
+
+# KEYS: the hash of channel dates already reported. ARGV: fingerprint, dates. 1 when the
+# dates are new for that URL (and now recorded), 0 when they were reported before.
+_NOTE_DATES = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+# Channel dates a "changed" message carries (what RefreshPolicy compares).
+CHANGE_DATES = ("lastmod", "updated")
 
 
 class MessageError(ValueError):
@@ -94,6 +104,11 @@ class RedisKeys:
     def runs(self) -> str:
         """Counter numbering worker runs."""
         return f"{self.prefix}:runs"
+
+    @property
+    def channel_dates(self) -> str:
+        """Hash: article URL fingerprint → the channel dates last reported for it."""
+        return f"{self.prefix}:channel_dates"
 
     def worker(self, worker_id: str) -> str:
         """Lease of a live worker (expires when the worker stops renewing it)."""
@@ -253,16 +268,25 @@ class RedisWriter:
     by the archive's owner (:mod:`newscrawl.scale.refresh_queue`, docs/scaling.md).
     """
 
-    def __init__(self, server: redis.Redis, keys: RedisKeys, seen_key: str | None = None) -> None:
+    def __init__(
+        self,
+        server: redis.Redis,
+        keys: RedisKeys,
+        seen_key: str | None = None,
+        queue_key: str | None = None,
+    ) -> None:
         self.server = server
         self.keys = keys
         # The shared "seen" set of article requests (scrapy-redis's dupefilter key).
         self.seen_key = seen_key or f"{keys.prefix}:dupefilter"
+        # This worker's request queue (scrapy-redis's SCHEDULER_QUEUE_KEY).
+        self.queue_key = queue_key or f"{keys.prefix}:requests"
         self.run_key: str | None = None
         self.seq = 0
         self.pushed = 0
         self._sources: list[dict[str, Any]] = []
         self._artists: list[dict[str, Any]] = []
+        self._note_dates: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisWriter:
@@ -272,7 +296,13 @@ class RedisWriter:
         name = getattr(spider, "name", "news")
         keys = RedisKeys.for_spider(settings, name)
         seen_key = settings.get("SCHEDULER_DUPEFILTER_KEY")
-        writer = cls(connect(url), keys, seen_key % {"spider": name} if seen_key else None)
+        queue_key = settings.get("SCHEDULER_QUEUE_KEY")
+        writer = cls(
+            connect(url),
+            keys,
+            seen_key % {"spider": name} if seen_key else None,
+            queue_key % {"spider": name} if queue_key else None,
+        )
         logger.info("Redis mode: items go to %s on %s", keys.items, redacted(url))
         return writer
 
@@ -354,6 +384,28 @@ class RedisWriter:
         """Whether some worker already requested the article ``url`` (it is in the
         shared, persisted "seen" set). The spider skips it without spending budget."""
         return bool(self.server.sismember(self.seen_key, seen_fingerprint(url)))
+
+    def channel_dates_seen(self, url: str, source_id: str, evidence: dict) -> bool:
+        """A channel lists ``url``, already in the "seen" set, with a ``lastmod`` /
+        ``updated`` date. Dates not reported for it before go to the ingester as a
+        ``changed`` message (it has the archive, and queues a refetch if they are newer
+        than what it holds: :func:`newscrawl.scale.refresh_queue.refetch_if_changed`).
+        The hash ``<prefix>:channel_dates`` remembers what was reported, so a channel
+        read every run does not report the same dates again. True if reported."""
+        dates = {key: evidence.get(key) for key in CHANGE_DATES if evidence.get(key)}
+        if not dates:
+            return False
+        if self._note_dates is None:
+            self._note_dates = self.server.register_script(_NOTE_DATES)
+        stamp = json.dumps(dates, sort_keys=True)
+        if not self._note_dates(
+            keys=[self.keys.channel_dates], args=[seen_fingerprint(url), stamp]
+        ):
+            return False
+        message = {"type": "changed", "url": url, "source_id": source_id, "evidence": dates}
+        # Where this worker's refetch goes: its own queue (a node's, when partitioned).
+        self._push([{**message, "queue": self.queue_key, "seen": self.seen_key}])
+        return True
 
     def forget(self, urls: Iterable[str]) -> None:
         """Take ``urls`` out of the "seen" set, so a later run may request them again."""

@@ -36,7 +36,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,7 +46,7 @@ from scrapy import Request
 
 from newscrawl.conditional import make_conditional, validators_for, without_validators
 from newscrawl.errors import NewscrawlError
-from newscrawl.refresh import RefreshPolicy
+from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy
 from newscrawl.scale.redis_queue import RedisKeys, seen_fingerprint
 from newscrawl.spiders.news import ARTICLE_STATUSES
 
@@ -252,8 +252,6 @@ def schedule_refreshes(
     refetch of it is queued or in flight for (module docstring)."""
     import sqlite3
 
-    from scrapy_redis import picklecompat
-
     path = Path(db_path)
     if not path.exists():
         raise NewscrawlError(f"{path}: no such archive")
@@ -267,29 +265,95 @@ def schedule_refreshes(
     try:
         for due in list(due_pages(conn, policy)):
             result.due += 1
-            claim = claim_key(keys, due.url)
-            value = json.dumps({"at": claimed_at, "why": due.why, "by": scheduler})
-            if not server.set(claim, value, nx=True, px=int(claim_ttl * 1000)):
-                result.claimed += 1
-                continue
-            # Read again now that the URL is ours: a refetch whose outcome the ingester
+            # Read again once the URL is ours: a refetch whose outcome the ingester
             # committed (and whose claim it released) since the read above has made the
             # page fresh, and must not be followed by another one.
-            due = next(due_pages(conn, policy, url=due.url), None)
-            if due is None:
-                server.delete(claim)
-                result.claimed += 1
-                continue
-            data = picklecompat.dumps(refetch_request(due))
-            fingerprint = seen_fingerprint(due.url)
-            if queue_claimed(keys=[claim, seen_key, queue_key], args=[value, fingerprint, 0, data]):
+            if queue_refetch(
+                server,
+                due,
+                keys=keys,
+                queue_key=queue_key,
+                seen_key=seen_key,
+                claim_ttl=claim_ttl,
+                by=scheduler,
+                at=claimed_at,
+                still_due=lambda url: next(due_pages(conn, policy, url=url), None),
+                script=queue_claimed,
+            ):
                 result.queued += 1
-                logger.debug("Refetch of %s queued: %s", due.url, due.why)
-            else:  # the claim lapsed in between (a stall longer than --claim-ttl)
+            else:
                 result.claimed += 1
     finally:
         conn.close()
     return result
+
+
+def queue_refetch(
+    server: redis.Redis,
+    due: Due,
+    *,
+    keys: RedisKeys,
+    queue_key: str,
+    seen_key: str,
+    claim_ttl: float = DEFAULT_CLAIM_TTL,
+    by: str,
+    at: str,
+    still_due: Callable[[str], Due | None] | None = None,
+    script: Any = None,
+) -> bool:
+    """Claim ``due.url`` and queue its refetch; False when a refetch of it is already
+    queued or in flight (or ``still_due``, asked once the claim is ours, says the page is
+    no longer due)."""
+    from scrapy_redis import picklecompat
+
+    claim = claim_key(keys, due.url)
+    value = json.dumps({"at": at, "why": due.why, "by": by})
+    if not server.set(claim, value, nx=True, px=int(claim_ttl * 1000)):
+        return False
+    if still_due is not None:
+        due = still_due(due.url)
+        if due is None:
+            server.delete(claim)
+            return False
+    script = script or server.register_script(_QUEUE_CLAIMED)
+    data = picklecompat.dumps(refetch_request(due))
+    if not script(
+        keys=[claim, seen_key, queue_key], args=[value, seen_fingerprint(due.url), 0, data]
+    ):
+        return False  # the claim lapsed in between (a stall longer than its time to live)
+    logger.debug("Refetch of %s queued: %s", due.url, due.why)
+    return True
+
+
+def refetch_if_changed(
+    server: redis.Redis, archive: Any, message: dict[str, Any], *, keys: RedisKeys, by: str
+) -> bool:
+    """A worker found an article URL it had requested before listed by a channel with a
+    ``lastmod`` / ``updated`` date (a ``changed`` message): queue a refetch when that date
+    is newer than what the archive knows (the local crawl's rule, RefreshPolicy), with
+    the new date in its evidence, so that the stored page records it. True if queued."""
+    url = message["url"]
+    known, dropped = archive.archived_page(url), archive.dropped_page(url)
+    if known is None and (dropped is None or dropped.get("reason") not in CONTENT_REASONS):
+        # Not fetched yet (its outcome is on its way), or a failure: retrying failures is
+        # the scheduling step's job (RETRIED_REASONS), not a channel date's.
+        return False
+    evidence = {k: v for k, v in (message.get("evidence") or {}).items() if v is not None}
+    decision = RefreshPolicy(()).decide(known, evidence, dropped=dropped)
+    if not decision.fetch:
+        return False
+    merged = {**_json((known or {}).get("discovery")), **evidence}
+    source_id = message.get("source_id") or (dropped or {}).get("source_id")
+    due = Due(url, source_id, decision.why, known, merged)
+    return queue_refetch(
+        server,
+        due,
+        keys=keys,
+        queue_key=message.get("queue") or f"{keys.prefix}:requests",
+        seen_key=message.get("seen") or f"{keys.prefix}:dupefilter",
+        by=by,
+        at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+    )
 
 
 def settled_urls(message: dict[str, Any]) -> Iterable[str]:

@@ -360,6 +360,10 @@ class NewsSpider(scrapy.Spider):
             return "dropped", None
         if self.incremental and not self.direct_urls:
             decision = self.refresh.decide(known, evidence, dropped=dropped)
+            if seen:
+                # Redis mode: the archive's owner decides whether the channel's date
+                # makes the page worth fetching again (newscrawl.scale.refresh_queue).
+                self.session.open().channel_dates_seen(url, source.id, evidence)
             if seen or not decision.fetch:
                 if self.decided.get(url) != "skipped":
                     self.session.count(source.id, "skipped")
