@@ -33,7 +33,7 @@ from typing import Any
 
 from newscrawl.extract.errors import ExtractError
 
-EXTRACTOR_VERSION = "1.0.17"
+EXTRACTOR_VERSION = "1.0.18"
 """Bumped whenever the output for some page changes; stored with each article."""
 
 FIELDS = (
