@@ -180,3 +180,13 @@ def test_a_manifest_fetch_time_that_is_not_a_time_names_the_row(tmp_path):
     result = CliRunner().invoke(main, ["extract", "--manifest", str(manifest)])
     assert result.exit_code != 0
     assert f'{manifest}:1: "fetched_at" must be an ISO 8601 date-time' in result.output
+
+
+def test_an_update_days_ago_on_the_publication_day_counts():
+    # "2 days ago" is a date; the page was published later that same day.
+    head = '<meta property="article:published_time" content="2024-03-03T18:00:00Z">'
+    fields = extract("Updated 2 days ago", head=head)
+    assert (fields["modified_at"], fields["provenance"]["modified_at"]) == (
+        "2024-03-03",
+        "relative",
+    )

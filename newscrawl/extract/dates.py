@@ -262,6 +262,8 @@ def modified_at(doc: Document, published: str | None) -> tuple[str | None, str |
             continue
         return value.iso(), source
     relative = relative_date(doc, modified=True)
-    if relative is not None and (first is None or relative.utc() >= first.utc()):
+    if relative is not None and (
+        first is None or relative.utc() >= first.utc() - timedelta(days=CONFLICT_DAYS)
+    ):
         return relative.iso(), "relative"
     return None, None
