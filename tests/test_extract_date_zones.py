@@ -42,7 +42,15 @@ def test_named_zones(text, iso):
     assert parse_date(text).iso() == iso
 
 
-@pytest.mark.parametrize("text", ["2024-03-05 14:30 IST", "March 5, 2024 2:30 pm AST"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-03-05 14:30 IST",
+        "March 5, 2024 2:30 pm AST",
+        # RFC 2822's "-0000" says the zone is unknown.
+        "Tue, 05 Mar 2024 14:30:00 -0000",
+    ],
+)
 def test_ambiguous_zones_are_not_guessed(text):
     # IST is India, Ireland or Israel; AST Atlantic or Arabia: a time without an offset.
     assert parse_date(text).iso() == "2024-03-05T14:30:00"

@@ -313,7 +313,9 @@ def parse_date(value: object) -> When | None:
             parsed = None
         if parsed is not None and parsed.tzinfo is None:
             # email.utils knows only the US zones: "... 14:30:00 BST" came back naive.
-            parsed = parsed.replace(tzinfo=_zone(text.rsplit(None, 1)[-1]))
+            # ("-0000" is RFC 2822 for "zone unknown" and stays naive.)
+            label = text.rsplit(None, 1)[-1]
+            parsed = parsed.replace(tzinfo=_zone(label) if label.isalpha() else None)
         if parsed is not None:
             return When(parsed)
     return parse_text_date(text)
