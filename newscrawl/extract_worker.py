@@ -38,9 +38,14 @@ def exit_with(crawl_pid: int) -> None:
     threading.Thread(target=watch, name="newscrawl-crawl-watch", daemon=True).start()
 
 
-def extract_in_worker(body: bytes, url: str, headers: dict, evidence: dict) -> dict:
+def extract_in_worker(
+    body: bytes, url: str, headers: dict, evidence: dict, fetched_at: str = ""
+) -> dict:
     """``extract_article`` as a picklable outcome: the fields, or the drop reason."""
     try:
-        return {"fields": extract_article(body, url, headers=headers, evidence=evidence)}
+        fields = extract_article(
+            body, url, headers=headers, evidence=evidence, fetched_at=fetched_at or None
+        )
+        return {"fields": fields}
     except ExtractError as error:
         return {"error": error.reason, "detail": str(error)}

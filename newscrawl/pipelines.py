@@ -143,7 +143,9 @@ class ExtractPipeline:
             self.executor = None
 
     async def _extract(self, page: Page) -> dict:
-        args = (page.body, page.url, dict(page.headers), dict(page.discovery))
+        # The fetch time (a crawl's, or the WARC record's when re-extracting) is what
+        # relative dates on the page count from, so a replay reads the same dates.
+        args = (page.body, page.url, dict(page.headers), dict(page.discovery), page.fetched_at)
         if self.executor is None:
             return extract_in_worker(*args)
         return await self.executor.run(extract_in_worker, *args)

@@ -26,7 +26,11 @@ def _job(job: dict[str, Any]) -> dict[str, Any]:
     try:
         html = Path(job["file"]).read_bytes()
         fields = extract_article(
-            html, job["url"], headers=job.get("headers"), evidence=job.get("evidence")
+            html,
+            job["url"],
+            headers=job.get("headers"),
+            evidence=job.get("evidence"),
+            fetched_at=job.get("fetched_at"),
         )
     except ExtractError as error:
         detail = error.detail or error.reason
@@ -74,6 +78,9 @@ def _from_manifest(manifest: str) -> list[dict[str, Any]]:
             for key in ("headers", "evidence"):
                 if row.get(key) is not None and not isinstance(row[key], dict):
                     raise NewscrawlError(f'{where}: "{key}" must be an object')
+            fetched_at = row.get("fetched_at")
+            if fetched_at is not None and not _is_time(fetched_at):
+                raise NewscrawlError(f'{where}: "fetched_at" must be an ISO 8601 date-time')
             jobs.append(
                 {
                     "path": row["path"],
@@ -81,9 +88,20 @@ def _from_manifest(manifest: str) -> list[dict[str, Any]]:
                     "url": str(url),
                     "headers": row.get("headers"),
                     "evidence": row.get("evidence"),
+                    "fetched_at": fetched_at,
                 }
             )
     return jobs
+
+
+def _is_time(value: Any) -> bool:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _results(jobs: list[dict[str, Any]], workers: int) -> Iterator[dict[str, Any]]:
@@ -107,7 +125,9 @@ def _results(jobs: list[dict[str, Any]], workers: int) -> Iterator[dict[str, Any
     "--manifest",
     type=click.Path(dir_okay=False),
     help='JSON Lines of {"path": ..., "url": ...} rows (optional "headers" and "evidence" '
-    "objects); relative paths are read from the manifest's folder.",
+    'objects, and "fetched_at", the ISO 8601 time the page was fetched, which relative '
+    'dates such as "3 hours ago" count from); relative paths are read from the '
+    "manifest's folder.",
 )
 @click.option(
     "--jobs",

@@ -13,6 +13,7 @@ Provenance labels: ``jsonld``, ``microdata``, ``opengraph`` (``og:*`` and
 ``article:*``), ``meta`` (other meta tags), ``html`` (``<h1>``, ``<title>``,
 ``<html lang>``, ``rel=canonical``, the main text block, the first picture), ``byline``,
 ``time`` (``<time datetime>``), ``dateline`` (a date written in the text),
+``relative`` ("3 hours ago" near the headline, counted back from the fetch time),
 ``breadcrumb``, ``http`` (Content-Language), ``feed`` / ``sitemap`` (discovery
 evidence), ``url`` (a date in the path, or the page URL as canonical), ``trafilatura``,
 ``htmldate``. ``provenance["date_conflicts"]`` lists structured dates that disagree with
@@ -29,11 +30,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from newscrawl.extract.errors import ExtractError
 
-EXTRACTOR_VERSION = "1.0.17"
+EXTRACTOR_VERSION = "1.0.21"
 """Bumped whenever the output for some page changes; stored with each article."""
 
 FIELDS = (
@@ -74,18 +76,28 @@ def extract_article(
     headers: Mapping[str, str] | None = None,
     evidence: Mapping[str, Any] | None = None,
     max_bytes: int = MAX_BYTES,
+    fetched_at: str | datetime | None = None,
 ) -> dict[str, Any]:
     """Extract the article fields (see :data:`FIELDS`) from one page.
 
     ``headers`` are the response headers (the Content-Type charset is used to decode);
     ``evidence`` is what the discovery channel said about the URL (``published``,
     ``lastmod``, ``title``, ``keywords``, ``categories``, ``author``, ``channel``),
-    used only where the page itself is silent.
+    used only where the page itself is silent. ``fetched_at`` (ISO 8601 or a datetime;
+    naive is UTC) is when the page was fetched: relative dates ("3 hours ago") count
+    back from it, and without it they are not read.
     """
     try:
         from newscrawl.extract.pipeline import extract
 
-        return extract(html, url, headers=headers, evidence=evidence, max_bytes=max_bytes)
+        return extract(
+            html,
+            url,
+            headers=headers,
+            evidence=evidence,
+            max_bytes=max_bytes,
+            fetched_at=fetched_at,
+        )
     except ExtractError:
         raise
     except RecursionError:

@@ -6,7 +6,8 @@ objects, arrays, ``@id`` references), microdata, meta tags (``author``,
 (``rel=author``, ``.byline``, ``[class*=author]``), then the discovery evidence.
 Every raw value goes through :func:`split_names`, which turns a byline such as
 "By JANE DOE and John Roe For The Daily X | Updated 3:02 PM" into
-``["Jane Doe", "John Roe"]``.
+``["Jane Doe", "John Roe"]``; after a comma, a place or role ("Jane Doe, Los Angeles",
+"Jane Doe, Staff Writer") is not a second author (see :func:`_describes`).
 """
 
 from __future__ import annotations
@@ -80,6 +81,15 @@ _FOR = re.compile(r"\s+(?:for|of|at)\s+(?=(?:the\s+)?[A-Z0-9])", re.IGNORECASE)
 _SPLIT = re.compile(
     r"\s*(?:,|;|&|/|\s\+\s|\band\b|\bund\b|\bet\b|\by\b|\bwith\b)\s*", re.IGNORECASE
 )
+# A comma after a full name often says what the person is or where they write from,
+# not who else wrote: "Jane Doe, Staff Writer", "Jane Doe, Los Angeles", "Jane Doe,
+# Nashville, Tenn.", "Jane Doe, Variety". Such a part is a single word, a role, or
+# starts / ends with a word that marks a place; a second author is a full name ("Jane
+# Doe, John Roe").
+PLACE_FIRST = words("new los las san santa st saint fort ft port mount mt lake north south")
+PLACE_FIRST |= words("east west united")
+PLACE_LAST = words("city county beach springs island islands heights")
+_COMMA = re.compile(r"\s*,\s*")
 _DATEISH = re.compile(r"\d|\b(?:updated|published|posted|modified|ago)\b", re.IGNORECASE)
 _SUFFIXES = frozenset(("jr", "sr", "ii", "iii", "iv", "phd", "ph.d", "md", "esq"))
 _SLUG = re.compile(r"^[a-z]+(?:-[a-z]+)+$")
@@ -134,6 +144,36 @@ def clean_name(piece: str, doc: Document | None = None) -> str | None:
     return name
 
 
+def _describes(part: str) -> bool:
+    """Whether ``part``, after a comma that follows a full name, describes that person
+    (a place, a role, an employer) rather than naming another author."""
+    tokens = [t.strip(".").lower() for t in part.split()]
+    tokens = [t for t in tokens if t]
+    if len(tokens) <= 1:
+        return True
+    if tokens[0] in PLACE_FIRST or tokens[-1] in PLACE_LAST:
+        return True
+    if tokens[:2] == ["special", "to"]:
+        return True
+    if tokens[-1] in JOB_TITLES:
+        # "Times Staff Writer" is a role; "John Roe Senior Editor" names John Roe.
+        while tokens and tokens[-1] in JOB_WORDS:
+            tokens.pop()
+        return len(tokens) < 2
+    return False
+
+
+def _comma_parts(segment: str) -> list[str]:
+    """The comma-separated parts of ``segment`` that name people (see :func:`_describes`)."""
+    parts = [part for part in _COMMA.split(segment) if part]
+    kept = parts[:1]
+    for part in parts[1:]:
+        if len(kept[-1].split()) >= 2 and _describes(part):
+            continue
+        kept.append(part)
+    return kept
+
+
 def split_names(raw: Any, doc: Document | None = None) -> list[str]:
     """Names in a byline or author value (see the module docstring)."""
     text = clean_text(raw)
@@ -148,10 +188,11 @@ def split_names(raw: Any, doc: Document | None = None) -> list[str]:
         if not segment:
             continue
         segment = _FOR.split(_NOT_AUTHOR.sub("", segment), maxsplit=1)[0]
-        for piece in _SPLIT.split(segment):
-            name = clean_name(_IN_PLACE.sub("", piece), doc)
-            if name:
-                names.append(name)
+        for part in _comma_parts(segment):
+            for piece in _SPLIT.split(part):
+                name = clean_name(_IN_PLACE.sub("", piece), doc)
+                if name:
+                    names.append(name)
     return names
 
 
@@ -175,19 +216,25 @@ def _literal(value: Any) -> Any:
     return value
 
 
-# "Doe, Jane" in a Person's name is one person written family name first, not two
-# one-word names; "Jane Doe, John Roe" (several words a side) is two people.
+# "Doe, Jane" as a structured author value (a Person's name, a JSON-LD string, a meta
+# tag such as citation_author) is one person written family name first, not two
+# one-word names; "Jane Doe, John Roe" (several words a side) is two people. Visible
+# bylines are not read this way: "Music, Culture" in a byline box is not a name.
 _INVERTED = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]+(?:\s+[^\W\d_]\.?)?)$")
 
 
-def _person_name(name: str) -> str:
-    match = _INVERTED.match(name)
+def _person_name(name: Any) -> Any:
+    if not isinstance(name, str):
+        return name
+    match = _INVERTED.match(name.strip())
     if not match:
         return name
     family, given = match.groups()
     first = given.split()[0].lower().strip(".")
-    if first in _SUFFIXES or first in JOB_WORDS:
+    if first in _SUFFIXES or first in JOB_WORDS or family.lower() in JOB_WORDS:
         return name
+    if family.isupper() != given.split()[0].isupper():
+        return name  # "Reuters, AP": a credit and an agency code
     return f"{given} {family}"
 
 
@@ -213,7 +260,7 @@ def _ld_values(value: Any, doc: Document, depth: int = 0) -> list[tuple[str, str
             return [(name, "organization")]
         return [(_person_name(name), "person")]
     if isinstance(value, str):
-        return [(value, "text")]
+        return [(_person_name(clean_text(value)), "text")]
     return []
 
 
@@ -248,7 +295,7 @@ def _full(names: list[str]) -> list[str]:
 def _from_meta(doc: Document) -> tuple[list[str], str | None]:
     for key in META_KEYS:
         values = doc.meta.get(key, ())
-        names = _full([name for value in values for name in split_names(value, doc)])
+        names = _full([name for value in values for name in split_names(_person_name(value), doc)])
         if names:
             return names, "meta" if not key.startswith(("article:", "og:")) else "opengraph"
     return [], None
@@ -309,7 +356,9 @@ def authors(doc: Document) -> tuple[list[str], str | None]:
     names = _from_ld(doc)
     if names:
         return dedupe(names), "jsonld"
-    names = _full([n for value in doc.microdata.authors for n in split_names(value, doc)])
+    names = _full(
+        [n for value in doc.microdata.authors for n in split_names(_person_name(value), doc)]
+    )
     if names:
         return dedupe(names), "microdata"
     names, source = _from_meta(doc)
@@ -321,7 +370,7 @@ def authors(doc: Document) -> tuple[list[str], str | None]:
     evidence = doc.evidence.get("author")
     if evidence:
         values = evidence if isinstance(evidence, list) else [evidence]
-        names = _full([n for value in values for n in split_names(value, doc)])
+        names = _full([n for value in values for n in split_names(_person_name(value), doc)])
         if names:
             return dedupe(names), doc.evidence_source
     return [], None

@@ -2,8 +2,10 @@
 
 Layers, first plausible value wins: JSON-LD, microdata, meta tags (OpenGraph article,
 Parse.ly, Sailthru, Dublin Core, citation), ``<time datetime>`` elements, the
-discovery channel's evidence, a date in the URL path, and htmldate (slow; only when
-nothing else gave a date). Implausible dates (before 1990, in the future) are
+discovery channel's evidence, a date in the URL path, a relative date near the
+headline ("3 hours ago", resolved against the fetch time; see
+:mod:`newscrawl.extract.relative`), and htmldate (slow; only when nothing else gave a
+date). Implausible dates (before 1990, in the future) are
 dropped and the next layer is tried. Structured sources that disagree with the kept
 date by more than a day are reported as ``date_conflicts``.
 """
@@ -23,6 +25,7 @@ from newscrawl.extract.normalize import (
     parse_numeric_date,
     parse_text_date,
 )
+from newscrawl.extract.relative import relative_date
 
 PUBLISHED_META = (
     "article:published_time",
@@ -151,7 +154,7 @@ def _dateline(doc: Document, *, modified: bool) -> When | None:
     """A date written in the page's text near the headline ("Posted: 6/3/2025 9:40 AM",
     "Published 2 May 2024"), for pages without markup for it."""
     label = _MODIFIED_LABEL if modified else _PUBLISHED_LABEL
-    lines = doc.text_lines("string-length(normalize-space()) <= 160", limit=3000)
+    lines = doc.short_lines
     start = doc.headline_position()
     day_first = _day_first(doc)
     other = _PUBLISHED_LABEL if modified else _MODIFIED_LABEL
@@ -217,6 +220,9 @@ def published_at(doc: Document) -> tuple[str | None, str | None, list[dict[str, 
         from_url = date_from_url(doc.url)
         if from_url is not None and from_url.plausible():
             return from_url.iso(), "url", []
+        relative = relative_date(doc, modified=False)
+        if relative is not None:
+            return relative.iso(), "relative", []
         found = _htmldate(doc) if doc.worth_fallbacks else None
         return (found.iso(), "htmldate", []) if found else (None, None, [])
     kept, source = candidates[0]
@@ -255,4 +261,9 @@ def modified_at(doc: Document, published: str | None) -> tuple[str | None, str |
         if first is not None and value.utc() < first.utc() - timedelta(days=CONFLICT_DAYS):
             continue
         return value.iso(), source
+    relative = relative_date(doc, modified=True)
+    if relative is not None and (
+        first is None or relative.utc() >= first.utc() - timedelta(days=CONFLICT_DAYS)
+    ):
+        return relative.iso(), "relative"
     return None, None

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -100,6 +101,8 @@ class Document:
     tree: lxml.html.HtmlElement
     headers: Mapping[str, str]
     evidence: Mapping[str, Any]
+    fetched_at: datetime | None = None
+    """When the page was fetched (aware, UTC), if known: what "3 hours ago" counts from."""
 
     @classmethod
     def from_text(
@@ -109,9 +112,10 @@ class Document:
         *,
         headers: Mapping[str, str] | None = None,
         evidence: Mapping[str, Any] | None = None,
+        fetched_at: datetime | None = None,
     ) -> Document:
         tree = parse_html(text)
-        doc = cls(url, text, tree, headers or {}, evidence or {})
+        doc = cls(url, text, tree, headers or {}, evidence or {}, fetched_at)
         if doc.size > MAX_ELEMENTS:
             raise ExtractError("too_large", f"{doc.size} elements")
         return doc
@@ -297,6 +301,12 @@ class Document:
             if line:
                 found.append((self.order.get(anchor if anchor is not None else element, -1), line))
         return found
+
+    @cached_property
+    def short_lines(self) -> list[tuple[int, str]]:
+        """:meth:`text_lines` of at most 160 characters (where datelines are), read once:
+        the publication and modification layers both scan them."""
+        return self.text_lines("string-length(normalize-space()) <= 160", limit=3000)
 
     @property
     def evidence_source(self) -> str:

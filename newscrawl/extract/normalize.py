@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
 _TAG = re.compile(r"<[^>]{0,2000}>")
@@ -95,6 +96,7 @@ EARLIEST_YEAR = 1990
 _ISO = re.compile(
     r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"
     r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?"
+    r"(?:\s*(?P<ampm>(?i:[ap]\.?m)\b\.?))?"
     r"\s*(?P<tz>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}|[+-]\d{2}(?!\d))?)?"
 )
 _COMPACT = re.compile(
@@ -130,11 +132,24 @@ _TEXT_DATES = [
         r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<y>\d{4})" + _TIME, re.I
     ),
 ]
+# Zone abbreviations read as the offset they name. Each label means what it says, also
+# out of season ("EST" in July is -05:00). Where one label names several zones, the one
+# English-language entertainment news means is taken: CST is US Central (not China),
+# BST British Summer Time (not Bangladesh). Labels too ambiguous to guess are left out
+# and give a time without an offset: IST (India, Ireland or Israel), AST (Atlantic or
+# Arabia), ADT.
 _TZ_ABBR = {"utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7}
 _TZ_ABBR |= {"mdt": -6, "pst": -8, "pdt": -7, "bst": 1, "cet": 1, "cest": 2, "sast": 2}
-_TZ_ABBR |= {"ist": 5.5, "aest": 10, "aedt": 11, "jst": 9}
+_TZ_ABBR |= {"wet": 0, "west": 1, "eet": 2, "eest": 3, "aest": 10, "aedt": 11, "jst": 9}
 _TZ_ABBR |= {"hst": -10, "akst": -9, "akdt": -8, "nzst": 12, "nzdt": 13, "acst": 9.5}
 _TZ_ABBR |= {"acdt": 10.5, "awst": 8, "wat": 1, "eat": 3, "msk": 3, "hkt": 8, "sgt": 8, "kst": 9}
+# "ET", "PT"...: US time without saying standard or daylight; the date tells which.
+_TZ_REGION = {
+    "et": "America/New_York",
+    "ct": "America/Chicago",
+    "mt": "America/Denver",
+    "pt": "America/Los_Angeles",
+}
 # After a time: "EDT", "GMT+1", "UTC+05:30", "(GMT+02:00)", "-0400". "GMT+1" is an hour
 # ahead of GMT, not GMT.
 _TZ_AFTER = re.compile(
@@ -209,20 +224,27 @@ def _offset(text: str | None) -> timezone | None:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def _zone(label: str | None) -> timezone | None:
-    """The offset a zone label after a time stands for: an abbreviation of
-    :data:`_TZ_ABBR` or a numeric offset; None for unknown or ambiguous labels ("ET")."""
+def _zone(label: str | None) -> tzinfo | None:
+    """The zone a label after a time stands for: an abbreviation of :data:`_TZ_ABBR`, a
+    US region of :data:`_TZ_REGION` ("ET": standard or daylight time by the date) or a
+    numeric offset; None for unknown or ambiguous labels ("IST")."""
     if not label:
         return None
     hours = _TZ_ABBR.get(label.lower())
     if hours is not None:
         return timezone(timedelta(hours=hours))
+    region = _TZ_REGION.get(label.lower())
+    if region is not None:
+        try:
+            return ZoneInfo(region)
+        except ZoneInfoNotFoundError:  # no time zone database: say no offset
+            return None
     if label[:1] in "+-" or label.upper().startswith(("UTC", "GMT")):
         return _offset(label)
     return None
 
 
-def _zone_after(text: str) -> timezone | None:
+def _zone_after(text: str) -> tzinfo | None:
     after = _TZ_AFTER.match(text)
     return _zone(after.group("tz")) if after else None
 
@@ -231,9 +253,24 @@ def _build(y, m, d, hh=None, mm=None, ss=None, tz=None) -> When | None:
     try:
         if hh is None:
             return When(date(int(y), int(m), int(d)))
-        return When(datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0), tzinfo=tz))
+        value = datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0), tzinfo=tz)
     except (ValueError, OverflowError):
         return None
+    if tz is not None and not isinstance(tz, timezone):
+        # A region ("ET"): keep the offset in force on that day.
+        value = value.replace(tzinfo=timezone(value.utcoffset()))
+    return When(value)
+
+
+def _hour(hour: str, ampm: str | None) -> int:
+    """The 24-hour clock hour of ``hour`` followed by ``ampm`` ("pm", "a.m.") or nothing."""
+    value = int(hour)
+    ampm = (ampm or "").replace(".", "").lower()
+    if ampm == "pm" and value < 12:
+        return value + 12
+    if ampm == "am" and value == 12:
+        return 0
+    return value
 
 
 def parse_date(value: object) -> When | None:
@@ -253,7 +290,8 @@ def parse_date(value: object) -> When | None:
         if g["tz"] is None:
             # "2024-03-02 10:00:00 EST": a zone abbreviation after the time.
             tz = _zone_after(text[match.end() :])
-        return _build(g["y"], g["m"], g["d"], g["H"], g["M"], g["S"], tz)
+        hour = _hour(g["H"], g["ampm"])
+        return _build(g["y"], g["m"], g["d"], hour, g["M"], g["S"], tz)
     if _EPOCH.match(text):
         seconds = int(text) / (1000 if len(text) == 13 else 1)
         try:
@@ -273,6 +311,11 @@ def parse_date(value: object) -> When | None:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             parsed = None
+        if parsed is not None and parsed.tzinfo is None:
+            # email.utils knows only the US zones: "... 14:30:00 BST" came back naive.
+            # ("-0000" is RFC 2822 for "zone unknown" and stays naive.)
+            label = text.rsplit(None, 1)[-1]
+            parsed = parsed.replace(tzinfo=_zone(label) if label.isalpha() else None)
         if parsed is not None:
             return When(parsed)
     return parse_text_date(text)
@@ -296,12 +339,7 @@ def parse_text_date(text: str) -> When | None:
                 return _build(g["y"], month, g["d"])
             g = {**g, **{k: before.group(k) for k in ("H", "M", "S", "ampm")}}
             tz = _zone(before.group("tz"))
-        hour = int(g["H"])
-        ampm = (g["ampm"] or "").replace(".", "").lower()
-        if ampm == "pm" and hour < 12:
-            hour += 12
-        elif ampm == "am" and hour == 12:
-            hour = 0
+        hour = _hour(g["H"], g["ampm"])
         if tz is None:
             tz = _zone_after(text[match.end() :])
         return _build(g["y"], month, g["d"], hour, g["M"], g["S"], tz)
@@ -331,12 +369,7 @@ def parse_numeric_date(text: str, *, day_first: bool = False) -> When | None:
         month, day = a, b
     if g["H"] is None:
         return _build(g["y"], month, day)
-    hour = int(g["H"])
-    ampm = (g["ampm"] or "").replace(".", "").lower()
-    if ampm == "pm" and hour < 12:
-        hour += 12
-    elif ampm == "am" and hour == 12:
-        hour = 0
+    hour = _hour(g["H"], g["ampm"])
     return _build(g["y"], month, day, hour, g["M"], g["S"], _zone_after(text[match.end() :]))
 
 

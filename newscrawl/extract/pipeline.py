@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from newscrawl.extract import body as body_layer
@@ -15,6 +16,7 @@ from newscrawl.extract.document import Document
 from newscrawl.extract.errors import ExtractError
 from newscrawl.extract.evaluate import shingles
 from newscrawl.extract.normalize import clean_text
+from newscrawl.extract.relative import fetch_time
 from newscrawl.extract.title import key as title_key
 from newscrawl.extract.title import title as title_of
 
@@ -104,6 +106,7 @@ def extract(
     headers: Mapping[str, str] | None,
     evidence: Mapping[str, Any] | None,
     max_bytes: int,
+    fetched_at: str | datetime | None = None,
 ) -> dict[str, Any]:
     from newscrawl.extract import FIELDS, content_hash
 
@@ -122,7 +125,9 @@ def extract(
     if not html.strip():
         raise ExtractError("empty", "no content")
     text, _ = decode_html(html, headers)
-    doc = Document.from_text(text, url, headers=headers, evidence=evidence)
+    doc = Document.from_text(
+        text, url, headers=headers, evidence=evidence, fetched_at=fetch_time(fetched_at)
+    )
     fields: dict[str, Any] = {}
 
     def put(name: str, value: Any, source: str | None) -> None:
