@@ -20,13 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from crawling import FAST, ROOT, evidence, scrapy_crawl, tiny_site
 
-from newscrawl.scale.redis_queue import (
-    RedisKeys,
-    article_from_dict,
-    article_to_dict,
-    decode,
-    encode,
-)
+from newscrawl.scale.messages import article_from_dict, article_to_dict, decode, encode
+from newscrawl.scale.redis_queue import RedisKeys
 
 KEYS = RedisKeys("news")
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -262,7 +257,7 @@ def test_a_redis_password_stays_out_of_logs_and_the_archive():
     ],
 )
 def test_an_unreadable_message_is_refused(raw):
-    from newscrawl.scale.redis_queue import MessageError
+    from newscrawl.scale.messages import MessageError
 
     with pytest.raises(MessageError):
         decode(raw)

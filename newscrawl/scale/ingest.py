@@ -38,16 +38,14 @@ from typing import TYPE_CHECKING, Any
 from newscrawl.dedupe import Deduplicator
 from newscrawl.errors import NewscrawlError
 from newscrawl.items import Article
-from newscrawl.scale.redis_queue import (
+from newscrawl.scale.messages import (
     MessageError,
-    RedisKeys,
     article_from_dict,
-    connect,
     decode,
     drop_from_dict,
     not_modified_from_dict,
-    redacted,
 )
+from newscrawl.scale.redis_queue import RedisKeys, connect, redacted
 from newscrawl.scale.refresh_queue import claim_key, refetch_if_changed, settled_urls
 from newscrawl.store import Archive, Drop
 
