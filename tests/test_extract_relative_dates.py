@@ -190,3 +190,21 @@ def test_an_update_days_ago_on_the_publication_day_counts():
         "2024-03-03",
         "relative",
     )
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta property="article:published_time" content="2024-03-09T10:00:00+00:00">',
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "datePublished": "2024-03-09T10:00:00Z"}</script>',
+    ],
+)
+def test_a_date_after_the_fetch_is_refused_as_in_the_crawl(head):
+    # A date four days after the fetch was "in the future" when the crawl read the page,
+    # and is refused; re-extracting the WARC record later, once that day has passed,
+    # must refuse it too. It was judged against the clock: accepted by any later replay.
+    fields = extract("", head=head)
+    assert fields["published_at"] != "2024-03-09T10:00:00+00:00"
+    # Without a fetch time the clock is the limit, as before: that day is long past.
+    assert extract("", head=head, fetched_at=None)["published_at"] == "2024-03-09T10:00:00+00:00"

@@ -91,7 +91,7 @@ def _candidates(doc: Document, *, modified: bool) -> list[tuple[When, str]]:
     raw.append((doc.evidence.get("lastmod" if modified else "published"), channel))
     if modified:
         raw.append((doc.evidence.get("updated"), channel))
-    now = datetime.now(UTC)
+    now = judged_at(doc)
     out = []
     for value, source in raw:
         if isinstance(value, list):
@@ -105,6 +105,13 @@ def _candidates(doc: Document, *, modified: bool) -> list[tuple[When, str]]:
         if found is not None and found.plausible(now):
             out.insert(0, (found, "dateline"))
     return out
+
+
+def judged_at(doc: Document) -> datetime:
+    """The moment a date must not be later than: when the page was fetched, if known (so
+    that re-extracting its WARC record years later keeps or refuses the same dates as
+    the crawl did), else now."""
+    return doc.fetched_at.astimezone(UTC) if doc.fetched_at is not None else datetime.now(UTC)
 
 
 def _time_elements(doc: Document, *, modified: bool) -> list[str]:
@@ -204,13 +211,15 @@ def _htmldate(doc: Document) -> When | None:
                 original_date=True,
                 extensive_search=False,
                 outputformat="%Y-%m-%dT%H:%M:%S%z",
+                # Its own "not in the future" limit: the fetch time too, not today.
+                max_date=judged_at(doc).replace(tzinfo=None) + timedelta(days=1),
             )
     except Exception:  # noqa: BLE001 - a fallback must not break extraction
         return None
     parsed = parse_date(found) if found else None
     if parsed is not None and isinstance(parsed.value, datetime) and found.endswith("T00:00:00"):
         parsed = When(parsed.value.date())
-    return parsed if parsed is not None and parsed.plausible() else None
+    return parsed if parsed is not None and parsed.plausible(judged_at(doc)) else None
 
 
 def published_at(doc: Document) -> tuple[str | None, str | None, list[dict[str, str]]]:
@@ -218,7 +227,7 @@ def published_at(doc: Document) -> tuple[str | None, str | None, list[dict[str, 
     candidates = _candidates(doc, modified=False)
     if not candidates:
         from_url = date_from_url(doc.url)
-        if from_url is not None and from_url.plausible():
+        if from_url is not None and from_url.plausible(judged_at(doc)):
             return from_url.iso(), "url", []
         relative = relative_date(doc, modified=False)
         if relative is not None:
