@@ -14,6 +14,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler
@@ -181,6 +182,16 @@ def reextract(db: Path, warc: Path, sources: Path, artists: Path) -> str:
     return proc.stderr
 
 
+def after_the_second_of(fetched: dict[str, dict]) -> None:
+    """Wait (at most 2 s) until the clock is past the second of every ``fetched_at`` in
+    ``fetched``: the column holds whole seconds, so a refetch within the same second as
+    the first crawl's could not show that the last fetch moved forward."""
+    latest = max(datetime.fromisoformat(row["fetched_at"]) for row in fetched.values())
+    deadline = time.monotonic() + 2
+    while datetime.now(UTC).replace(microsecond=0) <= latest and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def write_config(folder: Path, host: str) -> tuple[Path, Path]:
     """sources.yml (the publisher on ``host``, read through its sitemap) and artists.yml."""
     sources = folder / "sources.yml"
@@ -207,6 +218,7 @@ def crawls(tmp_path_factory):
         sources, artists = write_config(folder, host)
         first = scrapy_crawl(db=db, sources=sources, artists=artists)
         after_first = articles(db)
+        after_the_second_of(after_first)
         # The sitemap says every page changed; only one did.
         publisher.lastmod = "2026-01-07"
         publisher.edit()
@@ -446,6 +458,7 @@ def test_a_304_naming_another_etag_is_not_taken_for_the_archived_version(tmp_pat
         sources, artists = write_config(tmp_path, host)
         scrapy_crawl(db=db, sources=sources, artists=artists)
         before = articles(db)
+        after_the_second_of(before)
         publisher.lastmod = "2026-01-07"
         edited = story("Lady Gaga twice dated story", 2)
         publisher.pages["/2026/both/"] = (edited, '"both-2"', LAST_MODIFIED, True)

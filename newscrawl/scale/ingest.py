@@ -71,6 +71,11 @@ return 0
 """
 
 
+_TAKE_WAIT = 1.0
+"""Seconds one blocking take waits for a message (then the loop renews its lock)."""
+_LEAST_WAIT = 0.01
+"""The shortest blocking take: Redis reads a timeout of 0 as "wait forever"."""
+
 # Errors of a message whose content this version cannot apply (the dead-letter list).
 UNAPPLICABLE = (TypeError, KeyError, ValueError, AttributeError, sqlite3.IntegrityError)
 
@@ -244,14 +249,20 @@ class Ingester:
             if batch:
                 logger.info("Applying %d messages left by an interrupted ingester", len(batch))
             else:
-                batch = self._take(server)
-            if not batch:
+                # Idle time is judged before waiting for a message, and the wait ends when
+                # it is up: judged only after each 1 s wait, --idle-exit S took S + 1 to 2 s
+                # (--idle-exit 0 a whole second with nothing left to do).
+                wait = _TAKE_WAIT
                 if self.idle_exit is not None and self._idle(server):
                     idle_since = idle_since or time.monotonic()
-                    if time.monotonic() - idle_since >= self.idle_exit:
+                    left = self.idle_exit - (time.monotonic() - idle_since)
+                    if left <= 0:
                         break
+                    wait = min(wait, max(left, _LEAST_WAIT))
                 else:
                     idle_since = None
+                batch = self._take(server, wait)
+            if not batch:
                 continue
             idle_since = None
             self._apply_batch(server, archive, batch)
@@ -259,8 +270,8 @@ class Ingester:
                 reported = time.monotonic()
                 self.progress(self.totals)
 
-    def _take(self, server: redis.Redis) -> list[bytes]:
-        first = server.blmove(self.keys.items, self.keys.processing, 1.0, "LEFT", "RIGHT")
+    def _take(self, server: redis.Redis, wait: float) -> list[bytes]:
+        first = server.blmove(self.keys.items, self.keys.processing, wait, "LEFT", "RIGHT")
         if first is None:
             return []
         if self.batch_size == 1:

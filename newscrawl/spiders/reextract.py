@@ -105,3 +105,9 @@ class ReextractSpider(scrapy.Spider):
             self.replayed += 1
             self.crawler.stats.inc_value("newscrawl/replayed")
             yield page
+        # Scrapy checks whether the spider is idle when start() ends, and afterwards only
+        # on its 5-second heartbeat (items from start() wake nothing when they finish):
+        # ending while the last pages are still in the pipelines kept every reextract
+        # waiting up to 5 s with nothing to do.
+        while self.in_flight:
+            await asyncio.sleep(0.005)
