@@ -33,7 +33,12 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
 RETRY_TIMES = 2
+# No way into a running crawl from outside: Scrapy's telnet console, and its
+# RemoteControl extension (on by default since 2.19: a localhost HTTP endpoint that runs
+# Python code sent to it, with its token written to a file in the user's home). Crawls
+# run unattended from cron and Scrapyd; `-s REMOTE_CONTROL_ENABLED=True` to debug one.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.ledger.QuietLogFormatter"
 

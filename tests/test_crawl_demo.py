@@ -201,3 +201,12 @@ def test_the_article_page_marks_exactly_what_was_counted(first_and_second_crawl)
         assert marked == expected, article_id
     assert weak_marked > 0
     client.close()
+
+
+def test_a_crawl_opens_no_way_in(first_and_second_crawl):
+    # Neither Scrapy's telnet console nor its RemoteControl endpoint (which runs Python
+    # code sent to it over HTTP; enabled by Scrapy's defaults since 2.19) runs in a crawl.
+    first = first_and_second_crawl[0]
+    enabled = first.output.split("Enabled extensions:", 1)[1].split("]", 1)[0]
+    assert "scrapy.extensions.corestats.CoreStats" in enabled
+    assert "TelnetConsole" not in enabled and "RemoteControl" not in enabled, enabled
