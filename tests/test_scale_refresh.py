@@ -12,6 +12,7 @@ was in the shared "seen" set.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -431,12 +432,20 @@ def test_a_newer_lastmod_in_a_channel_gets_the_page_refetched(
     config = write_config(tmp_path, publisher.host)
     db = tmp_path / "archive.db"
     Worker("first", redis_url, tmp_path, config).wait()
+    # The dates each page was requested with count as known: nothing to report for them.
+    assert redis_client.hlen("news:channel_dates") == 3
     assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
     publisher.change()  # the edit (and the failing page recovers: not a channel matter)
     publisher.lastmods["/2026/edited/"] = "2026-01-08T09:00:00+00:00"
     publisher.requests.clear()
 
     Worker("second", redis_url, tmp_path, config).wait()  # finds the new date
+    changed = [
+        json.loads(raw)
+        for raw in redis_client.lrange("news:items", 0, -1)
+        if json.loads(raw)["type"] == "changed"
+    ]
+    assert [m["url"].split("/", 3)[3] for m in changed] == ["2026/edited/"], changed
     second = ingest(redis_url, db, "--idle-exit", "0.5")
     assert second.returncode == 0 and "1 refetches queued for newer channel dates" in second.stderr
     assert publisher.asked("/2026/edited/") == [] and publisher.asked("/2026/same/") == []

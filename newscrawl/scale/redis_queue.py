@@ -153,6 +153,13 @@ def retried_when_seen(drop: Drop) -> bool:
     )
 
 
+def channel_dates_stamp(evidence: dict) -> str | None:
+    """The channel dates of ``evidence`` (``lastmod`` / ``updated``) as the value kept in
+    ``<prefix>:channel_dates``, or None when it has none."""
+    dates = {key: evidence[key] for key in CHANGE_DATES if evidence.get(key)}
+    return json.dumps(dates, sort_keys=True) if dates else None
+
+
 def seen_fingerprint(url: str) -> str:
     """The "seen" set's member for a GET of ``url``: scrapy-redis's RFPDupeFilter
     fingerprint (method, canonical URL, body), which SharedFrontier records."""
@@ -295,13 +302,14 @@ class RedisWriter:
         ``changed`` message (it has the archive, and queues a refetch if they are newer
         than what it holds: :func:`newscrawl.scale.refresh_queue.refetch_if_changed`).
         The hash ``<prefix>:channel_dates`` remembers what was reported, so a channel
-        read every run does not report the same dates again. True if reported."""
-        dates = {key: evidence.get(key) for key in CHANGE_DATES if evidence.get(key)}
-        if not dates:
+        read every run does not report the same dates again (the worker that requested the
+        page recorded the dates it was listed with: SharedFrontier). True if reported."""
+        stamp = channel_dates_stamp(evidence)
+        if stamp is None:
             return False
         if self._note_dates is None:
             self._note_dates = self.server.register_script(_NOTE_DATES)
-        stamp = json.dumps(dates, sort_keys=True)
+        dates = json.loads(stamp)
         if not self._note_dates(
             keys=[self.keys.channel_dates], args=[seen_fingerprint(url), stamp]
         ):
