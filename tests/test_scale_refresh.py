@@ -465,3 +465,35 @@ def test_a_newer_lastmod_in_a_channel_gets_the_page_refetched(
     assert "2026-01-08T09:00:00+00:00" in edited["discovery"]
     assert redis_client.llen("news:requests") == 0
     assert not list(redis_client.scan_iter(match="news:refresh:*"))
+
+
+def test_channel_dates_are_reported_once_per_kind(redis_url, redis_client):
+    """A page listed by a sitemap (lastmod) and a feed (updated) with different dates is
+    reported once for each, not again every time the other channel is read."""
+    from newscrawl.scale.redis_queue import RedisWriter
+
+    writer = RedisWriter(redis_client, RedisKeys("news"))
+    writer.start_run(spider="news")
+    url = "http://p.example/2026/story/"
+    seen = [
+        writer.channel_dates_seen(url, "p", evidence)
+        for evidence in (
+            {"lastmod": "2026-01-06", "channel": "sitemap"},
+            {"updated": "2026-01-05T08:00:00Z", "channel": "feed"},
+            {"lastmod": "2026-01-06", "channel": "sitemap"},
+            {"updated": "2026-01-05T08:00:00Z", "channel": "feed"},
+            {"lastmod": "2026-01-09", "channel": "sitemap"},
+            {"channel": "listing"},
+        )
+    ]
+    assert seen == [True, True, False, False, True, False]
+    changed = [
+        json.loads(raw)["evidence"]
+        for raw in redis_client.lrange("news:items", 0, -1)
+        if json.loads(raw)["type"] == "changed"
+    ]
+    assert changed == [
+        {"lastmod": "2026-01-06"},
+        {"updated": "2026-01-05T08:00:00Z"},
+        {"lastmod": "2026-01-09"},
+    ]

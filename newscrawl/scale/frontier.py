@@ -45,7 +45,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from newscrawl.scale.redis_queue import RedisKeys, channel_dates_stamp
+from newscrawl.scale.redis_queue import RedisKeys, channel_dates
 from newscrawl.scale.refresh_queue import REFRESH_META, prepare_refetch
 from newscrawl.session import CrawlSession
 
@@ -68,14 +68,15 @@ redis.call('HSET', KEYS[2], ARGV[1], found[2] .. '|' .. found[1])
 return found[1]
 """
 
-# KEYS: "seen" set, queue, channel dates hash. ARGV: fingerprint, score, request, the
-# channel dates the request carries ('' for none). Queue only if not seen; the dates
-# count as reported (the fetch stores them), so another worker listing the page with
-# the same dates does not report them to the ingester (RedisWriter.channel_dates_seen).
+# KEYS: "seen" set, queue, channel dates hash. ARGV: fingerprint, score, request, then
+# the name / date pairs of the channel dates the request carries. Queue only if not
+# seen; the dates count as known (the fetch stores them), so another worker listing the
+# page with the same dates does not report them to the ingester
+# (RedisWriter.channel_dates_seen keeps the same fields).
 _SEE_AND_PUSH = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[4]) end
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[1] .. ':' .. ARGV[i], ARGV[i + 1]) end
 return 1
 """
 
@@ -178,10 +179,10 @@ class SharedFrontier(Scheduler):
             self.server.zadd(self.queue.key, {data: score})
         elif request.meta.get(ARTICLE_META):
             fingerprint = self.df.request_fingerprint(request)
-            dates = channel_dates_stamp(request.meta.get("newscrawl_evidence") or {})
+            dates = channel_dates(request.meta.get("newscrawl_evidence") or {})
             if not self._see_and_push(
                 keys=[self.df.key, self.queue.key, self.keys.channel_dates],
-                args=[fingerprint, score, data, dates or ""],
+                args=[fingerprint, score, data, *dates],
             ):
                 self.df.log(request, self.spider)
                 return False

@@ -10,7 +10,6 @@ through the dedupe and store steps.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import secrets
@@ -45,12 +44,20 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# KEYS: the hash of channel dates already reported. ARGV: fingerprint, dates. 1 when the
-# dates are new for that URL (and now recorded), 0 when they were reported before.
+# KEYS: the hash of channel dates already known. ARGV: fingerprint, then name / date
+# pairs. Each date is kept in its own field (<fingerprint>:lastmod, :updated), so a
+# sitemap's lastmod and a feed's updated for one page do not replace each other. 1 when
+# any date is new for that URL (and now recorded), 0 when all were known.
 _NOTE_DATES = """
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
+local changed = 0
+for i = 2, #ARGV, 2 do
+  local field = ARGV[1] .. ':' .. ARGV[i]
+  if redis.call('HGET', KEYS[1], field) ~= ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], field, ARGV[i + 1])
+    changed = 1
+  end
+end
+return changed
 """
 
 
@@ -153,11 +160,10 @@ def retried_when_seen(drop: Drop) -> bool:
     )
 
 
-def channel_dates_stamp(evidence: dict) -> str | None:
-    """The channel dates of ``evidence`` (``lastmod`` / ``updated``) as the value kept in
-    ``<prefix>:channel_dates``, or None when it has none."""
-    dates = {key: evidence[key] for key in CHANGE_DATES if evidence.get(key)}
-    return json.dumps(dates, sort_keys=True) if dates else None
+def channel_dates(evidence: dict) -> list[str]:
+    """The channel dates of ``evidence`` as the name / date pairs ``<prefix>:channel_dates``
+    keeps (``["lastmod", "2026-01-06", ...]``; empty when it has none)."""
+    return [part for key in CHANGE_DATES if evidence.get(key) for part in (key, str(evidence[key]))]
 
 
 def seen_fingerprint(url: str) -> str:
@@ -304,16 +310,16 @@ class RedisWriter:
         The hash ``<prefix>:channel_dates`` remembers what was reported, so a channel
         read every run does not report the same dates again (the worker that requested the
         page recorded the dates it was listed with: SharedFrontier). True if reported."""
-        stamp = channel_dates_stamp(evidence)
-        if stamp is None:
+        pairs = channel_dates(evidence)
+        if not pairs:
             return False
         if self._note_dates is None:
             self._note_dates = self.server.register_script(_NOTE_DATES)
-        dates = json.loads(stamp)
         if not self._note_dates(
-            keys=[self.keys.channel_dates], args=[seen_fingerprint(url), stamp]
+            keys=[self.keys.channel_dates], args=[seen_fingerprint(url), *pairs]
         ):
             return False
+        dates = dict(zip(pairs[::2], pairs[1::2], strict=True))
         message = {"type": "changed", "url": url, "source_id": source_id, "evidence": dates}
         # Where this worker's refetch goes: its own queue (a node's, when partitioned).
         self._push([{**message, "queue": self.queue_key, "seen": self.seen_key}])
