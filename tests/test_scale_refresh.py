@@ -98,6 +98,12 @@ class Publisher:
                 publisher.requests.append(
                     (self.path, {k.lower(): v for k, v in self.headers.items()}, status)
                 )
+                if status == 301:  # a moved story: its body is the new path
+                    self.send_response(301)
+                    self.send_header("Location", body.decode())
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.reply(status, body, "text/html; charset=utf-8", etag)
 
             def reply(self, status, body, content_type, etag=None):
@@ -300,6 +306,28 @@ def test_a_refetch_settled_while_the_scheduler_reads_is_not_queued_again(
     }
     assert queued == {"2026/edited/", "2026/flaky/"}
     assert redis_client.exists(claim_key(RedisKeys("news"), settled[0])) == 0
+
+
+def test_a_refetch_that_redirects_releases_its_claim(tmp_path, redis_url, redis_client, publisher):
+    """A due story moved to a new URL (a 301 on refetch): the article is stored under the
+    new URL, and the claim of the URL the refetch was queued for is released like any
+    other settled refetch's. Before, the ingester released only the claims of the
+    article's own and canonical URLs, so a moved page's claim stayed for its whole
+    time to live (a day), blocking the scheduler from it."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    publisher.pages["/2026/same/"] = (301, b"/2026/same-moved/", None)
+    publisher.pages["/2026/same-moved/"] = (200, story("Lady Gaga same story", 3), '"moved-1"')
+    assert queued_by(refresh(redis_url, db)) == 3
+    Worker("second", redis_url, tmp_path, config).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+
+    assert [status for _, status in publisher.asked("/2026/same-moved/")] == [200]
+    moved = rows(db, "select url from articles where url like '%/same-moved/'")
+    assert len(moved) == 1
+    assert list(redis_client.scan_iter(match="news:refresh:*")) == []
+    # The old URL is now known to redirect (a ledger row from this fetch): not due again.
+    assert queued_by(refresh(redis_url, db)) == 0
 
 
 def test_a_source_without_conditional_requests_is_refetched_in_full(tmp_path, redis_url, publisher):

@@ -358,11 +358,14 @@ def refetch_if_changed(
 
 def settled_urls(message: dict[str, Any]) -> Iterable[str]:
     """The URLs whose refetch ``message`` (one the ingester applied) settles: an
-    article, a 304 answer, or a drop made after the page was requested."""
+    article, a 304 answer, or a drop made after the page was requested. An article
+    settles the URL it was requested as too: a refetch that redirected (a moved story)
+    is stored under its new URL, and the claim is the requested URL's."""
     kind = message.get("type")
     if kind == "article":
         article = message.get("article") or {}
-        return [u for u in (article.get("url"), article.get("canonical_url")) if u]
+        urls = (article.get("url"), article.get("canonical_url"), article.get("request_url"))
+        return [u for u in urls if u]
     if kind == "not_modified":
         return [u for u in [(message.get("answer") or {}).get("url")] if u]
     if kind == "drop":
