@@ -495,6 +495,44 @@ def test_a_newer_lastmod_in_a_channel_gets_the_page_refetched(
     assert not list(redis_client.scan_iter(match="news:refresh:*"))
 
 
+def test_a_newer_lastmod_reported_while_a_refetch_is_claimed_is_not_lost(
+    tmp_path, redis_url, redis_client, publisher
+):
+    """A refetch of a story is fetched (unchanged then: a 304), and before the ingester
+    has its outcome the story is edited and a worker reports the sitemap's newer lastmod.
+    The ingester applies both in one batch: the refetch's claim still holds when the
+    `changed` message is applied, so no refetch can be queued for it then. The date must
+    stay reportable, so that the next worker run reports it again and the edit is
+    fetched. Before, the date counted as reported for good and the edit was never
+    fetched (the sitemap kept listing the same lastmod)."""
+    for path in STORIES:
+        publisher.lastmods[path] = "2026-01-06T10:00:00+00:00"
+    config = write_config(tmp_path, publisher.host)
+    db = tmp_path / "archive.db"
+    Worker("first", redis_url, tmp_path, config).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    young = (PUBLISHED + timedelta(minutes=10)).isoformat()
+    with sqlite3.connect(db) as conn:
+        conn.execute("update articles set fetched_at = ?", [young])
+    publisher.requests.clear()
+    assert queued_by(refresh(redis_url, db)) == 3
+    Worker("second", redis_url, tmp_path, config).wait()  # the refetches, not yet ingested
+    (edited_asked,) = publisher.asked("/2026/edited/")
+    assert edited_asked[1] == 304
+    publisher.change()
+    publisher.lastmods["/2026/edited/"] = "2026-01-08T09:00:00+00:00"
+    Worker("third", redis_url, tmp_path, config).wait()  # reports the new lastmod
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+
+    Worker("fourth", redis_url, tmp_path, config).wait()  # reports it again
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    Worker("fifth", redis_url, tmp_path, config).wait()  # fetches the edit
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    edited = rows(db, "select body, revision_count from articles where url like '%/edited/'")[0]
+    assert "version 2" in edited["body"] and edited["revision_count"] == 1
+    assert not list(redis_client.scan_iter(match="news:refresh:*"))
+
+
 def test_channel_dates_are_reported_once_per_kind(redis_url, redis_client):
     """A page listed by a sitemap (lastmod) and a feed (updated) with different dates is
     reported once for each, not again every time the other channel is read."""

@@ -47,7 +47,7 @@ from scrapy import Request
 from newscrawl.conditional import make_conditional, validators_for, without_validators
 from newscrawl.errors import NewscrawlError
 from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy
-from newscrawl.scale.redis_queue import RedisKeys, seen_fingerprint
+from newscrawl.scale.redis_queue import RedisKeys, channel_dates, seen_fingerprint
 from newscrawl.spiders.news import ARTICLE_STATUSES
 
 if TYPE_CHECKING:
@@ -78,6 +78,17 @@ _QUEUE_CLAIMED = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+return 1
+"""
+
+
+# KEYS: the channel dates hash. ARGV: fingerprint, then name / date pairs. Forget each
+# date still recorded as reported (a newer one reported meanwhile stays).
+_FORGET_DATES = """
+for i = 2, #ARGV, 2 do
+  local field = ARGV[1] .. ':' .. ARGV[i]
+  if redis.call('HGET', KEYS[1], field) == ARGV[i + 1] then redis.call('HDEL', KEYS[1], field) end
+end
 return 1
 """
 
@@ -334,18 +345,23 @@ def refetch_if_changed(
     the new date in its evidence, so that the stored page records it. True if queued."""
     url = message["url"]
     known, dropped = archive.archived_page(url), archive.dropped_page(url)
-    if known is None and (dropped is None or dropped.get("reason") not in CONTENT_REASONS):
-        # Not fetched yet (its outcome is on its way), or a failure: retrying failures is
-        # the scheduling step's job (RETRIED_REASONS), not a channel date's.
-        return False
     evidence = {k: v for k, v in (message.get("evidence") or {}).items() if v is not None}
+    if known is None and dropped is None:
+        # Not fetched yet: its outcome is on its way, and may be of the page before the
+        # change. The dates are to be reported again once the archive has it.
+        _forget_dates(server, keys, url, evidence)
+        return False
+    if known is None and dropped.get("reason") not in CONTENT_REASONS:
+        # A failure: retrying failures is the scheduling step's job (RETRIED_REASONS),
+        # not a channel date's.
+        return False
     decision = RefreshPolicy(()).decide(known, evidence, dropped=dropped)
     if not decision.fetch:
         return False
     merged = {**_json((known or {}).get("discovery")), **evidence}
     source_id = message.get("source_id") or (dropped or {}).get("source_id")
     due = Due(url, source_id, decision.why, known, merged)
-    return queue_refetch(
+    queued = queue_refetch(
         server,
         due,
         keys=keys,
@@ -354,6 +370,23 @@ def refetch_if_changed(
         by=by,
         at=datetime.now(UTC).replace(microsecond=0).isoformat(),
     )
+    if not queued:
+        # A refetch of the page is queued or in flight (or its outcome is in the batch
+        # being applied, whose claim goes at the commit): it may have fetched the page
+        # before the change, and does not carry the new date. Without this the workers,
+        # which report a date once, would never report it again.
+        _forget_dates(server, keys, url, evidence)
+    return queued
+
+
+def _forget_dates(server: redis.Redis, keys: RedisKeys, url: str, evidence: dict) -> None:
+    """Let the workers report ``evidence``'s channel dates for ``url`` again (they are
+    taken out of ``<prefix>:channel_dates`` unless a newer date replaced them)."""
+    pairs = channel_dates(evidence)
+    if pairs:
+        server.register_script(_FORGET_DATES)(
+            keys=[keys.channel_dates], args=[seen_fingerprint(url), *pairs]
+        )
 
 
 def settled_urls(message: dict[str, Any]) -> Iterable[str]:
