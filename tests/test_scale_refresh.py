@@ -347,6 +347,24 @@ def test_a_source_without_conditional_requests_is_refetched_in_full(tmp_path, re
     assert "if-none-match" not in edited_asked[0] and edited_asked[1] == 200
 
 
+def test_refresh_of_a_file_that_is_no_archive_is_a_one_line_error(tmp_path, redis_url):
+    """`newscrawl refresh --db` naming an SQLite file that is not an archive, or a file
+    that is not SQLite at all: one line naming the file, exit code 1, as the other
+    commands that read an archive say it. Before, a sqlite3 traceback."""
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("create table notes (text)")
+    text = tmp_path / "notes.db"
+    text.write_text("not a database\n")
+    for db, says in ((other, "not a newscrawl archive"), (text, "not an SQLite database")):
+        process = refresh(redis_url, db)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 1, err
+        assert "Traceback" not in err, err
+        (line,) = err.strip().splitlines()
+        assert str(db) in line and says in line, line
+
+
 def test_the_age_prefilter_in_sql_misses_no_due_page(tmp_path):
     """`due_pages` lets SQLite pick the articles an age step may make due instead of
     reading every row into Python; the pages it finds must be exactly those the policy

@@ -45,10 +45,10 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from newscrawl.conditional import make_conditional, validators_for, without_validators
-from newscrawl.errors import NewscrawlError
 from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy
 from newscrawl.scale.redis_queue import RedisKeys, channel_dates, seen_fingerprint
 from newscrawl.spiders.news import ARTICLE_STATUSES
+from newscrawl.store import open_readonly
 
 if TYPE_CHECKING:
     import sqlite3
@@ -261,12 +261,8 @@ def schedule_refreshes(
 ) -> ScheduleResult:
     """Queue a refetch of every due page of the archive at ``db_path`` that no other
     refetch of it is queued or in flight for (module docstring)."""
-    import sqlite3
-
-    path = Path(db_path)
-    if not path.exists():
-        raise NewscrawlError(f"{path}: no such archive")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # A missing file, or one that is not SQLite or not an archive, is a one-line error.
+    conn = open_readonly(db_path)
     queue_claimed = server.register_script(_QUEUE_CLAIMED)
     queue_key = queue_key or f"{keys.prefix}:requests"
     seen_key = seen_key or f"{keys.prefix}:dupefilter"
