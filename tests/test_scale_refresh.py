@@ -25,9 +25,9 @@ from crawling import ROOT, serve_locally
 from scrapy_redis import picklecompat
 from test_scale_redis import ENV, Worker, ingest, no_leftover_workers, rows  # noqa: F401
 
-from newscrawl.refresh import RefreshPolicy, parse_ladder
+from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.scale.redis_queue import RedisKeys
-from newscrawl.scale.refresh_queue import claim_key, due_pages, schedule_refreshes
+from newscrawl.scale.refresh_queue import claim_key, due_pages, retry_pause, schedule_refreshes
 
 WORDS = (
     "The singer announced the new shows on Monday morning after weeks of rumours among"
@@ -173,6 +173,7 @@ def first_run_then_time_passes(tmp_path, redis_url, publisher, config):
     young = (PUBLISHED + timedelta(minutes=10)).isoformat()
     with sqlite3.connect(db) as conn:
         conn.execute("update articles set fetched_at = ?", [young])
+        conn.execute("update drops set last_seen_at = ?", [young])  # its retry pause is over
     publisher.change()
     publisher.requests.clear()
     return db
@@ -455,6 +456,9 @@ def test_the_age_prefilter_in_sql_misses_no_due_page(tmp_path):
                 continue
             if drop["reason"] not in ("http_status", "fetch_error"):
                 continue
+            tried = parse_time(drop["last_seen_at"])
+            if tried is not None and now - tried < retry_pause(policy):
+                continue
             decision = policy.decide(None, {}, dropped=drop)
             if decision.fetch:
                 expected.append((url, decision.why))
@@ -532,6 +536,7 @@ def test_a_newer_lastmod_reported_while_a_refetch_is_claimed_is_not_lost(
     young = (PUBLISHED + timedelta(minutes=10)).isoformat()
     with sqlite3.connect(db) as conn:
         conn.execute("update articles set fetched_at = ?", [young])
+        conn.execute("update drops set last_seen_at = ?", [young])  # its retry pause is over
     publisher.requests.clear()
     assert queued_by(refresh(redis_url, db)) == 3
     Worker("second", redis_url, tmp_path, config).wait()  # the refetches, not yet ingested
@@ -581,3 +586,38 @@ def test_channel_dates_are_reported_once_per_kind(redis_url, redis_client):
         {"updated": "2026-01-05T08:00:00Z"},
         {"lastmod": "2026-01-09"},
     ]
+
+
+def test_a_failed_page_waits_before_it_is_queued_again(tmp_path):
+    """A page that keeps answering 500 is not queued at every scheduling step (say
+    `ingest --refresh-every 60`): it waits the first step of the age ladder, or an hour
+    without one, since its last attempt."""
+    import sqlite_utils
+
+    from newscrawl import schema
+
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    schema.apply(db)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    for name, minutes in (("recent", 10), ("earlier", 90), ("long-ago", 60 * 30)):
+        tried = (now - timedelta(minutes=minutes)).isoformat()
+        db["drops"].insert(
+            {
+                "url": f"http://p.example/{name}/",
+                "source_id": "p",
+                "stage": "fetch",
+                "reason": "http_status",
+                "status": 500,
+                "first_seen_at": tried,
+                "last_seen_at": tried,
+            }
+        )
+    conn = sqlite3.connect(tmp_path / "archive.db")
+
+    def due(ladder: str) -> list[str]:
+        policy = RefreshPolicy(parse_ladder(ladder), now=now)
+        return sorted(d.url.split("/")[3] for d in due_pages(conn, policy))
+
+    assert due("1h,1d,7d") == ["earlier", "long-ago"]
+    assert due("") == ["earlier", "long-ago"]
+    assert due("1d") == ["long-ago"]

@@ -38,14 +38,14 @@ import secrets
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
 from newscrawl.conditional import make_conditional, validators_for, without_validators
-from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy
+from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy, parse_time
 from newscrawl.scale.redis_queue import RedisKeys, channel_dates, seen_fingerprint
 from newscrawl.spiders.news import ARTICLE_STATUSES
 from newscrawl.store import open_readonly
@@ -167,14 +167,26 @@ def due_pages(
         if decision.fetch and row["source_id"]:
             evidence = _json(row["discovery"])
             yield Due(row["url"], row["source_id"], decision.why, row, evidence)
+    pause = retry_pause(policy)
     for drop in retried:
         if drop["url"] in archived or not drop.get("source_id"):
             continue
         if drop.get("status") in GONE_STATUSES:
             continue
+        tried = parse_time(drop.get("last_seen_at"))
+        if tried is not None and policy.now() - tried < pause:
+            continue  # failed a moment ago: not again at every scheduling step
         decision = policy.decide(None, {}, dropped=drop)
         if decision.fetch:
             yield Due(drop["url"], drop["source_id"], decision.why, None, {"channel": "refresh"})
+
+
+def retry_pause(policy: RefreshPolicy) -> timedelta:
+    """How long a page that failed waits before it is queued again: the first step of
+    the age ladder, else an hour. A local crawl retries it once per run; a scheduling
+    step may run every minute (``ingest --refresh-every 60``) and must not hammer a
+    page that keeps failing."""
+    return min(policy.ladder) if policy.ladder else timedelta(hours=1)
 
 
 # The articles an age step may make due, as SQL, so that a large archive is not read row
