@@ -67,7 +67,8 @@ def parse_time(value: str | None) -> datetime | None:
     return moment
 
 
-def _json_dict(value: object) -> dict:
+def json_dict(value: object) -> dict:
+    """A JSON object column (``discovery``) as a dict; {} when absent or unreadable."""
     if isinstance(value, dict):
         return value
     if isinstance(value, str) and value:
@@ -79,6 +80,17 @@ def _json_dict(value: object) -> dict:
             return {}
         return loaded if isinstance(loaded, dict) else {}
     return {}
+
+
+def policy_from_option(text: str, option: str) -> RefreshPolicy:
+    """The policy of an age ladder given on the command line; a bad one is a one-line
+    error naming ``option``."""
+    from newscrawl.errors import NewscrawlError
+
+    try:
+        return RefreshPolicy(parse_ladder(text))
+    except ConfigError as error:
+        raise NewscrawlError(f"{option}: {error.detail}") from None
 
 
 @dataclass
@@ -125,7 +137,7 @@ class RefreshPolicy:
             )
         if last_fetch is None:
             return Decision(True, "never fetched")
-        said_before = _json_dict((known or {}).get("discovery"))
+        said_before = json_dict((known or {}).get("discovery"))
         for key in ("lastmod", "updated"):
             changed = parse_time(evidence.get(key))
             if changed is None:

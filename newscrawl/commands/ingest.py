@@ -121,15 +121,11 @@ def ingest(
 
 def scheduled_refresh(redis_url: str, db: Path, *, prefix: str, ages: str):
     """The scheduling step of ``--refresh-every``: one ``newscrawl refresh``."""
-    from newscrawl.errors import ConfigError
-    from newscrawl.refresh import RefreshPolicy, parse_ladder
+    from newscrawl.refresh import policy_from_option
     from newscrawl.scale.redis_queue import RedisKeys, connect
     from newscrawl.scale.refresh_queue import schedule_refreshes
 
-    try:
-        policy = RefreshPolicy(parse_ladder(ages))
-    except ConfigError as error:
-        raise NewscrawlError(f"--refresh-ages: {error.detail}") from None
+    policy = policy_from_option(ages, "--refresh-ages")
     server = connect(redis_url)
     keys = RedisKeys(prefix)
     return lambda: schedule_refreshes(server, db, keys=keys, policy=policy)

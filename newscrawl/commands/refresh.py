@@ -6,7 +6,6 @@ import logging
 
 import click
 
-from newscrawl.errors import ConfigError, NewscrawlError
 from newscrawl.extras import require_scale
 
 
@@ -78,14 +77,11 @@ def refresh(
         newscrawl refresh --redis redis://queue.lan:6379/0 --db /srv/archive.db --ages 1h,1d
     """
     require_scale("newscrawl refresh")
-    from newscrawl.refresh import RefreshPolicy, parse_ladder
+    from newscrawl.refresh import policy_from_option
     from newscrawl.scale.redis_queue import RedisKeys, connect
     from newscrawl.scale.refresh_queue import schedule_refreshes
 
-    try:
-        ladder = parse_ladder(ages)
-    except ConfigError as error:
-        raise NewscrawlError(f"--ages: {error.detail}") from None
+    policy = policy_from_option(ages, "--ages")
     logging.basicConfig(level=logging.WARNING, format="  %(message)s")
     server = connect(redis_url)
     try:
@@ -93,7 +89,7 @@ def refresh(
             server,
             db_path,
             keys=RedisKeys(prefix),
-            policy=RefreshPolicy(ladder),
+            policy=policy,
             queue_key=queue_key,
             claim_ttl=claim_ttl,
         )

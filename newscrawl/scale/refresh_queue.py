@@ -38,17 +38,17 @@ import secrets
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
 from newscrawl.conditional import make_conditional, validators_for, without_validators
-from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy, parse_time
+from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy, json_dict, parse_time
 from newscrawl.scale.redis_queue import RedisKeys, channel_dates, seen_fingerprint
 from newscrawl.spiders.news import ARTICLE_STATUSES
-from newscrawl.store import open_readonly
+from newscrawl.store import open_readonly, utcnow
 
 if TYPE_CHECKING:
     import sqlite3
@@ -165,7 +165,7 @@ def due_pages(
     for row in articles:
         decision = policy.decide(row, {}, dropped=drops.get(row["url"]))
         if decision.fetch and row["source_id"]:
-            evidence = _json(row["discovery"])
+            evidence = json_dict(row["discovery"])
             yield Due(row["url"], row["source_id"], decision.why, row, evidence)
     pause = retry_pause(policy)
     for drop in retried:
@@ -206,38 +206,33 @@ def _maybe_due_by_age(policy: RefreshPolicy) -> tuple[str, list]:
     return f" where {unreadable} or julianday(fetched_at) < julianday({_PUBLISHED}) + ?", [days]
 
 
+def _in_chunks(urls: list[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """``urls`` in chunks for ``in (...)``, each with its placeholders (SQLite limits the
+    number of parameters of one statement)."""
+    for start in range(0, len(urls), size):
+        chunk = urls[start : start + size]
+        yield chunk, ", ".join("?" for _ in chunk)
+
+
 def _drops_of(conn: sqlite3.Connection, urls: list[str]) -> dict[str, dict]:
     """The drops rows of ``urls``, by URL."""
     found: dict[str, dict] = {}
-    for start in range(0, len(urls), 500):
-        chunk = urls[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        found.update(
-            (r["url"], r) for r in _rows(conn, f"select * from drops where url in ({marks})", chunk)
-        )
+    for chunk, marks in _in_chunks(urls):
+        sql = f"select * from drops where url in ({marks})"
+        found.update((r["url"], r) for r in _rows(conn, sql, chunk))
     return found
 
 
 def _archived(conn: sqlite3.Connection, urls: list[str]) -> set[str]:
     """Those of ``urls`` the archive holds, under their own or their canonical URL."""
     held: set[str] = set()
-    for start in range(0, len(urls), 500):
-        chunk = urls[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
+    for chunk, marks in _in_chunks(urls):
         sql = (
             f"select url from articles where url in ({marks})"
             f" union select canonical_url from articles where canonical_url in ({marks})"
         )
         held.update(r["url"] for r in _rows(conn, sql, chunk + chunk))
     return held
-
-
-def _json(text: str | None) -> dict:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def refetch_request(due: Due) -> dict[str, Any]:
@@ -279,7 +274,7 @@ def schedule_refreshes(
     queue_key = queue_key or f"{keys.prefix}:requests"
     seen_key = seen_key or f"{keys.prefix}:dupefilter"
     result = ScheduleResult()
-    claimed_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    claimed_at = utcnow()
     scheduler = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
     try:
         for due in list(due_pages(conn, policy)):
@@ -366,7 +361,7 @@ def refetch_if_changed(
     decision = RefreshPolicy(()).decide(known, evidence, dropped=dropped)
     if not decision.fetch:
         return False
-    merged = {**_json((known or {}).get("discovery")), **evidence}
+    merged = {**json_dict((known or {}).get("discovery")), **evidence}
     source_id = message.get("source_id") or (dropped or {}).get("source_id")
     due = Due(url, source_id, decision.why, known, merged)
     queued = queue_refetch(
@@ -376,7 +371,7 @@ def refetch_if_changed(
         queue_key=message.get("queue") or f"{keys.prefix}:requests",
         seen_key=message.get("seen") or f"{keys.prefix}:dupefilter",
         by=by,
-        at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        at=utcnow(),
     )
     if not queued:
         # A refetch of the page is queued or in flight (or its outcome is in the batch
