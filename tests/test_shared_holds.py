@@ -189,7 +189,10 @@ def test_a_pace_left_by_another_worker_outlasts_its_hold(tmp_path, busy, redis_u
     worker.wait()
     sent = [t for t, path in busy.log if path != "/robots.txt"]
     gaps = [round(b - a, 2) for a, b in zip(sent, sent[1:], strict=False)]
-    assert len(sent) >= 5 and all(gap >= 0.45 for gap in gaps), gaps
+    # The pace is judged over the whole run: the server logs arrivals, and on a loaded
+    # machine one late arrival makes the gap after it look short (Scrapy spaces the
+    # sends, not the arrivals). Without the pace the requests all go out at once.
+    assert len(sent) >= 5 and sent[-1] - sent[0] >= 0.45 * (len(sent) - 1), gaps
     assert "at most one request every 0.5 s" in worker.output
     assert len(article_requests(busy)) == 4
 

@@ -22,11 +22,9 @@ as if for the first time. One ingester runs per queue (lock ``<prefix>:ingester`
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import signal
-import socket
 import sqlite3
 import time
 from collections import Counter
@@ -35,9 +33,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newscrawl.dedupe import Deduplicator
 from newscrawl.errors import NewscrawlError
 from newscrawl.items import Article
+from newscrawl.scale.ingest_lock import IngesterLock
+from newscrawl.scale.ingest_runs import (
+    WorkerRun,
+    WorkerRuns,
+    deduplicator,
+    finish_run,
+    record_progress,
+)
 from newscrawl.scale.messages import (
     MessageError,
     article_from_dict,
@@ -54,23 +59,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Renew if this value is still ours (a lapsed lock may belong to another ingester now).
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-# Take over a lock whose value is still the one we saw (its holder is dead).
-_TAKE_OVER = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  return 1
-end
-return 0
-"""
-
-
 _TAKE_WAIT = 1.0
 """Seconds one blocking take waits for a message (then the loop renews its lock)."""
 _LEAST_WAIT = 0.01
@@ -82,46 +70,6 @@ UNAPPLICABLE = (TypeError, KeyError, ValueError, AttributeError, sqlite3.Integri
 # Drops a limited run makes without seeing the archive: not written over an archived
 # article or an earlier drop of the URL.
 LIMIT_REASONS = frozenset({"before_since", "not_selected", "budget"})
-
-
-class _NothingArchived:
-    """Lookups for replaying a run's own articles into a fresh Deduplicator."""
-
-    def archived_page(self, url: str) -> None:
-        return None
-
-    def article_with_hash(self, content_hash: str) -> None:
-        return None
-
-
-_NOTHING_ARCHIVED = _NothingArchived()
-
-
-class _Record:
-    """A source or artist as :meth:`Archive.sync_sources` / ``sync_artists`` read it."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.__dict__.update(data)
-        if data.get("config") is not None:
-            self.to_dict = lambda: data["config"]
-
-
-@dataclass
-class _Run:
-    """One worker run as the ingester knows it (an ``ingest_runs`` row)."""
-
-    key: str
-    run_id: int
-    last_seq: int
-    active: list[str] | None
-    counts: dict[str, Any]
-    deduplicator: Deduplicator | None = field(default=None, repr=False)
-
-    def count(self, name: str, source_id: str | None = None) -> None:
-        self.counts[name] = self.counts.get(name, 0) + 1
-        if source_id is not None:
-            per_source = self.counts.setdefault("sources", {}).setdefault(source_id, {})
-            per_source[name] = per_source.get(name, 0) + 1
 
 
 @dataclass
@@ -193,12 +141,9 @@ class Ingester:
         self.refresh_every = refresh_every
         self.totals = IngestTotals()
         self.stopping = False
-        self._runs: dict[str, _Run] = {}
+        self._runs = WorkerRuns()
         self._server: redis.Redis | None = None
         self._faults = _faults()
-        self._lock_value = json.dumps(
-            {"host": socket.gethostname(), "pid": os.getpid(), "at": time.time()}
-        )
 
     def stop(self, *_: Any) -> None:
         """Finish the current batch, then return from :meth:`run`."""
@@ -212,18 +157,19 @@ class Ingester:
         self._server = server
         archive = Archive(self.db_path)
         try:
-            self._acquire_lock(server)
+            self._lock = IngesterLock(
+                server,
+                self.keys.ingester,
+                ttl_ms=self.lock_ttl_ms,
+                queue=self.keys.items,
+                url=self.redis_url,
+            )
+            self._lock.acquire()
             try:
                 self._loop(server, archive)
             finally:
                 with contextlib.suppress(redis.RedisError):
-                    server.eval(
-                        "if redis.call('GET', KEYS[1]) == ARGV[1] then"
-                        " redis.call('DEL', KEYS[1]) end",
-                        1,
-                        self.keys.ingester,
-                        self._lock_value,
-                    )
+                    self._lock.release()
         except redis.RedisError as error:
             # What was taken but not committed is still in the processing list.
             raise NewscrawlError(f"lost Redis at {redacted(self.redis_url)}: {error}") from None
@@ -239,7 +185,7 @@ class Ingester:
         reported = time.monotonic()
         refreshed: float | None = None
         while not self.stopping:
-            self._renew_lock(server)
+            self._lock.renew()
             if self.refresh and (
                 refreshed is None or time.monotonic() - refreshed >= self.refresh_every
             ):
@@ -293,7 +239,7 @@ class Ingester:
         settled: set[str] = set()  # URLs whose refetch claim the commit releases
         try:
             with archive.transaction():
-                touched: dict[str, _Run] = {}
+                touched: dict[str, WorkerRun] = {}
                 for position, raw in enumerate(batch):
                     crash_here = position == len(batch) // 2
                     if crash_here and self.totals.batches == self._faults.get("crash-in-batch"):
@@ -311,7 +257,7 @@ class Ingester:
                     # unreadable one, not retried forever with every message behind it.
                     archive.db.conn.execute("savepoint message")
                     try:
-                        run = self._run_for(archive, message)
+                        run = self._runs.for_message(archive, message)
                         if message["seq"] <= run.last_seq:
                             self.totals.replayed += 1
                             settled.update(settled_urls(message))
@@ -321,7 +267,7 @@ class Ingester:
                     except UNAPPLICABLE as error:
                         archive.db.conn.execute("rollback to message")
                         archive.db.conn.execute("release message")
-                        self._runs.pop(message["run"], None)  # its memory may be half-updated
+                        self._runs.forget(message["run"])  # its memory may be half-updated
                         logger.error(
                             "Message %s/%s moved to %s: cannot apply it (%s: %s)",
                             message["run"],
@@ -336,11 +282,7 @@ class Ingester:
                     settled.update(settled_urls(message))
                     run.last_seq = message["seq"]
                     touched[run.key] = run
-                for run in touched.values():
-                    archive.db.execute(
-                        "update ingest_runs set last_seq = ?, counts = ? where run_key = ?",
-                        [run.last_seq, json.dumps(run.counts, sort_keys=True), run.key],
-                    )
+                record_progress(archive, list(touched.values()))
         except BaseException:
             # Nothing of this batch was committed: forget what memory says about it.
             self._runs.clear()
@@ -361,63 +303,7 @@ class Ingester:
 
     # -- messages -------------------------------------------------------------------
 
-    def _run_for(self, archive: Archive, message: dict[str, Any]) -> _Run:
-        key = message["run"]
-        run = self._runs.get(key)
-        if run is not None:
-            return run
-        row = archive.db.execute(
-            "select run_id, last_seq, active_artists, counts from ingest_runs where run_key = ?",
-            [key],
-        ).fetchone()
-        if row is not None:
-            run = _Run(
-                key, row[0], row[1], json.loads(row[2] or "null"), json.loads(row[3] or "{}")
-            )
-        elif message["type"] == "run_start":
-            run = self._start_run(archive, message)
-        else:
-            logger.warning("Messages of worker run %s arrived without its run_start", key)
-            run_id = archive.start_run(spider="news", settings={"redis_run": key})
-            run = self._insert_run(archive, key, run_id, worker=None, active=None)
-        self._runs[key] = run
-        return run
-
-    def _start_run(self, archive: Archive, message: dict[str, Any]) -> _Run:
-        archive.sync_sources(_Record(s) for s in message.get("sources") or [])
-        if message.get("artists"):
-            archive.sync_artists(_Record(a) for a in message["artists"])
-        settings = {**(message.get("settings") or {}), "redis_run": message["run"]}
-        run_id = archive.start_run(
-            spider=message.get("spider") or "news", args=message.get("args"), settings=settings
-        )
-        # The run is the worker's: its start time, host and pid, not the ingester's.
-        archive.db["crawl_runs"].update(
-            run_id,
-            {
-                "started_at": message.get("started_at"),
-                "host": message.get("host"),
-                "pid": message.get("pid"),
-                "newscrawl_version": message.get("version"),
-            },
-        )
-        worker = f"{message.get('host')}/{message.get('pid')}"
-        return self._insert_run(
-            archive, message["run"], run_id, worker=worker, active=message.get("active_artist_ids")
-        )
-
-    @staticmethod
-    def _insert_run(
-        archive: Archive, key: str, run_id: int, *, worker: str | None, active: list | None
-    ) -> _Run:
-        archive.db.execute(
-            "insert into ingest_runs (run_key, run_id, worker, last_seq, active_artists, counts)"
-            " values (?, ?, ?, 0, ?, '{}')",
-            [key, run_id, worker, json.dumps(active)],
-        )
-        return _Run(key, run_id, 0, active, {})
-
-    def _apply(self, archive: Archive, run: _Run, message: dict[str, Any]) -> None:
+    def _apply(self, archive: Archive, run: WorkerRun, message: dict[str, Any]) -> None:
         kind = message["type"]
         if kind == "article":
             self._apply_article(archive, run, article_from_dict(message["article"]))
@@ -450,12 +336,12 @@ class Ingester:
             )
             self.totals.outcomes["refetch_queued" if queued else "changed_not_due"] += 1
         elif kind == "run_finish":
-            self._finish_run(archive, run, message)
+            finish_run(archive, run, message)
         if kind in ("run_start", "run_finish"):
             self.totals.outcomes[kind] += 1
 
-    def _apply_article(self, archive: Archive, run: _Run, article: Article) -> None:
-        original = self._deduplicator(archive, run).duplicate_of(article, archive)
+    def _apply_article(self, archive: Archive, run: WorkerRun, article: Article) -> None:
+        original = deduplicator(archive, run).duplicate_of(article, archive)
         if original is not None:
             drop = Drop(
                 url=article.url,
@@ -476,94 +362,3 @@ class Ingester:
         # Like the crawl session: the store itself may turn a copy into a duplicate drop.
         run.count("dropped" if outcome.action == "duplicate" else "archived", article.source_id)
         self.totals.outcomes[outcome.action] += 1
-
-    def _deduplicator(self, archive: Archive, run: _Run) -> Deduplicator:
-        """The run's dedupe memory. After a restart it is rebuilt by showing the rules
-        the run's archived articles again, so a duplicate within a run stays one."""
-        if run.deduplicator is None:
-            run.deduplicator = Deduplicator()
-            rows = archive.db.execute(
-                "select url, canonical_url, source_id, content_hash, warc_file from articles"
-                " where run_id = ? order by id",
-                [run.run_id],
-            ).fetchall()
-            for url, canonical_url, source_id, content_hash, warc_file in rows:
-                seen = Article(
-                    url=url,
-                    canonical_url=canonical_url,
-                    source_id=source_id,
-                    content_hash=content_hash,
-                    warc_file=warc_file,
-                )
-                run.deduplicator.duplicate_of(seen, _NOTHING_ARCHIVED)
-        return run.deduplicator
-
-    def _finish_run(self, archive: Archive, run: _Run, message: dict[str, Any]) -> None:
-        """The worker's funnel counts, with what the ingester did in place of "queued"."""
-        counts = dict(message.get("counts") or {})
-        for action in ("new", "updated", "unchanged"):
-            counts[f"articles_{action}"] = run.counts.get(action, 0)
-        counts["dropped"] = int(counts.get("dropped", 0)) + run.counts.get("dropped", 0)
-        per_source = {sid: dict(c) for sid, c in (message.get("per_source") or {}).items()}
-        mine = run.counts.get("sources", {})
-        for source_id in set(per_source) | set(mine):
-            row = per_source.setdefault(source_id, {})
-            stored = mine.get(source_id, {})
-            row["archived"] = stored.get("archived", 0)
-            row["dropped"] = int(row.get("dropped", 0)) + stored.get("dropped", 0)
-        archive.finish_run(
-            run.run_id,
-            finish_reason=message.get("finish_reason") or "finished",
-            counts=counts,
-            per_source=per_source,
-            stats=message.get("stats"),
-        )
-        archive.db["crawl_runs"].update(run.run_id, {"finished_at": message.get("finished_at")})
-        run.deduplicator = None
-
-    # -- the lock -------------------------------------------------------------------
-
-    def _acquire_lock(self, server: redis.Redis) -> None:
-        """Become the one ingester of this queue. A holder on this host whose process
-        is gone (killed) is replaced at once; any other holder is an error."""
-        if server.set(self.keys.ingester, self._lock_value, nx=True, px=self.lock_ttl_ms):
-            return
-        held = server.get(self.keys.ingester)
-        if held is None:  # released in between
-            return self._acquire_lock(server)
-        if self._holder_is_dead(held) and server.eval(
-            _TAKE_OVER, 1, self.keys.ingester, held, self._lock_value, self.lock_ttl_ms
-        ):
-            logger.info("Took over the lock of an ingester that is no longer running")
-            return
-        try:
-            holder = json.loads(held)
-        except ValueError:
-            holder = {}
-        expires = max(0, server.pttl(self.keys.ingester)) / 1000
-        raise NewscrawlError(
-            f"another ingester is draining {self.keys.items} on {redacted(self.redis_url)}"
-            f" (host {holder.get('host')}, pid {holder.get('pid')}); if it is gone, its"
-            f" lock expires in {expires:.0f} s"
-        )
-
-    @staticmethod
-    def _holder_is_dead(held: bytes) -> bool:
-        try:
-            holder = json.loads(held)
-        except ValueError:
-            return False
-        if holder.get("host") != socket.gethostname():
-            return False
-        try:
-            os.kill(int(holder["pid"]), 0)
-        except ProcessLookupError:
-            return True
-        except (PermissionError, KeyError, ValueError):
-            return False
-        return False
-
-    def _renew_lock(self, server: redis.Redis) -> None:
-        if not server.eval(_RENEW, 1, self.keys.ingester, self._lock_value, self.lock_ttl_ms):
-            # Lapsed (a stall longer than the lock): get it back before going on.
-            self._acquire_lock(server)
