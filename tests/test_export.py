@@ -433,6 +433,39 @@ def test_datacard_of_an_unfinished_run_and_of_an_empty_selection(archive_db, tmp
     assert "no crawl run wrote the selected articles" in empty
 
 
+def archive_copy(archive_db: Path, path: Path) -> Path:
+    import sqlite3
+
+    source = sqlite3.connect(archive_db)
+    source.execute("vacuum into ?", [str(path)])
+    source.close()
+    return path
+
+
+def test_an_archive_made_before_mention_spans_is_exported(archive_db, tmp_path):
+    # An archive an older newscrawl made before m012 added mentions.spans, and that
+    # nothing has opened for writing since (a published copy, a colleague's file): the
+    # export opens it read-only, so it is not migrated. Before: a traceback ending in
+    # "sqlite3.OperationalError: no such column: mentions.spans".
+    import sqlite3
+
+    old = archive_copy(archive_db, tmp_path / "old.db")
+    conn = sqlite3.connect(old)
+    with conn:
+        conn.execute("alter table mentions drop column spans")
+        conn.execute("delete from _sqlite_migrations where name = 'm012_mention_spans'")
+    conn.close()
+    for fmt in ("csv", "jsonl", "parquet"):
+        result = export_archive(old, tmp_path / fmt, fmt=fmt)
+        assert result.counts == {"articles": 10, "mentions": 16, "artists": 4, "sources": 3}
+    mentions = read_jsonl(tmp_path / "jsonl" / "mentions.jsonl")
+    assert len(mentions) == 16 and all(m["spans"] is None for m in mentions)
+    assert read_parquet(tmp_path / "parquet" / "mentions.parquet") == mentions
+    assert validate(tmp_path / "csv" / "datapackage.json").valid
+    card = (tmp_path / "csv" / "DATACARD.md").read_text()
+    assert "`spans` is empty" in card
+
+
 def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
     import signal
     import sqlite3

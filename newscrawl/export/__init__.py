@@ -199,6 +199,8 @@ def export_archive(
         staging = Path(tempfile.mkdtemp(prefix=".newscrawl-export.", suffix=".partial", dir=out))
         files = []
         extension = FORMATS[fmt]["extension"]
+        # An archive an older newscrawl made lacks the columns later migrations added.
+        absent = {table.name: table.absent_fields(conn) for table in TABLES}
         for table in TABLES:
             fields = table.fields_for(include_body=include_body)
             name = f"{table.name}.{extension}"
@@ -213,9 +215,8 @@ def export_archive(
                 if done % PROGRESS_EVERY == 0:
                     say(f"  {name}: {done} of {total} rows")
 
-            count = WRITERS[fmt](
-                path, fields, rows(conn, table.select(include_body=include_body), fields), tick
-            )
+            sql = table.select(include_body=include_body, absent=absent[table.name])
+            count = WRITERS[fmt](path, fields, rows(conn, sql, fields), tick)
             files.append(ExportedFile(name, out / name, count, path.stat().st_size, _sha256(path)))
         created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         descriptor = datapackage(
@@ -230,7 +231,14 @@ def export_archive(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         card = datacard(
-            conn, db=db, out_dir=out, selection=selection, files=files, fmt=fmt, created=created
+            conn,
+            db=db,
+            out_dir=out,
+            selection=selection,
+            files=files,
+            fmt=fmt,
+            created=created,
+            absent=absent,
         )
         (staging / DATACARD).write_text(card, encoding="utf-8")
         conn.execute("rollback")
