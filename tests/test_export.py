@@ -225,6 +225,50 @@ def test_filters_combine(archive_db, tmp_path):
     assert validate(empty_csv.datapackage).valid
 
 
+def test_a_publisher_name_selects_every_publisher_of_that_name(archive_db, tmp_path):
+    # The operator renamed a publisher's id in sources.yml (popwire -> popwire-news): the
+    # archive keeps the old row with its articles, and the new row has the same name.
+    # Before, --source with the name picked one of the two (the first row) and the
+    # release silently lacked the other's articles.
+    from archive_fixtures import Source, _article
+
+    from newscrawl.store import Archive
+
+    db = archive_copy(archive_db, tmp_path / "renamed.db")
+    with Archive(db) as archive:
+        archive.sync_sources(
+            [Source("popwire-news", "PopWire (fictional)", "https://popwire.example", [])]
+        )
+        later = _article(
+            11,
+            "popwire-news",
+            "Lady Gaga announces a new single",
+            "Lady Gaga will release a new single on Friday.",
+            "2024-07-05T10:00:00+00:00",
+            {"lady-gaga": 0.9},
+            canonical_url="https://popwire.example/news/011-new-single",
+        )
+        run = archive.start_run(spider="news", args={})
+        archive.write_batch([later], [], run_id=run)
+        archive.finish_run(run, finish_reason="finished", counts={"articles_new": 1})
+        new_id = archive.db.execute(
+            "select id from articles where source_id = 'popwire-news'"
+        ).fetchone()[0]
+    by_name = export_archive(db, tmp_path / "name", sources=["PopWire (fictional)"], fmt="jsonl")
+    assert exported_ids(by_name) == {2, 3, 6, 7, 10, new_id}
+    assert [r["id"] for r in read_jsonl(by_name.out_dir / "sources.jsonl")] == [
+        "popwire",
+        "popwire-news",
+    ]
+    card = (by_name.out_dir / "DATACARD.md").read_text()
+    assert "- from publisher `PopWire (fictional)` → `popwire`, `popwire-news`" in card
+    # An id is exact: it selects that publisher only.
+    by_id = export_archive(db, tmp_path / "id", sources=["popwire-news"], fmt="jsonl")
+    assert exported_ids(by_id) == {new_id}
+    old_id = export_archive(db, tmp_path / "old-id", sources=["POPWIRE"], fmt="jsonl")
+    assert exported_ids(old_id) == {2, 3, 6, 7, 10}
+
+
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
