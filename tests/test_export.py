@@ -510,15 +510,11 @@ def test_an_archive_made_before_mention_spans_is_exported(archive_db, tmp_path):
     assert "`spans` is empty" in card
 
 
-def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
-    import signal
+def big_archive(archive_db: Path, db: Path) -> Path:
+    """Big enough that writing articles takes a while: the fixture's articles, copied."""
     import sqlite3
 
-    # Big enough that writing articles takes a while: the fixture's articles, copied.
-    db = tmp_path / "big.db"
-    source = sqlite3.connect(archive_db)
-    source.execute("vacuum into ?", [str(db)])
-    source.close()
+    archive_copy(archive_db, db)
     conn = sqlite3.connect(db)
     columns = [r[1] for r in conn.execute("pragma table_info(articles)") if r[1] != "id"]
     listed = ", ".join(columns)
@@ -530,6 +526,13 @@ def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
             " where value < 3000) select value from n) k"
         )
     conn.close()
+    return db
+
+
+def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
+    import signal
+
+    db = big_archive(archive_db, tmp_path / "big.db")
     out = tmp_path / "release"
     with subprocess.Popen(
         [sys.executable, "-m", "newscrawl", "export", "--db", str(db), "-o", str(out)],
@@ -544,6 +547,44 @@ def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
         assert process.wait(timeout=60) == 1
     assert "stopped by SIGTERM" in rest and "Traceback" not in rest
     assert not out.exists()  # created by the export, removed with its staging folder
+
+
+def test_a_killed_export_does_not_block_the_folder_for_good(archive_db, tmp_path):
+    # SIGKILL (the OOM killer, a power cut) runs no handler: the export's hidden staging
+    # folder stays in the output folder. Before, every later export there failed with
+    # "folder is not empty" (ls shows nothing) and --force left the folder, with its
+    # partial data, in place for good.
+    import signal
+
+    db = big_archive(archive_db, tmp_path / "big.db")
+    out = tmp_path / "release"
+    with subprocess.Popen(
+        [sys.executable, "-m", "newscrawl", "export", "--db", str(db), "-o", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            for line in process.stderr:
+                if line.startswith("Writing articles"):
+                    process.send_signal(signal.SIGSTOP)
+                    break
+            staged = [p.name for p in out.iterdir()]
+            assert len(staged) == 1 and staged[0].startswith(".newscrawl-export.")
+            # While it runs (here: paused) another export into the folder is refused,
+            # --force or not, and leaves its staging folder alone.
+            for force in (False, True):
+                with pytest.raises(NewscrawlError, match="another newscrawl export is writing"):
+                    export_archive(archive_db, out, force=force)
+            assert [p.name for p in out.iterdir()] == staged
+        finally:
+            process.kill()
+            process.wait(timeout=60)
+    assert [p.name for p in out.iterdir()] == staged  # what the killed export left
+    result = export_archive(archive_db, out, fmt="csv")
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["DATACARD.md", "datapackage.json", *(f"{t.name}.csv" for t in TABLES)]
+    )
+    assert validate(result.datapackage).valid
 
 
 # -- the command ---------------------------------------------------------------------------

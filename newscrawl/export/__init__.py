@@ -6,7 +6,8 @@ sizes and sha256) and a human ``DATACARD.md``. The archive is opened read-only a
 inside one transaction, so a crawl writing at the same time cannot make the files
 disagree with each other. The release is written to a staging folder inside the
 output folder (the same filesystem, even when the output folder is a mount point) and
-moved into place only when complete.
+moved into place only when complete; one a killed export left is removed by the next
+(:mod:`newscrawl.export.staging`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +32,7 @@ from newscrawl.export.selection import (
     resolve_sources,
     select_articles,
 )
+from newscrawl.export.staging import Staging, abandoned, remove_abandoned, staging_folders
 from newscrawl.export.writers import FORMATS, PROGRESS_EVERY, WRITERS, rows
 from newscrawl.extras import require
 from newscrawl.store import open_readonly
@@ -85,7 +86,18 @@ def _sha256(path: Path) -> str:
 def _check_out_dir(out_dir: Path, *, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise NewscrawlError(f"{out_dir}: exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+    if not out_dir.is_dir():
+        return
+    # A killed export's staging folder is removed before this one writes; a running
+    # export's is not, and two releases written into one folder at once would mix.
+    staged = staging_folders(out_dir)
+    running = [path for path in staged if not abandoned(path)]
+    if running:
+        raise NewscrawlError(
+            f"{out_dir}: another newscrawl export is writing into this folder "
+            f"({running[0].name}); wait for it to finish"
+        )
+    if not force and any(path not in staged for path in out_dir.iterdir()):
         raise NewscrawlError(
             f"{out_dir}: folder is not empty (use --force to replace a release in it)"
         )
@@ -186,7 +198,7 @@ def export_archive(
     _check_out_dir(out, force=force)
     conn = open_readonly(db)
     created_dirs: list[Path] = []
-    staging = None
+    stage = staging = None
     try:
         # One read transaction: every file sees the same snapshot of the archive.
         conn.execute("begin")
@@ -196,7 +208,9 @@ def export_archive(
         selected = select_articles(conn, selection)
         say(f"Selected {selected} articles from {db}.")
         created_dirs = _make_out_dir(out)
-        staging = Path(tempfile.mkdtemp(prefix=".newscrawl-export.", suffix=".partial", dir=out))
+        remove_abandoned(out)
+        stage = Staging(out)
+        staging = stage.path
         files = []
         extension = FORMATS[fmt]["extension"]
         # An archive an older newscrawl made lacks the columns later migrations added.
@@ -256,6 +270,8 @@ def export_archive(
             ) from None
         raise
     finally:
+        if stage is not None:
+            stage.release()
         conn.close()
     say(f"Wrote {DATAPACKAGE} and {DATACARD}.")
     return ExportResult(
