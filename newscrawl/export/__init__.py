@@ -32,7 +32,14 @@ from newscrawl.export.selection import (
     resolve_sources,
     select_articles,
 )
-from newscrawl.export.staging import Staging, abandoned, remove_abandoned, staging_folders
+from newscrawl.export.staging import (
+    ABANDONED,
+    RUNNING,
+    Staging,
+    remove_abandoned,
+    staging_folders,
+    state,
+)
 from newscrawl.export.writers import FORMATS, PROGRESS_EVERY, WRITERS, rows
 from newscrawl.extras import require
 from newscrawl.store import open_readonly
@@ -90,14 +97,15 @@ def _check_out_dir(out_dir: Path, *, force: bool) -> None:
         return
     # A killed export's staging folder is removed before this one writes; a running
     # export's is not, and two releases written into one folder at once would mix.
-    staged = staging_folders(out_dir)
-    running = [path for path in staged if not abandoned(path)]
+    states = {path: state(path) for path in staging_folders(out_dir)}
+    running = [path for path, kind in states.items() if kind == RUNNING]
     if running:
         raise NewscrawlError(
             f"{out_dir}: another newscrawl export is writing into this folder "
             f"({running[0].name}); wait for it to finish"
         )
-    if not force and any(path not in staged for path in out_dir.iterdir()):
+    left = [path for path, kind in states.items() if kind == ABANDONED]
+    if not force and any(path not in left for path in out_dir.iterdir()):
         raise NewscrawlError(
             f"{out_dir}: folder is not empty (use --force to replace a release in it)"
         )

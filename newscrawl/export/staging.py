@@ -18,11 +18,12 @@ from pathlib import Path
 
 try:
     import fcntl
-except ImportError:  # Windows: no flock; every staging folder counts as in use
+except ImportError:  # Windows: no flock; a staging folder is then left alone, as before
     fcntl = None
 
 PREFIX = ".newscrawl-export."
 SUFFIX = ".partial"
+ABANDONED, RUNNING, UNKNOWN = "abandoned", "running", "unknown"
 
 
 def staging_folders(out_dir: Path) -> list[Path]:
@@ -34,41 +35,46 @@ def staging_folders(out_dir: Path) -> list[Path]:
     )
 
 
-def _lock(path: Path) -> int | None:
-    """An open descriptor of ``path`` holding its exclusive lock, or None when another
-    process holds it (or the folder is gone)."""
+def _lock(path: Path) -> int | str:
+    """An open descriptor of ``path`` holding its exclusive lock; else ``RUNNING`` when
+    another process holds it, ``UNKNOWN`` when it cannot be told (no flock here, a
+    filesystem without it, the folder gone)."""
     if fcntl is None:
-        return None
+        return UNKNOWN
     try:
         fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
+    except OSError:
+        return UNKNOWN
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return RUNNING
     except OSError:
         os.close(fd)
-        return None
+        return UNKNOWN
     return fd
 
 
-def abandoned(path: Path) -> bool:
-    """True when no running export holds the staging folder ``path``."""
-    fd = _lock(path)
-    if fd is None:
-        return False
-    os.close(fd)
-    return True
+def state(path: Path) -> str:
+    """``ABANDONED`` (no export holds the staging folder ``path``), ``RUNNING`` or
+    ``UNKNOWN``."""
+    held = _lock(path)
+    if isinstance(held, str):
+        return held
+    os.close(held)
+    return ABANDONED
 
 
 def remove_abandoned(out_dir: Path) -> None:
     """Remove the staging folders killed exports left in ``out_dir``."""
     for path in staging_folders(out_dir):
-        fd = _lock(path)
-        if fd is not None:
+        held = _lock(path)
+        if not isinstance(held, str):
             try:
                 shutil.rmtree(path, ignore_errors=True)
             finally:
-                os.close(fd)
+                os.close(held)
 
 
 class Staging:
@@ -79,9 +85,16 @@ class Staging:
         # Locked under a name other exports do not look at, then renamed: a folder with
         # the staging name is never seen unlocked while its export runs.
         starting = Path(tempfile.mkdtemp(prefix=PREFIX, suffix=".starting", dir=out_dir))
-        self._fd = _lock(starting)
+        held = _lock(starting)
+        self._fd = None if isinstance(held, str) else held
         self.path = starting.with_name(starting.name.removesuffix(".starting") + SUFFIX)
-        os.rename(starting, self.path)
+        try:
+            os.rename(starting, self.path)
+        except OSError:
+            self.release()
+            with contextlib.suppress(OSError):
+                starting.rmdir()
+            raise
 
     def release(self) -> None:
         """Give up the lock (the folder is moved away or removed by then)."""
