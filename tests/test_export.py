@@ -225,6 +225,50 @@ def test_filters_combine(archive_db, tmp_path):
     assert validate(empty_csv.datapackage).valid
 
 
+def test_a_publisher_name_selects_every_publisher_of_that_name(archive_db, tmp_path):
+    # The operator renamed a publisher's id in sources.yml (popwire -> popwire-news): the
+    # archive keeps the old row with its articles, and the new row has the same name.
+    # Before, --source with the name picked one of the two (the first row) and the
+    # release silently lacked the other's articles.
+    from archive_fixtures import Source, _article
+
+    from newscrawl.store import Archive
+
+    db = archive_copy(archive_db, tmp_path / "renamed.db")
+    with Archive(db) as archive:
+        archive.sync_sources(
+            [Source("popwire-news", "PopWire (fictional)", "https://popwire.example", [])]
+        )
+        later = _article(
+            11,
+            "popwire-news",
+            "Lady Gaga announces a new single",
+            "Lady Gaga will release a new single on Friday.",
+            "2024-07-05T10:00:00+00:00",
+            {"lady-gaga": 0.9},
+            canonical_url="https://popwire.example/news/011-new-single",
+        )
+        run = archive.start_run(spider="news", args={})
+        archive.write_batch([later], [], run_id=run)
+        archive.finish_run(run, finish_reason="finished", counts={"articles_new": 1})
+        new_id = archive.db.execute(
+            "select id from articles where source_id = 'popwire-news'"
+        ).fetchone()[0]
+    by_name = export_archive(db, tmp_path / "name", sources=["PopWire (fictional)"], fmt="jsonl")
+    assert exported_ids(by_name) == {2, 3, 6, 7, 10, new_id}
+    assert [r["id"] for r in read_jsonl(by_name.out_dir / "sources.jsonl")] == [
+        "popwire",
+        "popwire-news",
+    ]
+    card = (by_name.out_dir / "DATACARD.md").read_text()
+    assert "- from publisher `PopWire (fictional)` → `popwire`, `popwire-news`" in card
+    # An id is exact: it selects that publisher only.
+    by_id = export_archive(db, tmp_path / "id", sources=["popwire-news"], fmt="jsonl")
+    assert exported_ids(by_id) == {new_id}
+    old_id = export_archive(db, tmp_path / "old-id", sources=["POPWIRE"], fmt="jsonl")
+    assert exported_ids(old_id) == {2, 3, 6, 7, 10}
+
+
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
@@ -433,15 +477,44 @@ def test_datacard_of_an_unfinished_run_and_of_an_empty_selection(archive_db, tmp
     assert "no crawl run wrote the selected articles" in empty
 
 
-def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
-    import signal
+def archive_copy(archive_db: Path, path: Path) -> Path:
     import sqlite3
 
-    # Big enough that writing articles takes a while: the fixture's articles, copied.
-    db = tmp_path / "big.db"
     source = sqlite3.connect(archive_db)
-    source.execute("vacuum into ?", [str(db)])
+    source.execute("vacuum into ?", [str(path)])
     source.close()
+    return path
+
+
+def test_an_archive_made_before_mention_spans_is_exported(archive_db, tmp_path):
+    # An archive an older newscrawl made before m012 added mentions.spans, and that
+    # nothing has opened for writing since (a published copy, a colleague's file): the
+    # export opens it read-only, so it is not migrated. Before: a traceback ending in
+    # "sqlite3.OperationalError: no such column: mentions.spans".
+    import sqlite3
+
+    old = archive_copy(archive_db, tmp_path / "old.db")
+    conn = sqlite3.connect(old)
+    with conn:
+        conn.execute("alter table mentions drop column spans")
+        conn.execute("delete from _sqlite_migrations where name = 'm012_mention_spans'")
+    conn.close()
+    for fmt in ("csv", "jsonl", "parquet"):
+        result = export_archive(old, tmp_path / fmt, fmt=fmt)
+        assert result.counts == {"articles": 10, "mentions": 16, "artists": 4, "sources": 3}
+    mentions = read_jsonl(tmp_path / "jsonl" / "mentions.jsonl")
+    assert len(mentions) == 16 and all(m["spans"] is None for m in mentions)
+    assert read_parquet(tmp_path / "parquet" / "mentions.parquet") == mentions
+    assert validate(tmp_path / "csv" / "datapackage.json").valid
+    card = (tmp_path / "csv" / "DATACARD.md").read_text()
+    assert "`spans` is empty" in card
+
+
+def big_archive(archive_db: Path, db: Path) -> Path:
+    """Big enough that writing articles takes a while: the fixture's articles, copied."""
+    import sqlite3
+
+    archive_copy(archive_db, db)
     conn = sqlite3.connect(db)
     columns = [r[1] for r in conn.execute("pragma table_info(articles)") if r[1] != "id"]
     listed = ", ".join(columns)
@@ -453,6 +526,13 @@ def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
             " where value < 3000) select value from n) k"
         )
     conn.close()
+    return db
+
+
+def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
+    import signal
+
+    db = big_archive(archive_db, tmp_path / "big.db")
     out = tmp_path / "release"
     with subprocess.Popen(
         [sys.executable, "-m", "newscrawl", "export", "--db", str(db), "-o", str(out)],
@@ -467,6 +547,44 @@ def test_sigterm_removes_the_unfinished_release(archive_db, tmp_path):
         assert process.wait(timeout=60) == 1
     assert "stopped by SIGTERM" in rest and "Traceback" not in rest
     assert not out.exists()  # created by the export, removed with its staging folder
+
+
+def test_a_killed_export_does_not_block_the_folder_for_good(archive_db, tmp_path):
+    # SIGKILL (the OOM killer, a power cut) runs no handler: the export's hidden staging
+    # folder stays in the output folder. Before, every later export there failed with
+    # "folder is not empty" (ls shows nothing) and --force left the folder, with its
+    # partial data, in place for good.
+    import signal
+
+    db = big_archive(archive_db, tmp_path / "big.db")
+    out = tmp_path / "release"
+    with subprocess.Popen(
+        [sys.executable, "-m", "newscrawl", "export", "--db", str(db), "-o", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            for line in process.stderr:
+                if line.startswith("Writing articles"):
+                    process.send_signal(signal.SIGSTOP)
+                    break
+            staged = [p.name for p in out.iterdir()]
+            assert len(staged) == 1 and staged[0].startswith(".newscrawl-export.")
+            # While it runs (here: paused) another export into the folder is refused,
+            # --force or not, and leaves its staging folder alone.
+            for force in (False, True):
+                with pytest.raises(NewscrawlError, match="another newscrawl export is writing"):
+                    export_archive(archive_db, out, force=force)
+            assert [p.name for p in out.iterdir()] == staged
+        finally:
+            process.kill()
+            process.wait(timeout=60)
+    assert [p.name for p in out.iterdir()] == staged  # what the killed export left
+    result = export_archive(archive_db, out, fmt="csv")
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["DATACARD.md", "datapackage.json", *(f"{t.name}.csv" for t in TABLES)]
+    )
+    assert validate(result.datapackage).valid
 
 
 # -- the command ---------------------------------------------------------------------------

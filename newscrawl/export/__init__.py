@@ -6,7 +6,8 @@ sizes and sha256) and a human ``DATACARD.md``. The archive is opened read-only a
 inside one transaction, so a crawl writing at the same time cannot make the files
 disagree with each other. The release is written to a staging folder inside the
 output folder (the same filesystem, even when the output folder is a mount point) and
-moved into place only when complete.
+moved into place only when complete; one a killed export left is removed by the next
+(:mod:`newscrawl.export.staging`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +31,14 @@ from newscrawl.export.selection import (
     resolve_artists,
     resolve_sources,
     select_articles,
+)
+from newscrawl.export.staging import (
+    ABANDONED,
+    RUNNING,
+    Staging,
+    remove_abandoned,
+    staging_folders,
+    state,
 )
 from newscrawl.export.writers import FORMATS, PROGRESS_EVERY, WRITERS, rows
 from newscrawl.extras import require
@@ -85,7 +93,19 @@ def _sha256(path: Path) -> str:
 def _check_out_dir(out_dir: Path, *, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise NewscrawlError(f"{out_dir}: exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+    if not out_dir.is_dir():
+        return
+    # A killed export's staging folder is removed before this one writes; a running
+    # export's is not, and two releases written into one folder at once would mix.
+    states = {path: state(path) for path in staging_folders(out_dir)}
+    running = [path for path, kind in states.items() if kind == RUNNING]
+    if running:
+        raise NewscrawlError(
+            f"{out_dir}: another newscrawl export is writing into this folder "
+            f"({running[0].name}); wait for it to finish"
+        )
+    left = [path for path, kind in states.items() if kind == ABANDONED]
+    if not force and any(path not in left for path in out_dir.iterdir()):
         raise NewscrawlError(
             f"{out_dir}: folder is not empty (use --force to replace a release in it)"
         )
@@ -186,7 +206,7 @@ def export_archive(
     _check_out_dir(out, force=force)
     conn = open_readonly(db)
     created_dirs: list[Path] = []
-    staging = None
+    stage = staging = None
     try:
         # One read transaction: every file sees the same snapshot of the archive.
         conn.execute("begin")
@@ -196,9 +216,13 @@ def export_archive(
         selected = select_articles(conn, selection)
         say(f"Selected {selected} articles from {db}.")
         created_dirs = _make_out_dir(out)
-        staging = Path(tempfile.mkdtemp(prefix=".newscrawl-export.", suffix=".partial", dir=out))
+        remove_abandoned(out)
+        stage = Staging(out)
+        staging = stage.path
         files = []
         extension = FORMATS[fmt]["extension"]
+        # An archive an older newscrawl made lacks the columns later migrations added.
+        absent = {table.name: table.absent_fields(conn) for table in TABLES}
         for table in TABLES:
             fields = table.fields_for(include_body=include_body)
             name = f"{table.name}.{extension}"
@@ -213,9 +237,8 @@ def export_archive(
                 if done % PROGRESS_EVERY == 0:
                     say(f"  {name}: {done} of {total} rows")
 
-            count = WRITERS[fmt](
-                path, fields, rows(conn, table.select(include_body=include_body), fields), tick
-            )
+            sql = table.select(include_body=include_body, absent=absent[table.name])
+            count = WRITERS[fmt](path, fields, rows(conn, sql, fields), tick)
             files.append(ExportedFile(name, out / name, count, path.stat().st_size, _sha256(path)))
         created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         descriptor = datapackage(
@@ -230,7 +253,14 @@ def export_archive(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         card = datacard(
-            conn, db=db, out_dir=out, selection=selection, files=files, fmt=fmt, created=created
+            conn,
+            db=db,
+            out_dir=out,
+            selection=selection,
+            files=files,
+            fmt=fmt,
+            created=created,
+            absent=absent,
         )
         (staging / DATACARD).write_text(card, encoding="utf-8")
         conn.execute("rollback")
@@ -248,6 +278,8 @@ def export_archive(
             ) from None
         raise
     finally:
+        if stage is not None:
+            stage.release()
         conn.close()
     say(f"Wrote {DATAPACKAGE} and {DATACARD}.")
     return ExportResult(

@@ -7,6 +7,7 @@ in datapackage.json, so the four cannot drift apart.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 
@@ -21,6 +22,10 @@ class Field:
     required: bool = False
     text: bool = False
     """Article text (left out of a ``--no-body`` release)."""
+    added_by: str = ""
+    """The migration that added the column after the first schema. An archive made before
+    it, and not opened for writing since, lacks the column: the export reads it read-only
+    (it cannot migrate it), so the field is exported empty there."""
 
     @property
     def expression(self) -> str:
@@ -43,11 +48,22 @@ class Table:
     def fields_for(self, *, include_body: bool) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if include_body or not f.text)
 
-    def select(self, *, include_body: bool) -> str:
+    def select(self, *, include_body: bool, absent: frozenset[str] = frozenset()) -> str:
+        """The rows of this file; ``absent``: fields whose column the archive lacks."""
         columns = ", ".join(
-            f"{f.expression} as [{f.name}]" for f in self.fields_for(include_body=include_body)
+            f"{'null' if f.name in absent else f.expression} as [{f.name}]"
+            for f in self.fields_for(include_body=include_body)
         )
         return f"select {columns} {self.source} order by {self.order_by}"
+
+    def absent_fields(self, conn: sqlite3.Connection) -> frozenset[str]:
+        """Fields added by a later migration whose column this archive does not have yet
+        (each such field is named like its column in the table of the same name)."""
+        later = [f.name for f in self.fields if f.added_by]
+        if not later:
+            return frozenset()
+        columns = {row[1] for row in conn.execute(f"pragma table_info([{self.name}])")}
+        return frozenset(name for name in later if name not in columns)
 
     def count(self) -> str:
         return f"select count(*) {self.source}"
@@ -185,6 +201,7 @@ MENTIONS = Table(
             "Field (title, description, body) to the [start, end] character offsets of each"
             " counted mention in the article's text; empty when the archive did not keep them.",
             sql="mentions.spans",
+            added_by="m012_mention_spans",
         ),
     ),
 )

@@ -195,6 +195,7 @@ def datacard(
     files: list[ExportedFile],
     fmt: str,
     created: str,
+    absent: dict[str, frozenset[str]] | None = None,
 ) -> str:
     """``DATACARD.md``: what was selected and how, what is in it, and what it may be used for."""
     q = conn.execute
@@ -297,6 +298,12 @@ def datacard(
             )
             if counts.get("articles")
             else "- No articles were selected."
+        ),
+        *(
+            f"- `{name}` is empty in `{table}`: the archive was made by an older newscrawl,"
+            " before it kept that column, and has not been opened for writing since."
+            for table, names in (absent or {}).items()
+            for name in sorted(names)
         ),
         "- Extractor version(s): "
         + (", ".join(f"`{v}` ({n} articles)" for v, n in versions) if versions else "none")

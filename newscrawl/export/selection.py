@@ -39,8 +39,8 @@ class Selection:
     include_body: bool = True
     artist_ids: dict[str, list[str]] = field(default_factory=dict)
     """Each --artist value → the artist ids it resolved to."""
-    source_ids: dict[str, str] = field(default_factory=dict)
-    """Each --source value → the source id it resolved to."""
+    source_ids: dict[str, list[str]] = field(default_factory=dict)
+    """Each --source value → the source ids it resolved to."""
 
     def describe(self) -> list[str]:
         """The filters as Markdown list items (for the data card)."""
@@ -55,7 +55,10 @@ class Selection:
                 ("mentions artist " if len(artists) == 1 else "mentions any of the artists ")
                 + "; ".join(artists)
             )
-        sources = [f"`{asked}` → `{resolved}`" for asked, resolved in self.source_ids.items()]
+        sources = [
+            f"`{asked}` → {', '.join(f'`{i}`' for i in ids)}"
+            for asked, ids in self.source_ids.items()
+        ]
         if sources:
             lines.append(
                 ("from publisher " if len(sources) == 1 else "from any of the publishers ")
@@ -118,18 +121,26 @@ def resolve_artists(conn: sqlite3.Connection, asked: Sequence[str]) -> dict[str,
     return resolved
 
 
-def resolve_sources(conn: sqlite3.Connection, asked: Sequence[str]) -> dict[str, str]:
-    """Map each asked publisher (id or name, any case) to its source id."""
-    index = {}
+def resolve_sources(conn: sqlite3.Connection, asked: Sequence[str]) -> dict[str, list[str]]:
+    """Map each asked publisher (id or name, any case) to its source ids.
+
+    An id is exact: that publisher only. A name selects every publisher of that name:
+    renaming a publisher's id in sources.yml leaves the old row, with its articles, beside
+    the new one, and the two share the name."""
+    by_id: dict[str, str] = {}
+    by_name: dict[str, set[str]] = {}
     for source_id, name in conn.execute("select id, name from sources"):
-        for term in (source_id, name):
-            if term:
-                index.setdefault(name_key(term), source_id)
+        if source_id:
+            by_id.setdefault(name_key(source_id), source_id)
+        if name:
+            by_name.setdefault(name_key(name), set()).add(source_id)
     resolved, unknown = {}, []
     for value in asked:
-        source_id = index.get(name_key(value))
-        if source_id:
-            resolved[value] = source_id
+        key = name_key(value)
+        if key in by_id:
+            resolved[value] = [by_id[key]]
+        elif key in by_name:
+            resolved[value] = sorted(by_name[key])
         else:
             unknown.append(value)
     if unknown:
@@ -166,7 +177,8 @@ def select_articles(conn: sqlite3.Connection, selection: Selection) -> int:
     where, params = ["1"], {}
     if selection.source_ids:
         where.append("a.source_id in (select value from json_each(:sources))")
-        params["sources"] = json.dumps(sorted(set(selection.source_ids.values())))
+        ids = sorted({i for found in selection.source_ids.values() for i in found})
+        params["sources"] = json.dumps(ids)
     if selection.since:
         where.append("a.published_at >= :since")
         params["since"] = selection.since
@@ -208,6 +220,6 @@ def select_articles(conn: sqlite3.Connection, selection: Selection) -> int:
     )
     conn.executemany(
         "insert or ignore into temp.selected_sources (id) values (?)",
-        [(i,) for i in selection.source_ids.values()],
+        [(i,) for found in selection.source_ids.values() for i in found],
     )
     return conn.execute("select count(*) from temp.selected").fetchone()[0]
