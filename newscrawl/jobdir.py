@@ -125,7 +125,7 @@ class JobDirGuard:
     def from_crawler(cls, crawler: Crawler) -> JobDirGuard:
         jobdir = crawler.settings.get("JOBDIR")
         if not jobdir:
-            raise NotConfigured("no JOBDIR")
+            raise NotConfigured  # (no message: Scrapy would log one as a warning)
         guard = cls(Path(jobdir))
         # Before the scheduler is built: its duplicate filter reads requests.seen then.
         recover_job_dir(guard.jobdir)
