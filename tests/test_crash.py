@@ -283,7 +283,7 @@ def test_kill_9_with_a_jobdir_then_resume_completes_the_archive(scaled, tmp_path
     assert runs(db)[1]["finish_reason"] == "finished"
     assert "did not stop cleanly" in resumed.output
     # The resumed run's JOBDIR is whole again: a SIGTERM-stopped run resumes from it.
-    assert not (jobdir / "newscrawl.running").exists()
+    assert (jobdir / "newscrawl.lock").read_text() == ""
 
 
 def test_a_second_crawl_with_the_same_jobdir_is_refused(scaled, tmp_path):
@@ -298,7 +298,7 @@ def test_a_second_crawl_with_the_same_jobdir_is_refused(scaled, tmp_path):
     second = CrawlProcess(command, log=tmp_path / "second.log").start()
     assert second.wait() == 1
     assert "Traceback" not in second.output
-    assert f"Error: {jobdir}: JOBDIR in use by a crawl still running (pid {first.pid}" in (
+    assert f"Error: {jobdir}: JOBDIR in use by a crawl still running (pid {first.pid}," in (
         second.output
     )
     assert first.wait() == 0, first.output[-3000:]
