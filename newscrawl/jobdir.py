@@ -7,8 +7,12 @@ OOM killer or a second Ctrl-C, the filter holds every channel and article reques
 crawl made, and the queue lost what was waiting: resumed as it is, the next run has
 every request refused, fetches nothing and says "finished".
 
+The same goes for a crawl stopped because its archive refused writes (a full disk): the
+rows of its last batches were lost, but their requests are in the filter and "requested"
+in ``spider.state``.
+
 So a crawl holds a lock on ``JOBDIR/newscrawl.lock`` while it runs and writes its pid
-there; when Scrapy has written the JOBDIR back it empties the file. A crawl that finds
+there; when Scrapy has written the JOBDIR back, and no row was lost, it empties the file. A crawl that finds
 the file unlocked but not empty starts the job afresh (the archive skips what is stored
 and, after an unfinished run, walks listings to ``max_listing_pages``); one that finds
 it locked stops: two crawls sharing a JOBDIR's queue files corrupt each other's.
@@ -74,10 +78,10 @@ def _start_afresh(jobdir: Path, holder: str) -> None:
         else:
             path.unlink(missing_ok=True)
     logger.warning(
-        "JOBDIR %s: the crawl that last ran it (%s) did not stop cleanly (killed, or"
-        " stopped with a second Ctrl-C): its request queue is lost and its seen-requests"
-        " filter would refuse every request, so the job starts afresh; pages already"
-        " archived are skipped",
+        "JOBDIR %s: the crawl that last ran it (%s) did not stop cleanly (killed, stopped"
+        " with a second Ctrl-C, or its archive refused writes): its seen-requests filter"
+        " would refuse the pages it lost, so the job starts afresh; pages already archived"
+        " are skipped",
         jobdir,
         holder,
     )
@@ -87,7 +91,8 @@ class JobDirGuard:
     """Holds the JOBDIR's lock for the crawl and starts a stale job afresh (module
     docstring). Does nothing without a JOBDIR."""
 
-    def __init__(self, jobdir: Path) -> None:
+    def __init__(self, crawler: Crawler, jobdir: Path) -> None:
+        self.crawler = crawler
         self.jobdir = jobdir
         self.handle: IO[str] | None = None
 
@@ -96,7 +101,7 @@ class JobDirGuard:
         jobdir = crawler.settings.get("JOBDIR")
         if not jobdir:
             raise NotConfigured  # (no message: Scrapy would log one as a warning)
-        guard = cls(Path(jobdir))
+        guard = cls(crawler, Path(jobdir))
         # Before the scheduler is built: its duplicate filter reads requests.seen then.
         guard.acquire()
         crawler.signals.connect(guard.engine_stopped, signal=signals.engine_stopped)
@@ -119,9 +124,14 @@ class JobDirGuard:
         # the spider closed, before the engine stops): the JOBDIR is whole again.
         if self.handle is None:
             return
+        session = getattr(self.crawler, "_newscrawl_session", None)
         with contextlib.suppress(OSError):
-            self.handle.seek(0)
-            self.handle.truncate()
+            if session is not None and session.error:
+                # Rows were lost: the next crawl must not trust this JOBDIR either.
+                self.handle.write(", stopped by an archive error (rows not written)")
+            else:
+                self.handle.seek(0)
+                self.handle.truncate()
             self.handle.flush()
         self.handle.close()  # releases the lock
         self.handle = None
