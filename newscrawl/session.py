@@ -34,6 +34,8 @@ FUNNEL = ("discovered", "requested", "fetched", "skipped", "archived", "dropped"
 # Recorded with a run (crawl_runs.settings): every NEWSCRAWL_* setting in force, so a
 # run with NEWSCRAWL_INCREMENTAL=0 or NEWSCRAWL_WARC_ENABLED=0 says so, and these.
 RECORDED_SETTINGS = ("JOBDIR", "USER_AGENT")
+# The finish reason of a crawl stopped because its archive refused writes.
+ARCHIVE_ERROR = "archive_error"
 
 
 def recorded_settings(settings: Any) -> dict[str, Any]:
@@ -172,6 +174,11 @@ class CrawlSession:
         if self.closed or self.archive is None:
             return
         self.flush(stopping=True)
+        if self.error is not None:
+            # Rows were lost (the last batch, when the disk filled at the very end):
+            # Scrapy's "finished" would tell the next crawl there is nothing to catch
+            # up on, and it would stop at known territory in front of what was lost.
+            reason = ARCHIVE_ERROR
         stats = self.crawler.stats.get_stats()
         totals = Counter()
         for counts in self.funnel.values():
@@ -281,7 +288,7 @@ class CrawlSession:
         self.crawler.stats.set_value("newscrawl/archive_error", self.error)
         engine = self.crawler.engine
         if not stopping and engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason="archive_error"))
+            deferred_from_coro(engine.close_spider_async(reason=ARCHIVE_ERROR))
 
     def summary(self) -> dict[str, Any]:
         """Counts of this run so far (for progress lines)."""

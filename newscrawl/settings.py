@@ -62,6 +62,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "newscrawl.ledger.CoverageLedger": 500,
+    "newscrawl.jobdir.JobDirGuard": 510,
 }
 # Redis mode when NEWSCRAWL_REDIS_URL is set; does nothing otherwise (docs/scaling.md).
 ADDONS = {

@@ -257,3 +257,49 @@ def test_after_an_unfinished_run_listings_are_walked_past_known_territory(
     assert "listings are followed to max_listing_pages" in rerun.output
     assert {url for _, url in lost} <= {r["url"] for r in rerun.query("select url from articles")}
     assert check_consistent(db) == 46
+
+
+def test_kill_9_with_a_jobdir_then_resume_completes_the_archive(scaled, tmp_path):
+    # A JOBDIR is only written back when the crawl closes: after kill -9 (a reboot, the
+    # OOM killer, a second Ctrl-C) its seen-requests filter holds every channel and
+    # article request made, while its queue lost what was waiting. Resumed as it is, the
+    # next run had every request refused: it fetched nothing, said "finished", and the
+    # archive kept its 300-odd articles of 1,127 for good.
+    db, jobdir = tmp_path / "archive.db", tmp_path / "job"
+    command = crawl_command(
+        db=db, sources=scaled.sources, artists=scaled.artists, settings={"JOBDIR": str(jobdir)}
+    )
+    killed = CrawlProcess(command, log=tmp_path / "killed.log").start()
+    wait_for_rows(db, STOP_AFTER_ROWS, killed)
+    killed.signal(signal.SIGKILL)
+    assert killed.wait() == -signal.SIGKILL
+    assert (jobdir / "requests.seen").stat().st_size > 0
+
+    resumed = CrawlProcess(command, log=tmp_path / "resumed.log").start()
+    assert resumed.wait() == 0, resumed.output[-3000:]
+    assert "Traceback" not in resumed.output
+    assert check_consistent(db) == len(expected_canonical_urls(scaled))
+    assert set(canonical_urls(db)) == expected_canonical_urls(scaled)
+    assert runs(db)[1]["finish_reason"] == "finished"
+    assert "did not stop cleanly" in resumed.output
+    # The resumed run's JOBDIR is whole again: a SIGTERM-stopped run resumes from it.
+    assert (jobdir / "newscrawl.lock").read_text() == ""
+
+
+def test_a_second_crawl_with_the_same_jobdir_is_refused(scaled, tmp_path):
+    # Cron without flock starts the next crawl while the previous one still runs: two
+    # processes would pop and truncate the same queue files.
+    db, jobdir = tmp_path / "archive.db", tmp_path / "job"
+    command = crawl_command(
+        db=db, sources=scaled.sources, artists=scaled.artists, settings={"JOBDIR": str(jobdir)}
+    )
+    first = CrawlProcess(command, log=tmp_path / "first.log").start()
+    wait_for_rows(db, 10, first)
+    second = CrawlProcess(command, log=tmp_path / "second.log").start()
+    assert second.wait() == 1
+    assert "Traceback" not in second.output
+    assert f"Error: {jobdir}: JOBDIR in use by a crawl still running (pid {first.pid}," in (
+        second.output
+    )
+    assert first.wait() == 0, first.output[-3000:]
+    assert check_consistent(db) == len(expected_canonical_urls(scaled))

@@ -197,14 +197,19 @@ def test_read_commands_say_why_they_cannot_read(crawled_archive, tmp_path, comma
     assert sha256(db) == sha256(crawled_archive)
 
 
-def test_disk_full_halfway_stops_the_crawl_cleanly(demo_config, tmp_path):
+@pytest.mark.parametrize("jobdir", [False, True])
+def test_disk_full_halfway_stops_the_crawl_cleanly(demo_config, tmp_path, jobdir):
+    # With a JOBDIR (the cron recipe keeps it after a run that did not finish) the next
+    # crawl resumed it: the lost batch's pages were in its seen-requests filter and
+    # "requested" in its spider.state, so it never fetched them (15 of 46 archived).
     db = tmp_path / "archive.db"
     Archive(db).close()  # an empty archive: the disk fills with what the crawl writes
     limit = db.stat().st_size + ROOM
     # Small batches: the disk fills while pages are still being fetched.
-    proc = crawl(
-        demo_config, db, preexec=_small_disk(limit), settings={"NEWSCRAWL_BATCH_SIZE": "10"}
-    )
+    settings = {"NEWSCRAWL_BATCH_SIZE": "10"}
+    if jobdir:
+        settings["JOBDIR"] = str(tmp_path / "job")
+    proc = crawl(demo_config, db, preexec=_small_disk(limit), settings=settings)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output[-3000:]
     assert "Traceback" not in output
@@ -215,8 +220,39 @@ def test_disk_full_halfway_stops_the_crawl_cleanly(demo_config, tmp_path):
     assert written < 46
     print(f"disk full after {written} of 46 articles: {last_line(proc)}")
     # With room to write, the next crawl completes the archive.
+    proc = crawl(demo_config, db, settings=settings)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert check_consistent(db) == 46
+    assert ("did not stop cleanly" in proc.stderr) == jobdir
+
+
+def test_disk_full_at_the_last_batch_is_not_a_finished_run(demo_config, tmp_path):
+    # Every row of the run waits for the final flush (one batch), and the disk is full
+    # by then; the run's own row still fits (the failed batch's room in the WAL is
+    # reused). It said finish_reason "finished", so the next crawl trusted it: listings
+    # stopped at known territory and what the lost batch held behind them stayed lost.
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    proc = crawl(
+        demo_config,
+        db,
+        preexec=_small_disk(db.stat().st_size + 64 * 1024),
+        settings={"NEWSCRAWL_BATCH_SIZE": "1000"},
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output[-3000:]
+    assert "Traceback" not in output
+    assert "(the crawl stopped; the last " in last_line(proc)
+    conn = sqlite3.connect(db)
+    try:
+        run = conn.execute("select finish_reason, finished_at from crawl_runs").fetchone()
+    finally:
+        conn.close()
+    assert check_consistent(db) == 0
+    assert run[0] == "archive_error" and run[1] is not None
     proc = crawl(demo_config, db)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "listings are followed to max_listing_pages" in proc.stdout + proc.stderr
     assert check_consistent(db) == 46
 
 

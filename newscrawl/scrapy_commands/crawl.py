@@ -3,8 +3,9 @@
 A malformed sources.yml or artists.yml, or a bad ``-a`` argument, is an operator's
 mistake, not a bug: it is printed as one line naming file, entry and field, with exit
 code 1, instead of a traceback from inside the crawler. So is an archive (or WARC
-folder) that cannot be written, checked before the first request, and a crawl that
-stopped because its archive refused writes halfway (a full disk).
+folder) that cannot be written, checked before the first request, a JOBDIR another
+crawl is running with, and a crawl that stopped because its archive refused writes
+halfway (a full disk).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from newscrawl.errors import NewscrawlError
+from newscrawl.jobdir import check_job_dir
 from newscrawl.session import check_writable
 
 
@@ -36,6 +38,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 spider_class(**opts.spargs).configure(self.settings)
                 check_writable(self.settings)
+                check_job_dir(self.settings.get("JOBDIR"))
             except NewscrawlError as error:
                 print(f"Error: {error}", file=sys.stderr)
                 self.exitcode = 1
