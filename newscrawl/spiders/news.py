@@ -46,6 +46,7 @@ from newscrawl.discovery import MAX_SITEMAP_BYTES, parse_feed, parse_listing, pa
 from newscrawl.errors import ConfigError
 from newscrawl.fetch_failures import failure_reason, requested_url
 from newscrawl.items import NotModified, Page
+from newscrawl.redirects import redirected_off_articles
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.session import CrawlSession
 from newscrawl.setting_checks import check_settings
@@ -577,12 +578,7 @@ class NewsSpider(scrapy.Spider):
             return
         if response.status >= 300 or response.status < 200 or response.status == 204:
             reason, detail = "http_status", f"HTTP {response.status}"
-            # (A Redis-mode worker cannot ask the archive: a refetch its owner queued
-            # says whether the archive holds the page.)
-            archived = (response.meta.get("newscrawl_refresh") or {}).get("archived")
-            if response.status in (404, 410) and (
-                archived or self.session.open().archived_page(request_url)
-            ):
+            if response.status in (404, 410) and self._archived(response, request_url):
                 # An archived article taken off the site: the archived version stays;
                 # the ledger says when the page was found gone (a refresh counts from then).
                 reason = "removed"
@@ -591,6 +587,13 @@ class NewsSpider(scrapy.Spider):
             return
         if not domain_allowed(response.url, source.allowed_domains):
             self._drop(request_url, source, "fetch", "offsite", f"redirected to {response.url}")
+            return
+        if response.meta.get("redirect_urls") and (  # to a removed story's home page, say
+            off := redirected_off_articles(
+                source, response.url, archived=bool(self._archived(response, request_url))
+            )
+        ):
+            self._drop(request_url, source, "fetch", *off)
             return
         headers = {
             key.decode("latin-1"): values[-1].decode("latin-1")
@@ -608,6 +611,12 @@ class NewsSpider(scrapy.Spider):
             discovery=evidence,
             limits=dict(response.meta.get("newscrawl_limits") or {}),
         )
+
+    def _archived(self, response: Response, request_url: str) -> Any:
+        # (A Redis-mode worker cannot ask the archive: a refetch its owner queued says
+        # whether the archive holds the page.)
+        archived = (response.meta.get("newscrawl_refresh") or {}).get("archived")
+        return archived or self.session.open().archived_page(request_url)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
@@ -673,6 +682,14 @@ class NewsSpider(scrapy.Spider):
             return
         if canonicalize_url(request.url) in {canonicalize_url(u) for u in chain}:
             self._drop(url, source, "fetch", "redirect_loop", " -> ".join([*chain, request.url]))
+        elif source is not None and (
+            off_articles := redirected_off_articles(
+                source, request.url, archived=bool(self.session.open().archived_page(url))
+            )
+        ):
+            # The home page (or a section page) a removed story redirects to, refused
+            # because this crawl requested it as a listing: not a "duplicate".
+            self._drop(url, source, "fetch", *off_articles)
         else:
             detail = f"redirects to {request.url}, requested separately"
             self._drop(url, source, "fetch", "duplicate", detail)

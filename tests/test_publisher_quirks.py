@@ -1,0 +1,169 @@
+"""Quirks of real publishers, crawled on a real local server: a removed story redirected
+to the home page."""
+
+from __future__ import annotations
+
+import http.server
+from collections import Counter
+
+import yaml
+from crawling import scrapy_crawl, serve_locally
+from test_discovery_channels import story
+
+# A front page whose headlines mention the watched artist often enough to pass for an
+# article about her.
+HOME = (
+    "<html><head><title>Popwire - entertainment news</title></head><body>"
+    + "".join(
+        f"<h2><a href='/2026/headline-{i}/'>Lady Gaga headline {i} about her tour</a></h2>"
+        "<p>Lady Gaga fans queued all night for tickets and sang along to every song.</p>"
+        for i in range(15)
+    )
+    + "</body></html>"
+)
+
+
+class Publisher(http.server.BaseHTTPRequestHandler):
+    """One publisher: ``routes`` maps a path to (status, content type, body, headers);
+    ``{host}`` in a body or header is the server's host, ``{other}`` another server's."""
+
+    routes: dict = {}
+    names: dict = {}
+    hits: Counter = Counter()
+
+    def do_GET(self):  # noqa: N802 - the http.server API
+        self.hits[self.path] += 1
+        status, content_type, body, headers = self.routes.get(
+            self.path, (404, "text/html", b"not found", {})
+        )
+        if isinstance(body, str):
+            body = body.format(**self.names).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value.format(**self.names))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def publisher(routes: dict) -> type[Publisher]:
+    routes = {"/robots.txt": (200, "text/plain", "User-agent: *\nAllow: /\n", {}), **routes}
+    return type("Site", (Publisher,), {"routes": routes, "names": {}, "hits": Counter()})
+
+
+def page(body: str, content_type: str = "text/html; charset=utf-8") -> tuple:
+    return 200, content_type, body, {}
+
+
+def moved(location: str) -> tuple:
+    return 301, "text/html", b"", {"Location": location}
+
+
+def write_config(tmp_path, host: str, **channels) -> tuple:
+    entry = {
+        "id": "popwire",
+        "name": "Popwire",
+        "homepage": f"http://{host}/",
+        "allowed_domains": [host],
+        "article_url": "/2026/",
+        **channels,
+    }
+    sources = tmp_path / "sources.yml"
+    sources.write_text(yaml.safe_dump({"sources": [entry]}))
+    artists = tmp_path / "artists.yml"
+    artists.write_text("artists:\n  - name: Lady Gaga\n")
+    return sources, artists
+
+
+def crawl(tmp_path, host: str, spider_args: dict | None = None, **channels):
+    sources, artists = write_config(tmp_path, host, **channels)
+    return scrapy_crawl(
+        db=tmp_path / "a.db", sources=sources, artists=artists, spider_args=spider_args
+    )
+
+
+def drops(result) -> dict:
+    return {r["url"]: r for r in result.query("select * from drops")}
+
+
+def archived(result) -> set:
+    return {r["url"] for r in result.query("select url from articles")}
+
+
+SITEMAP = (
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    "<url><loc>http://{host}/2026/taken-down/</loc></url>"
+    "<url><loc>http://{host}/2026/moved-to-section/</loc></url>"
+    "<url><loc>http://{host}/2026/story/</loc></url></urlset>"
+)
+
+
+def test_a_removed_story_redirected_to_the_home_page_is_not_archived(tmp_path):
+    # Publishers often redirect a story they took down to the home page (or its section)
+    # rather than answer 404. The home page is not the story: it must not be archived
+    # as an article, and the story's URL must say it is gone.
+    site = publisher(
+        {
+            "/": page(HOME),
+            "/sitemap.xml": page(SITEMAP, "application/xml"),
+            "/2026/taken-down/": moved("http://{host}/"),
+            "/2026/moved-to-section/": moved("/music/"),
+            "/music/": page(HOME.replace("Popwire -", "Music -")),
+            "/2026/story/": page(story("Lady Gaga album")),
+        }
+    )
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        result = crawl(tmp_path, host, sitemaps=[f"http://{host}/sitemap.xml"])
+    base = f"http://{host}"
+    assert archived(result) == {f"{base}/2026/story/"}
+    gone, section = (
+        drops(result)[f"{base}/2026/taken-down/"],
+        drops(result)[f"{base}/2026/moved-to-section/"],
+    )
+    assert (gone["stage"], gone["reason"]) == ("fetch", "removed")
+    assert "home page" in gone["detail"]
+    assert (section["stage"], section["reason"]) == ("fetch", "off_pattern")
+    assert f"{base}/music/" in section["detail"]
+    assert set(drops(result)) == {f"{base}/2026/taken-down/", f"{base}/2026/moved-to-section/"}
+
+
+def test_a_removed_story_redirected_to_a_listing_of_the_crawl(tmp_path):
+    # The home page is also the source's listing: the redirect to it is refused by the
+    # duplicate filter. The story is gone, not a "duplicate" of the home page.
+    site = publisher(
+        {
+            "/": page("<a href='/2026/story/'>Story</a> <a href='/2026/taken-down/'>Old</a>"),
+            "/2026/taken-down/": moved("http://{host}/"),
+            "/2026/story/": page(story("Lady Gaga album")),
+        }
+    )
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        result = crawl(tmp_path, host, listings=[f"http://{host}/"])
+    base = f"http://{host}"
+    assert archived(result) == {f"{base}/2026/story/"}
+    gone = drops(result)[f"{base}/2026/taken-down/"]
+    assert (gone["stage"], gone["reason"]) == ("fetch", "removed")
+
+
+def test_an_archived_story_later_redirected_home_keeps_its_archived_version(tmp_path):
+    site = publisher({"/": page(HOME), "/2026/story/": page(story("Lady Gaga album"))})
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        base = f"http://{host}"
+        refetch = {"spider_args": {"urls": f"{base}/2026/story/"}, "listings": [f"{base}/"]}
+        first = crawl(tmp_path, host, **refetch)
+        assert archived(first) == {f"{base}/2026/story/"}
+        site.routes["/2026/story/"] = moved("http://{host}/")
+        second = crawl(tmp_path, host, **refetch)
+    assert archived(second) == {f"{base}/2026/story/"}
+    [row] = second.query("select title from articles")
+    assert row["title"] == "Lady Gaga album"
+    gone = drops(second)[f"{base}/2026/story/"]
+    assert gone["reason"] == "removed"
+    assert "archived version is kept" in gone["detail"]
