@@ -21,6 +21,9 @@ from newscrawl.urls import canonicalize_url
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+# FeedBurner (and its imitators) rewrite every item's link to a click-counting redirector
+# on their own host and keep the publisher's URL in <feedburner:origLink>.
+ORIGINAL_LINK = "origlink"
 
 
 @dataclass
@@ -136,9 +139,17 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapResult:
     return result
 
 
+def _original(url: str) -> str:
+    """The publisher's own URL of a feed entry (``feedburner:origLink``), if it gave one:
+    the entry's link leads through a redirector on another host, which the crawl would
+    drop as offsite (every entry of the feed lost)."""
+    return url if url.startswith(("http://", "https://")) else ""
+
+
 def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     """Parse an RSS 2.0 / RSS 1.0 or Atom feed into candidates with ``published``,
-    ``updated``, ``title``, ``categories`` and ``author`` as evidence."""
+    ``updated``, ``title``, ``categories`` and ``author`` as evidence. An entry's
+    ``feedburner:origLink`` wins over its link (a redirector on FeedBurner's host)."""
     root = _xml_root(maybe_gunzip(body))
     if root is None:
         return []
@@ -151,7 +162,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                 continue
             # RFC 4287: relative links resolve against xml:base (feed, entry, link).
             entry_base = urljoin(feed_base, entry.get(XML_BASE) or "")
-            link = ""
+            link = original = ""
             evidence: dict[str, Any] = {"channel": "atom"}
             categories: list[str] = []
             authors: list[str] = []
@@ -163,6 +174,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                             urljoin(entry_base, child.get(XML_BASE) or ""),
                             child.get("href").strip(),
                         )
+                elif name == ORIGINAL_LINK and _text(child):
+                    original = _text(child)
                 elif name == "published" and _text(child):
                     evidence["published"] = _text(child)
                 elif name == "updated" and _text(child):
@@ -181,6 +194,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                 evidence["categories"] = categories
             if authors:
                 evidence["author"] = authors
+            link = _original(original) or link
             if link:
                 candidates.append(Candidate(urljoin(base_url, link), evidence))
         return candidates
@@ -188,7 +202,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     for item in root.iter():
         if _local(item.tag) != "item":
             continue
-        link = guid = ""
+        link = guid = original = ""
         permalink = False
         evidence = {"channel": "rss"}
         categories = []
@@ -197,6 +211,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
             name = _local(child.tag)
             if name == "link" and _text(child):
                 link = _text(child)
+            elif name == ORIGINAL_LINK and _text(child):
+                original = _text(child)
             elif name == "guid":
                 guid = _text(child)
                 permalink = child.get("isPermaLink", "true").lower() == "true"
@@ -212,6 +228,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                 authors.append(_text(child))
         if not link and permalink and guid.startswith(("http://", "https://")):
             link = guid
+        link = _original(original) or link
         if categories:
             evidence["categories"] = categories
         if authors:

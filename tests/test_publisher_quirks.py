@@ -1,5 +1,5 @@
 """Quirks of real publishers, crawled on a real local server: a removed story redirected
-to the home page."""
+to the home page, and a FeedBurner feed whose links go through a redirector on another host."""
 
 from __future__ import annotations
 
@@ -167,3 +167,39 @@ def test_an_archived_story_later_redirected_home_keeps_its_archived_version(tmp_
     gone = drops(second)[f"{base}/2026/story/"]
     assert gone["reason"] == "removed"
     assert "archived version is kept" in gone["detail"]
+
+
+def test_feedburner_links_are_followed_to_the_publishers_own_url(tmp_path):
+    # FeedBurner-style feeds link every entry to a click-counting redirector on another
+    # host and keep the publisher's URL in <feedburner:origLink>. The redirector is not
+    # on the source's domains: every entry was an offsite drop and never archived.
+    redirector = publisher({})
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"'
+        ' xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel>'
+        "<item><title>Album</title><link>http://{other}/~r/popwire/~3/a1/</link>"
+        '<guid isPermaLink="false">popwire-1</guid>'
+        "<feedburner:origLink>http://{host}/2026/album/</feedburner:origLink></item>"
+        "</channel></rss>"
+    )
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"'
+        ' xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">'
+        '<entry><title>Tour</title><link rel="alternate" href="http://{other}/~r/popwire/~3/t2/"/>'
+        "<feedburner:origLink>http://{host}/2026/tour/</feedburner:origLink></entry></feed>"
+    )
+    site = publisher(
+        {
+            "/rss.xml": page(rss, "application/rss+xml"),
+            "/atom.xml": page(atom, "application/atom+xml"),
+            "/2026/album/": page(story("Lady Gaga album")),
+            "/2026/tour/": page(story("Lady Gaga tour")),
+        }
+    )
+    with serve_locally(redirector) as other, serve_locally(site) as host:
+        site.names.update(host=host, other=other)
+        result = crawl(tmp_path, host, feeds=[f"http://{host}/rss.xml", f"http://{host}/atom.xml"])
+    base = f"http://{host}"
+    assert archived(result) == {f"{base}/2026/album/", f"{base}/2026/tour/"}
+    assert drops(result) == {}
+    assert not redirector.hits
