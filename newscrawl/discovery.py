@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -57,8 +58,13 @@ def maybe_gunzip(body: bytes, *, limit: int = MAX_SITEMAP_BYTES) -> bytes:
     """Decompress ``body`` when it is gzip data (a ``.xml.gz`` sitemap), bounded by ``limit``."""
     if body[:2] != b"\x1f\x8b":
         return body
-    with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-        data = stream.read(limit + 1)
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+            data = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as error:
+        # A file cut short in transfer or on the publisher's disk (EOFError) or corrupt
+        # (BadGzipFile, zlib.error): a traceback in the callback before.
+        raise ValueError(f"gzip data cannot be decompressed: {error}") from None
     if len(data) > limit:
         raise ValueError(f"gzipped sitemap larger than {limit} bytes when decompressed")
     return data
@@ -150,7 +156,10 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     """Parse an RSS 2.0 / RSS 1.0 or Atom feed into candidates with ``published``,
     ``updated``, ``title``, ``categories`` and ``author`` as evidence. An entry's
     ``feedburner:origLink`` wins over its link (a redirector on FeedBurner's host)."""
-    root = _xml_root(maybe_gunzip(body))
+    try:
+        root = _xml_root(maybe_gunzip(body))
+    except ValueError:  # gzipped, and corrupt or a bomb: no entries to read
+        return []
     if root is None:
         return []
     kind = _local(root.tag)

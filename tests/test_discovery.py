@@ -65,6 +65,13 @@ def test_gzip_bomb_is_bounded():
         maybe_gunzip(gzip.compress(b"<" * 5000), limit=1000)
 
 
+def test_a_gzipped_sitemap_cut_short_is_unreadable_not_a_crash():
+    cut = gzip.compress(NEWS)[:200]
+    with pytest.raises(ValueError, match="cannot be decompressed"):
+        parse_sitemap(cut, "https://popwire.example/s.xml.gz")
+    assert parse_feed(cut, "https://popwire.example/feed.gz") == []
+
+
 def test_invalid_sitemap():
     assert (
         parse_sitemap(b"<html><body>not found</body></html>", "https://x.example/s.xml").kind

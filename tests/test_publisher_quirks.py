@@ -1,9 +1,12 @@
 """Quirks of real publishers, crawled on a real local server: a removed story redirected
-to the home page, and a FeedBurner feed whose links go through a redirector on another host."""
+to the home page, a FeedBurner feed whose links go through a redirector on another host,
+a gzipped sitemap cut short."""
 
 from __future__ import annotations
 
+import gzip
 import http.server
+import json
 from collections import Counter
 
 import yaml
@@ -203,3 +206,52 @@ def test_feedburner_links_are_followed_to_the_publishers_own_url(tmp_path):
     assert archived(result) == {f"{base}/2026/album/", f"{base}/2026/tour/"}
     assert drops(result) == {}
     assert not redirector.hits
+
+
+def test_a_gzipped_sitemap_cut_short_is_a_channel_error_not_a_crash(tmp_path):
+    # .xml.gz sitemaps, served as files (no Content-Encoding) or with Content-Encoding:
+    # gzip, are read; one cut short in transfer or on the publisher's disk raised
+    # EOFError in the callback (a traceback in the log, the crawl's "spider_exceptions").
+    def urlset(slug):
+        return (
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>http://{{host}}/2026/{slug}/</loc></url></urlset>"
+        )
+
+    site = publisher(
+        {
+            "/sitemap-index.xml": page(
+                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                "<sitemap><loc>http://{host}/cut.xml.gz</loc></sitemap>"
+                "<sitemap><loc>http://{host}/plain.xml.gz</loc></sitemap>"
+                "<sitemap><loc>http://{host}/encoded.xml.gz</loc></sitemap>"
+                "</sitemapindex>",
+                "application/xml",
+            ),
+            "/2026/plain-gz/": page(story("Lady Gaga album")),
+            "/2026/encoded-gz/": page(story("Lady Gaga tour")),
+            "/2026/lost/": page(story("Lady Gaga film")),
+        }
+    )
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        filled = {
+            slug: gzip.compress(urlset(slug).format(host=host).encode())
+            for slug in ("plain-gz", "encoded-gz", "lost")
+        }
+        site.routes["/plain.xml.gz"] = (200, "application/x-gzip", filled["plain-gz"], {})
+        site.routes["/encoded.xml.gz"] = (
+            200,
+            "application/xml",
+            filled["encoded-gz"],
+            {"Content-Encoding": "gzip"},
+        )
+        cut = filled["lost"][: len(filled["lost"]) // 2]
+        site.routes["/cut.xml.gz"] = (200, "application/x-gzip", cut, {})
+        result = crawl(tmp_path, host, sitemaps=[f"http://{host}/sitemap-index.xml"])
+    base = f"http://{host}"
+    assert archived(result) == {f"{base}/2026/plain-gz/", f"{base}/2026/encoded-gz/"}
+    stats = json.loads(result.run()["stats"])
+    assert stats.get("newscrawl/channel_errors") == 1
+    assert "spider_exceptions/count" not in stats
+    assert "cut.xml.gz unreadable" in result.output

@@ -482,6 +482,7 @@ class NewsSpider(scrapy.Spider):
             result = parse_sitemap(response.body, response.url)
         except ValueError as error:
             self.logger.warning("Sitemap %s unreadable: %s", response.url, error)
+            self.crawler.stats.inc_value("newscrawl/channel_errors")
             return
         if result.kind == "invalid":
             self.logger.warning("Not a sitemap: %s", response.url)
