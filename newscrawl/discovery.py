@@ -8,6 +8,7 @@ data, so it is tested without a crawler. The spider decides what to request.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import re
 import zlib
@@ -322,3 +323,10 @@ def parse_listing(
     # Surest first; among equals, page order.
     result.next_pages = sorted(nexts, key=lambda u: -ranks[u])
     return result
+
+
+def links_fingerprint(links: list[str]) -> str:
+    """A short digest of a listing page's article links, in any order. A page number past
+    the end that serves the last page again (many CMSs clamp ``?page=N``), with a "next"
+    link to N+1, has the same digest as the page before it: the pagination ends there."""
+    return hashlib.sha1("\n".join(sorted(set(links))).encode()).hexdigest()[:16]

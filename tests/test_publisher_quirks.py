@@ -1,6 +1,6 @@
 """Quirks of real publishers, crawled on a real local server: a removed story redirected
 to the home page, a FeedBurner feed whose links go through a redirector on another host,
-a gzipped sitemap cut short."""
+a gzipped sitemap cut short, a page number past the end serving the last page again."""
 
 from __future__ import annotations
 
@@ -255,3 +255,34 @@ def test_a_gzipped_sitemap_cut_short_is_a_channel_error_not_a_crash(tmp_path):
     assert stats.get("newscrawl/channel_errors") == 1
     assert "spider_exceptions/count" not in stats
     assert "cut.xml.gz unreadable" in result.output
+
+
+def test_a_page_number_past_the_end_serving_the_last_page_again_ends_the_walk(tmp_path):
+    # Many CMSs answer ?page=N past the end with the last page again, its "next" link
+    # pointing at N+1. Its links were requested by this crawl, which counted as new:
+    # the crawl walked the same page to max_listing_pages (50) on every first run, every
+    # run after an unfinished one, and every run in Redis mode.
+    class Clamped(Publisher):
+        routes = {"/robots.txt": (200, "text/plain", "User-agent: *\nAllow: /\n", {})}
+        names: dict = {}
+        hits: Counter = Counter()
+
+        def do_GET(self):  # noqa: N802 - the http.server API
+            if self.path.startswith("/news/?page="):
+                number = int(self.path.rsplit("=", 1)[1])
+                shown = min(number, 3)  # three pages of stories
+                self.routes[self.path] = page(
+                    f"<a href='/2026/story-{shown}a/'>A</a><a href='/2026/story-{shown}b/'>B</a>"
+                    f"<a rel='next' href='/news/?page={number + 1}'>Next</a>"
+                )
+            elif self.path.startswith("/2026/"):
+                self.routes[self.path] = page(story("Lady Gaga " + self.path))
+            super().do_GET()
+
+    with serve_locally(Clamped) as host:
+        result = crawl(tmp_path, host, listings=[f"http://{host}/news/?page=1"])
+    assert len(archived(result)) == 6
+    listing_hits = {p for p in Clamped.hits if p.startswith("/news/")}
+    # Pages 1-3, and page 4, which serves page 3 again.
+    assert listing_hits == {f"/news/?page={n}" for n in range(1, 5)}
+    assert drops(result) == {}

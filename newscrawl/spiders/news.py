@@ -42,7 +42,13 @@ from newscrawl.conditional import (
     validators_for,
     without_validators,
 )
-from newscrawl.discovery import MAX_SITEMAP_BYTES, parse_feed, parse_listing, parse_sitemap
+from newscrawl.discovery import (
+    MAX_SITEMAP_BYTES,
+    links_fingerprint,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+)
 from newscrawl.errors import ConfigError
 from newscrawl.fetch_failures import failure_reason, requested_url
 from newscrawl.items import NotModified, Page
@@ -543,12 +549,14 @@ class NewsSpider(scrapy.Spider):
         # requested moments ago (its copy of this page, or a sitemap), so a page whose
         # links it all holds says nothing about the next page; follow max_listing_pages.
         walk_all = self.catch_up or self.shared_frontier
-        if (new_articles or walk_all) and page_number < source.max_listing_pages:
+        fingerprint = links_fingerprint([u for u in result.links if source.is_article_url(u)])
+        if fingerprint == response.meta.get("listing_fingerprint"):  # the page before, again
+            self.crawler.stats.inc_value("newscrawl/listing_repeated")
+        elif (new_articles or walk_all) and page_number < source.max_listing_pages:
+            more = {"listing_page": page_number + 1, "listing_fingerprint": fingerprint}
             for url in result.next_pages[:1]:
                 if domain_allowed(url, source.allowed_domains):
-                    yield self._channel_request(
-                        url, source, self.parse_listing, channel, listing_page=page_number + 1
-                    )
+                    yield self._channel_request(url, source, self.parse_listing, channel, **more)
 
     def channel_failed(self, failure: Failure) -> None:
         request = failure.request
