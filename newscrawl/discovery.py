@@ -8,8 +8,10 @@ data, so it is tested without a crawler. The spider decides what to request.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -21,6 +23,9 @@ from newscrawl.urls import canonicalize_url
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+# FeedBurner (and its imitators) rewrite every item's link to a click-counting redirector
+# on their own host and keep the publisher's URL in <feedburner:origLink>.
+ORIGINAL_LINK = "origlink"
 
 
 @dataclass
@@ -54,8 +59,13 @@ def maybe_gunzip(body: bytes, *, limit: int = MAX_SITEMAP_BYTES) -> bytes:
     """Decompress ``body`` when it is gzip data (a ``.xml.gz`` sitemap), bounded by ``limit``."""
     if body[:2] != b"\x1f\x8b":
         return body
-    with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-        data = stream.read(limit + 1)
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+            data = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as error:
+        # A file cut short in transfer or on the publisher's disk (EOFError) or corrupt
+        # (BadGzipFile, zlib.error): a traceback in the callback before.
+        raise ValueError(f"gzip data cannot be decompressed: {error}") from None
     if len(data) > limit:
         raise ValueError(f"gzipped sitemap larger than {limit} bytes when decompressed")
     return data
@@ -136,10 +146,21 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapResult:
     return result
 
 
+def _original(url: str) -> str:
+    """The publisher's own URL of a feed entry (``feedburner:origLink``), if it gave one:
+    the entry's link leads through a redirector on another host, which the crawl would
+    drop as offsite (every entry of the feed lost)."""
+    return url if url.startswith(("http://", "https://")) else ""
+
+
 def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     """Parse an RSS 2.0 / RSS 1.0 or Atom feed into candidates with ``published``,
-    ``updated``, ``title``, ``categories`` and ``author`` as evidence."""
-    root = _xml_root(maybe_gunzip(body))
+    ``updated``, ``title``, ``categories`` and ``author`` as evidence. An entry's
+    ``feedburner:origLink`` wins over its link (a redirector on FeedBurner's host)."""
+    try:
+        root = _xml_root(maybe_gunzip(body))
+    except ValueError:  # gzipped, and corrupt or a bomb: no entries to read
+        return []
     if root is None:
         return []
     kind = _local(root.tag)
@@ -151,7 +172,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                 continue
             # RFC 4287: relative links resolve against xml:base (feed, entry, link).
             entry_base = urljoin(feed_base, entry.get(XML_BASE) or "")
-            link = ""
+            link = original = ""
             evidence: dict[str, Any] = {"channel": "atom"}
             categories: list[str] = []
             authors: list[str] = []
@@ -163,6 +184,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                             urljoin(entry_base, child.get(XML_BASE) or ""),
                             child.get("href").strip(),
                         )
+                elif name == ORIGINAL_LINK and _text(child):
+                    original = _text(child)
                 elif name == "published" and _text(child):
                     evidence["published"] = _text(child)
                 elif name == "updated" and _text(child):
@@ -181,6 +204,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                 evidence["categories"] = categories
             if authors:
                 evidence["author"] = authors
+            link = _original(original) or link
             if link:
                 candidates.append(Candidate(urljoin(base_url, link), evidence))
         return candidates
@@ -188,7 +212,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     for item in root.iter():
         if _local(item.tag) != "item":
             continue
-        link = guid = ""
+        link = guid = original = ""
         permalink = False
         evidence = {"channel": "rss"}
         categories = []
@@ -197,6 +221,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
             name = _local(child.tag)
             if name == "link" and _text(child):
                 link = _text(child)
+            elif name == ORIGINAL_LINK and _text(child):
+                original = _text(child)
             elif name == "guid":
                 guid = _text(child)
                 permalink = child.get("isPermaLink", "true").lower() == "true"
@@ -212,6 +238,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
                 authors.append(_text(child))
         if not link and permalink and guid.startswith(("http://", "https://")):
             link = guid
+        link = _original(original) or link
         if categories:
             evidence["categories"] = categories
         if authors:
@@ -296,3 +323,10 @@ def parse_listing(
     # Surest first; among equals, page order.
     result.next_pages = sorted(nexts, key=lambda u: -ranks[u])
     return result
+
+
+def links_fingerprint(links: list[str]) -> str:
+    """A short digest of a listing page's article links, in any order. A page number past
+    the end that serves the last page again (many CMSs clamp ``?page=N``), with a "next"
+    link to N+1, has the same digest as the page before it: the pagination ends there."""
+    return hashlib.sha1("\n".join(sorted(set(links))).encode()).hexdigest()[:16]

@@ -65,6 +65,13 @@ def test_gzip_bomb_is_bounded():
         maybe_gunzip(gzip.compress(b"<" * 5000), limit=1000)
 
 
+def test_a_gzipped_sitemap_cut_short_is_unreadable_not_a_crash():
+    cut = gzip.compress(NEWS)[:200]
+    with pytest.raises(ValueError, match="cannot be decompressed"):
+        parse_sitemap(cut, "https://popwire.example/s.xml.gz")
+    assert parse_feed(cut, "https://popwire.example/feed.gz") == []
+
+
 def test_invalid_sitemap():
     assert (
         parse_sitemap(b"<html><body>not found</body></html>", "https://x.example/s.xml").kind
@@ -124,6 +131,30 @@ def test_atom():
     assert entry.evidence["updated"] == "2026-02-03T10:00:00-05:00"
     assert entry.evidence["author"] == ["Ann Smith"]
     assert entry.evidence["categories"] == ["Features"]
+
+
+FEEDBURNER_RSS = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel>
+  <item><title>Tour</title>
+    <link>https://feeds.feedburner.com/~r/popwire/~3/AbC123/</link>
+    <guid isPermaLink="false">https://popwire.example/?p=101</guid>
+    <feedburner:origLink>https://popwire.example/2026/03/tour/</feedburner:origLink>
+  </item>
+</channel></rss>"""
+
+FEEDBURNER_ATOM = b"""<feed xmlns="http://www.w3.org/2005/Atom"
+    xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">
+  <entry><title>Tour</title>
+    <link rel="alternate" href="https://feedproxy.google.com/~r/popwire/~3/AbC123/"/>
+    <feedburner:origLink>https://popwire.example/2026/03/tour/</feedburner:origLink>
+  </entry>
+</feed>"""
+
+
+@pytest.mark.parametrize("feed", [FEEDBURNER_RSS, FEEDBURNER_ATOM], ids=["rss", "atom"])
+def test_feedburner_original_link_wins_over_the_redirector(feed):
+    (entry,) = parse_feed(feed, "https://feeds.feedburner.com/popwire")
+    assert entry.url == "https://popwire.example/2026/03/tour/"
 
 
 def test_feed_garbage():

@@ -42,10 +42,17 @@ from newscrawl.conditional import (
     validators_for,
     without_validators,
 )
-from newscrawl.discovery import MAX_SITEMAP_BYTES, parse_feed, parse_listing, parse_sitemap
+from newscrawl.discovery import (
+    MAX_SITEMAP_BYTES,
+    links_fingerprint,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+)
 from newscrawl.errors import ConfigError
 from newscrawl.fetch_failures import failure_reason, requested_url
 from newscrawl.items import NotModified, Page
+from newscrawl.redirects import redirected_off_articles
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.session import CrawlSession
 from newscrawl.setting_checks import check_settings
@@ -481,6 +488,7 @@ class NewsSpider(scrapy.Spider):
             result = parse_sitemap(response.body, response.url)
         except ValueError as error:
             self.logger.warning("Sitemap %s unreadable: %s", response.url, error)
+            self.crawler.stats.inc_value("newscrawl/channel_errors")
             return
         if result.kind == "invalid":
             self.logger.warning("Not a sitemap: %s", response.url)
@@ -541,12 +549,14 @@ class NewsSpider(scrapy.Spider):
         # requested moments ago (its copy of this page, or a sitemap), so a page whose
         # links it all holds says nothing about the next page; follow max_listing_pages.
         walk_all = self.catch_up or self.shared_frontier
-        if (new_articles or walk_all) and page_number < source.max_listing_pages:
+        fingerprint = links_fingerprint([u for u in result.links if source.is_article_url(u)])
+        if fingerprint == response.meta.get("listing_fingerprint"):  # the page before, again
+            self.crawler.stats.inc_value("newscrawl/listing_repeated")
+        elif (new_articles or walk_all) and page_number < source.max_listing_pages:
+            more = {"listing_page": page_number + 1, "listing_fingerprint": fingerprint}
             for url in result.next_pages[:1]:
                 if domain_allowed(url, source.allowed_domains):
-                    yield self._channel_request(
-                        url, source, self.parse_listing, channel, listing_page=page_number + 1
-                    )
+                    yield self._channel_request(url, source, self.parse_listing, channel, **more)
 
     def channel_failed(self, failure: Failure) -> None:
         request = failure.request
@@ -577,12 +587,7 @@ class NewsSpider(scrapy.Spider):
             return
         if response.status >= 300 or response.status < 200 or response.status == 204:
             reason, detail = "http_status", f"HTTP {response.status}"
-            # (A Redis-mode worker cannot ask the archive: a refetch its owner queued
-            # says whether the archive holds the page.)
-            archived = (response.meta.get("newscrawl_refresh") or {}).get("archived")
-            if response.status in (404, 410) and (
-                archived or self.session.open().archived_page(request_url)
-            ):
+            if response.status in (404, 410) and self._archived(response, request_url):
                 # An archived article taken off the site: the archived version stays;
                 # the ledger says when the page was found gone (a refresh counts from then).
                 reason = "removed"
@@ -591,6 +596,13 @@ class NewsSpider(scrapy.Spider):
             return
         if not domain_allowed(response.url, source.allowed_domains):
             self._drop(request_url, source, "fetch", "offsite", f"redirected to {response.url}")
+            return
+        if response.meta.get("redirect_urls") and (  # to a removed story's home page, say
+            off := redirected_off_articles(
+                source, response.url, archived=bool(self._archived(response, request_url))
+            )
+        ):
+            self._drop(request_url, source, "fetch", *off)
             return
         headers = {
             key.decode("latin-1"): values[-1].decode("latin-1")
@@ -608,6 +620,12 @@ class NewsSpider(scrapy.Spider):
             discovery=evidence,
             limits=dict(response.meta.get("newscrawl_limits") or {}),
         )
+
+    def _archived(self, response: Response, request_url: str) -> Any:
+        # (A Redis-mode worker cannot ask the archive: a refetch its owner queued says
+        # whether the archive holds the page.)
+        archived = (response.meta.get("newscrawl_refresh") or {}).get("archived")
+        return archived or self.session.open().archived_page(request_url)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
@@ -673,6 +691,14 @@ class NewsSpider(scrapy.Spider):
             return
         if canonicalize_url(request.url) in {canonicalize_url(u) for u in chain}:
             self._drop(url, source, "fetch", "redirect_loop", " -> ".join([*chain, request.url]))
+        elif source is not None and (
+            off_articles := redirected_off_articles(
+                source, request.url, archived=bool(self.session.open().archived_page(url))
+            )
+        ):
+            # The home page (or a section page) a removed story redirects to, refused
+            # because this crawl requested it as a listing: not a "duplicate".
+            self._drop(url, source, "fetch", *off_articles)
         else:
             detail = f"redirects to {request.url}, requested separately"
             self._drop(url, source, "fetch", "duplicate", detail)
