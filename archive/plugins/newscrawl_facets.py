@@ -92,7 +92,15 @@ async def _shape(datasette, database):
 
 async def resolve_artists(db, value):
     """The ``(id, name)`` of the artists whose slug, name or alias is ``value``, in any
-    case and Unicode normal form (``newscrawl_fold``: NFC, casefolded)."""
+    case and Unicode normal form (``newscrawl_fold``: NFC, casefolded).
+
+    A value that is exactly an artist's slug names that artist alone: the facet's links
+    carry slugs, and a slug may fold to another artist's name or alias (two acts called
+    Nirvana, ``nirvana`` and ``nirvana-uk``; a ``shared:`` alias), which would list
+    both artists' articles under a link that counted one's."""
+    exact = await db.execute("select id, name from artists where id = :v", {"v": value})
+    if exact.rows:
+        return [(row["id"], row["name"]) for row in exact.rows]
     result = await db.execute(
         "select id, name from artists where newscrawl_fold(:v) in"
         " (newscrawl_fold(id), newscrawl_fold(name))"
