@@ -115,3 +115,52 @@ def test_a_shared_name_still_selects_every_artist_it_names(client, archive_db, n
     assert {row[0] for row in opened["rows"]} == mentioning(archive_db, *artist_ids)
     facet = artist_facet(opened)
     assert sorted(k for k, v in facet.items() if v["selected"]) == artist_ids
+
+
+def test_the_article_pages_links_to_an_artists_articles_name_that_artist(client, archive_db):
+    # "more about Nirvana" on an article about the first act listed both acts' articles.
+    page = client.get("/-/article/archive/1")
+    assert page.status_code == 200
+    link = "/archive/artist_articles?artist=nirvana"
+    assert f'href="{link}"' in page.text
+    rows = client.get(link.replace("artist_articles", "artist_articles.json") + "&_shape=array")
+    assert {row["article_id"] for row in rows.json()} == mentioning(archive_db, "nirvana")
+    assert {row["artist_id"] for row in rows.json()} == {"nirvana"}
+
+
+@pytest.mark.parametrize(
+    ("value", "artist_ids"),
+    [
+        ("nirvana", ["nirvana"]),
+        ("drake", ["drake"]),
+        ("Nirvana", ["nirvana", "nirvana-uk"]),  # a shared name names both
+        ("Drake", ["drake", "drake-bell"]),
+    ],
+)
+def test_canned_queries_and_charts_take_a_slug_as_one_artist(client, archive_db, value, artist_ids):
+    def rows(query, **params):
+        response = client.get(f"/archive/{query}.json?" + urlencode({**params, "_shape": "array"}))
+        assert response.status_code == 200, response.text[:300]
+        return response.json()
+
+    expected = mentioning(archive_db, *artist_ids)
+    found = rows("artist_articles", artist=value, since="", until="", order="")
+    assert {r["artist_id"] for r in found} == set(artist_ids)
+    share = rows("publisher_share", artist=value)
+    assert sum(r["articles"] for r in share) == len(expected)
+    monthly = rows("monthly_coverage", artist=value)
+    assert sum(r["articles"] for r in monthly) == sum(
+        len(mentioning(archive_db, artist_id)) for artist_id in artist_ids
+    )
+    both = rows("articles_about_both", artist_a=value, artist_b="drake")
+    assert {r["article_id"] for r in both} == {
+        article_id
+        for artist_id in artist_ids
+        if artist_id != "drake"
+        for article_id in mentioning(archive_db, artist_id) & mentioning(archive_db, "drake")
+    }
+    charts = client.get("/-/charts/archive?" + urlencode({"artist": value}))
+    assert charts.status_code == 200
+    names = {a.id: a.name for a in ARTISTS}
+    drawn = {name for name in set(names.values()) if f"<td>{name}</td>" in charts.text}
+    assert drawn == {names[artist_id] for artist_id in artist_ids}

@@ -42,14 +42,19 @@ MAX_ARTISTS = 10
 LINE_CHART_MAX_ARTISTS = 3
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
+# A wanted value that is exactly a slug names that artist alone (as ?_artist= and the
+# canned queries take it): the page's links to those queries carry slugs, and a slug may
+# fold to another artist's name or alias (two acts called Nirvana, a shared alias).
 ARTIST_FILTER = """
   (select count(*) from json_each(:artists)) = 0
   or exists (
     select 1 from json_each(:artists) as wanted
-    where newscrawl_fold(wanted.value)
-            in (newscrawl_fold(artists.id), newscrawl_fold(artists.name))
-       or exists (select 1 from json_each(artists.aliases) as alias
-                  where newscrawl_fold(alias.value) = newscrawl_fold(wanted.value))
+    where artists.id = wanted.value
+       or (not exists (select 1 from artists as exact where exact.id = wanted.value)
+           and (newscrawl_fold(wanted.value)
+                  in (newscrawl_fold(artists.id), newscrawl_fold(artists.name))
+                or exists (select 1 from json_each(artists.aliases) as alias
+                           where newscrawl_fold(alias.value) = newscrawl_fold(wanted.value))))
   )
 """
 
