@@ -234,7 +234,10 @@ async def page_selection(facet):
     is the page's SQL up to the cursor condition. Should the two ever disagree (a hook
     that answers differently the second time), the page's SQL is kept as it was."""
     request = facet.request
-    if not request.args.get(NEXT_ARG) or not facet.sql:
+    if not request.args.get(NEXT_ARG) or not facet.sql or not isinstance(facet.params, dict):
+        # Datasette's Facet keeps no parameters as [] (params or []): a page without
+        # parameters has no cursor, such as a view's page 2 (views page by offset), where
+        # reading them as a dict made every view's page 2 a 500.
         return facet.sql, facet.params
     table = facet.table
     metadata = facet.ds.table_metadata(facet.database, table)
