@@ -501,6 +501,11 @@ PAGED_FILTERS = [
     "id__gte=0&_sort_desc=published_at",  # a cursor with a sort value
     "_sort=title",
     "_facet_month=word_count",
+    # Datasette's own facet types ("Facet by this" in a column's menu adds _facet=)
+    "_facet=language",
+    "_facet=extractor_version&_artist=lady-gaga",
+    "_facet_array=tags&_search=the",
+    "_facet_date=first_seen_at&source_id=popwire",
 ]
 
 
@@ -584,4 +589,6 @@ def test_a_views_later_pages_answer_with_the_same_facets(client, path):
     assert second.status_code == 200, second.text[:300]
     if ".json" in path:
         assert counts_of(second.json()) == counts_of(first)
+        # ... and links that start at the first page (an offset would skip its rows)
+        assert facet_summary(second.json()) == facet_summary(first)
         assert second.json()["rows"] and second.json()["rows"] != first["rows"]
