@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 from archive_fixtures import SyncClient, build_archive
+from datasette.database import QueryInterrupted
 
 from newscrawl.serve import build_datasette
 
@@ -296,3 +297,33 @@ def test_the_documented_dates_still_work(client, since, until, expected):
     )
     assert response.status_code == 200, response.text[:300]
     assert {r["article_id"] for r in response.json()["rows"]} == expected
+
+
+def test_charts_past_the_time_limit_are_an_error_page_not_a_500(client, monkeypatch, caplog):
+    # A chart query of a large archive can pass sql_time_limit_ms: the page was a 500
+    # ("Internal Server Error") with a traceback in the server log.
+    db = client.datasette.get_database("archive")
+    execute = db.execute
+
+    async def slow_charts(sql, *args, **kwargs):
+        if "from mentions" in sql:
+            raise QueryInterrupted(None, sql, args)
+        return await execute(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db, "execute", slow_charts)
+    limit = client.datasette.setting("sql_time_limit_ms")
+    for path in (
+        "/-/charts/archive",
+        "/-/charts/archive?artist=britney",
+        "/-/charts/archive/coverage.svg",
+        "/-/charts/archive/publishers.svg",
+    ):
+        response = client.get(path)
+        assert response.status_code == 400, (path, response.text[:300])
+        assert f"sql_time_limit_ms ({limit} ms)" in response.text
+    warnings = [r.getMessage() for r in caplog.records if r.name == "newscrawl.datasette"]
+    assert len(warnings) == 4
+    assert warnings[1] == (
+        f"charts of archive left off: past sql_time_limit_ms ({limit} ms)"
+        " on /-/charts/archive?artist=britney"
+    )

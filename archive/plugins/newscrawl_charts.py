@@ -15,12 +15,15 @@ Self-contained (standard library and Datasette only) so that ``datasette publish
 """
 
 import json
+import logging
 import math
 import re
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 CHARTS_ROUTE = r"^/-/charts/(?P<database>[^/]+)$"
@@ -39,17 +42,24 @@ PALETTE = (
     "#bab0ac",
 )
 MAX_ARTISTS = 10
+# The same logger as the facets' time-outs: an operator sees which pages degrade.
+log = logging.getLogger("newscrawl.datasette")
 LINE_CHART_MAX_ARTISTS = 3
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
+# A wanted value that is exactly a slug names that artist alone (as ?_artist= and the
+# canned queries take it): the page's links to those queries carry slugs, and a slug may
+# fold to another artist's name or alias (two acts called Nirvana, a shared alias).
 ARTIST_FILTER = """
   (select count(*) from json_each(:artists)) = 0
   or exists (
     select 1 from json_each(:artists) as wanted
-    where newscrawl_fold(wanted.value)
-            in (newscrawl_fold(artists.id), newscrawl_fold(artists.name))
-       or exists (select 1 from json_each(artists.aliases) as alias
-                  where newscrawl_fold(alias.value) = newscrawl_fold(wanted.value))
+    where artists.id = wanted.value
+       or (not exists (select 1 from artists as exact where exact.id = wanted.value)
+           and (newscrawl_fold(wanted.value)
+                  in (newscrawl_fold(artists.id), newscrawl_fold(artists.name))
+                or exists (select 1 from json_each(artists.aliases) as alias
+                           where newscrawl_fold(alias.value) = newscrawl_fold(wanted.value))))
   )
 """
 
@@ -353,6 +363,30 @@ async def chart_data(datasette, database, wanted):
     }
 
 
+async def timed_chart_data(datasette, request, database, wanted):
+    """:func:`chart_data`, or Datasette's error page for a query past the time limit (a
+    400 saying so, as Datasette answers a table query that ran out; it was a 500 with a
+    traceback in the log), with a warning in the log."""
+    try:
+        return await chart_data(datasette, database, wanted)
+    except QueryInterrupted:
+        limit = datasette.setting("sql_time_limit_ms")
+        query = request.query_string
+        log.warning(
+            "charts of %s left off: past sql_time_limit_ms (%s ms) on %s",
+            database,
+            limit,
+            request.path + (f"?{query}" if query else ""),
+        )
+        raise DatasetteError(
+            f"The charts took longer than sql_time_limit_ms ({limit} ms) allows."
+            " The monthly_coverage and publisher_share queries give the same numbers"
+            " for one artist.",
+            title="Charts interrupted",
+            status=400,
+        ) from None
+
+
 async def _checked_database(datasette, request):
     database = tilde_decode(request.url_vars["database"])
     db = datasette.databases.get(database)
@@ -372,7 +406,7 @@ def _wanted(request):
 async def charts_page(datasette, request):
     database = await _checked_database(datasette, request)
     wanted = _wanted(request)
-    data = await chart_data(datasette, database, wanted)
+    data = await timed_chart_data(datasette, request, database, wanted)
     scope = ", ".join(wanted) if wanted else f"top {MAX_ARTISTS} artists"
     context = {
         "database": database,
@@ -398,7 +432,7 @@ async def charts_page(datasette, request):
 
 async def chart_svg(datasette, request):
     database = await _checked_database(datasette, request)
-    data = await chart_data(datasette, database, _wanted(request))
+    data = await timed_chart_data(datasette, request, database, _wanted(request))
     if request.url_vars["chart"] == "coverage":
         svg = coverage_chart(data["months"], data["series"], title="Articles per month")
     else:

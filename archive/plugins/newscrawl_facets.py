@@ -92,7 +92,15 @@ async def _shape(datasette, database):
 
 async def resolve_artists(db, value):
     """The ``(id, name)`` of the artists whose slug, name or alias is ``value``, in any
-    case and Unicode normal form (``newscrawl_fold``: NFC, casefolded)."""
+    case and Unicode normal form (``newscrawl_fold``: NFC, casefolded).
+
+    A value that is exactly an artist's slug names that artist alone: the facet's links
+    carry slugs, and a slug may fold to another artist's name or alias (two acts called
+    Nirvana, ``nirvana`` and ``nirvana-uk``; a ``shared:`` alias), which would list
+    both artists' articles under a link that counted one's."""
+    exact = await db.execute("select id, name from artists where id = :v", {"v": value})
+    if exact.rows:
+        return [(row["id"], row["name"]) for row in exact.rows]
     result = await db.execute(
         "select id, name from artists where newscrawl_fold(:v) in"
         " (newscrawl_fold(id), newscrawl_fold(name))"
@@ -226,7 +234,10 @@ async def page_selection(facet):
     is the page's SQL up to the cursor condition. Should the two ever disagree (a hook
     that answers differently the second time), the page's SQL is kept as it was."""
     request = facet.request
-    if not request.args.get(NEXT_ARG) or not facet.sql:
+    if not request.args.get(NEXT_ARG) or not facet.sql or not isinstance(facet.params, dict):
+        # Datasette's Facet keeps no parameters as [] (params or []): a page without
+        # parameters has no cursor, such as a view's page 2 (views page by offset), where
+        # reading them as a dict made every view's page 2 a 500.
         return facet.sql, facet.params
     table = facet.table
     metadata = facet.ds.table_metadata(facet.database, table)
