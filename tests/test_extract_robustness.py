@@ -330,3 +330,21 @@ def test_the_content_hash_folds_whitespace_as_its_regex_definition(title, body):
     title, body = "".join(title), "".join(body)
     expected = hashlib.sha256(f"{fold(title)}\n{fold(body)}".encode())
     assert content_hash(title, body) == expected.hexdigest()
+
+
+_TITLE_END_PIECES = [" ", ".", "…", ":", ";", ",", "!", "?", "\xa0", "\u2003", "\n", "’", "—"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TITLE_END_PIECES) | st.text(max_size=8), max_size=10))
+def test_the_title_key_drops_end_punctuation_as_its_regex_definition(parts):
+    import re
+
+    from newscrawl.extract.normalize import clean_text
+    from newscrawl.extract.title import _QUOTES, key
+
+    text = "".join(parts)
+    expected = clean_text(text).casefold()
+    for curly, straight in _QUOTES:
+        expected = expected.replace(curly, straight)
+    assert key(text) == re.sub(r"[\s.…:;,!?]+$", "", expected)
