@@ -45,6 +45,14 @@ class PageDropped(DropItem):
         self.detail = detail
 
 
+# A record smaller than this is compressed on the reactor thread (~0.1 ms for 9 KB): the
+# hand-off to the compressor thread and back (a future, a wake-up, the GIL changing
+# threads twice) cost the crawl process more than that, ~0.2 CPU ms a page on the
+# demo site (docs/benchmarks.md, eighth round). A larger record (real pages average
+# 360 KB: ~6 ms) still goes to the thread, so the reactor keeps downloading meanwhile.
+INLINE_GZIP_BYTES = 32_768
+
+
 class WarcPipeline:
     """Write every fetched article response to the run's WARC series, and point the
     page at its record, so the archive can be rebuilt without recrawling. A 304 answer
@@ -76,7 +84,7 @@ class WarcPipeline:
         self.series.run_id = session.run_id
 
         # Compression is the WARC step's CPU cost; zlib releases the GIL, so a thread
-        # keeps it off the reactor.
+        # keeps a large record's off the reactor.
         self.compressor = ThreadPoolExecutor(1, thread_name_prefix="newscrawl-warc")
 
     def close_spider(self) -> None:
@@ -91,10 +99,13 @@ class WarcPipeline:
             raw = self.series.encode_revisit(item)
         else:
             raw = self.series.encode_response(item)
-        loop = asyncio.get_running_loop()
-        member = await loop.run_in_executor(
-            self.compressor, gzip_member, raw, self.series.gzip_level
-        )
+        if len(raw) < INLINE_GZIP_BYTES:
+            member = gzip_member(raw, self.series.gzip_level)
+        else:
+            loop = asyncio.get_running_loop()
+            member = await loop.run_in_executor(
+                self.compressor, gzip_member, raw, self.series.gzip_level
+            )
         item.warc_file, item.warc_offset = self.series.append(member)
         self.crawler.stats.inc_value("newscrawl/warc_records")
         return item

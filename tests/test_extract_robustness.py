@@ -282,3 +282,69 @@ def test_the_prompt_word_filter_agrees_on_every_corpus_paragraph(corpus_pages):
                 assert _is_prompt(text) == bool(_PROMPT.search(text)), text
                 checked += 1
     assert checked > 1000
+
+
+_WRAPPER_PIECES = ["<!--", "-->", "<![CDATA[", "]]>", "//", "// ", "<!", "--", "]]", ";", "{}"]
+_SPACE_PIECES = [" ", "\t", "\n", "\r\n", "\xa0", "\u2003", "\u3000", "\x1c", "\x85", "\u200b"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_WRAPPER_PIECES + _SPACE_PIECES) | st.text(max_size=8), max_size=10)
+)
+def test_the_wrapper_pre_check_never_changes_a_script(parts):
+    from newscrawl.extract.jsonld import _WRAPPERS, strip_wrappers
+
+    text = "".join(parts)
+    assert strip_wrappers(text) == _WRAPPERS.sub("", text.strip())
+
+
+def test_the_wrapper_pre_check_agrees_on_every_corpus_script(corpus_pages):
+    from lxml import html as lxml_html
+
+    from newscrawl.extract.jsonld import _WRAPPERS, strip_wrappers
+
+    checked = 0
+    for path in corpus_pages:
+        for script in lxml_html.fromstring(path.read_bytes()).iter("script"):
+            text = script.text or ""
+            assert strip_wrappers(text) == _WRAPPERS.sub("", text.strip()), text[:200]
+            checked += 1
+    assert checked > 100
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_SPACE_PIECES) | st.text(max_size=8), max_size=10),
+    st.lists(st.sampled_from(_SPACE_PIECES) | st.text(max_size=8), max_size=10),
+)
+def test_the_content_hash_folds_whitespace_as_its_regex_definition(title, body):
+    import hashlib
+    import re
+
+    from newscrawl.extract import content_hash
+
+    def fold(text: str) -> str:
+        return re.sub(r"\s+", " ", text).strip()
+
+    title, body = "".join(title), "".join(body)
+    expected = hashlib.sha256(f"{fold(title)}\n{fold(body)}".encode())
+    assert content_hash(title, body) == expected.hexdigest()
+
+
+_TITLE_END_PIECES = [" ", ".", "…", ":", ";", ",", "!", "?", "\xa0", "\u2003", "\n", "’", "—"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TITLE_END_PIECES) | st.text(max_size=8), max_size=10))
+def test_the_title_key_drops_end_punctuation_as_its_regex_definition(parts):
+    import re
+
+    from newscrawl.extract.normalize import clean_text
+    from newscrawl.extract.title import _QUOTES, key
+
+    text = "".join(parts)
+    expected = clean_text(text).casefold()
+    for curly, straight in _QUOTES:
+        expected = expected.replace(curly, straight)
+    assert key(text) == re.sub(r"[\s.…:;,!?]+$", "", expected)

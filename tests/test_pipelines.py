@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.items import Article, Mention, Page
 from newscrawl.pipelines import (
+    INLINE_GZIP_BYTES,
     DedupePipeline,
     ExtractPipeline,
     PageDropped,
@@ -72,7 +73,11 @@ def extract(crawler, page):
         pipeline.close_spider()
 
 
-def test_warc_step_writes_a_readable_record(crawler, seed_page, tmp_path):
+# A small record is compressed on the reactor thread, a large one (INLINE_GZIP_BYTES) in
+# the compressor thread: both must give the same readable record.
+@pytest.mark.parametrize("padding", [0, 2 * INLINE_GZIP_BYTES], ids=["small", "large"])
+def test_warc_step_writes_a_readable_record(crawler, seed_page, tmp_path, padding):
+    seed_page = replace(seed_page, body=seed_page.body + b" " * padding)
     pipeline = WarcPipeline.from_crawler(crawler)
     pipeline.open_spider()
     page = asyncio.run(pipeline.process_item(replace(seed_page)))
