@@ -99,3 +99,24 @@ def test_a_review_is_the_article_only_where_it_describes_the_page():
     assert fields["title"] == "The Band Returns"
     assert fields["authors"] == []
     assert fields["published_at"] == "2024-05-02"  # from the URL, not the reader's review
+
+
+def test_a_lone_surrogate_escape_does_not_lose_the_article():
+    """JSON allows ``\\ud83c`` on its own (half of an emoji cut by a publisher's CMS);
+    Python decodes it to a string that cannot be written as UTF-8, and the whole page
+    became an ``extract/failed`` drop. The half character is now U+FFFD, and a whole
+    escaped pair (``\\ud83c\\udf89``) stays the emoji it encodes."""
+    node = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        **ARTICLE,
+        "headline": "Album Review: The Band Returns \ud83c With Its Best Record \U0001f389",
+        "author": {"@type": "Person", "name": "Jane Doe\udf89"},
+    }
+    fields = extract(node)
+    assert fields["title"] == (
+        "Album Review: The Band Returns \ufffd With Its Best Record \U0001f389"
+    )
+    assert fields["authors"] == ["Jane Doe\ufffd"]
+    for value in fields.values():
+        json.dumps(value, ensure_ascii=False).encode("utf-8")

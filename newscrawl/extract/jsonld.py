@@ -50,6 +50,8 @@ PAGE_TYPES = frozenset(("webpage", "itempage", "collectionpage", "profilepage", 
 ORGANIZATION_TYPES = frozenset(("organization", "newsmediaorganization", "corporation"))
 
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _WRAPPERS = re.compile(r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$")
 # What a stripped script text starts or ends with when _WRAPPERS can match it at all
 # (``\s`` and ``str.strip`` agree on what whitespace is).
@@ -106,11 +108,33 @@ def loads_lenient(text: str) -> list[Any]:
                 values.append(value)
                 while position < len(attempt) and attempt[position] in " \t\r\n;,":
                     position += 1
-            return values
+            return _whole_characters(values, text)
         except (ValueError, RecursionError):
             if values:
-                return values
+                return _whole_characters(values, text)
     return []
+
+
+def _whole_characters(values: list[Any], text: str) -> list[Any]:
+    """``values`` with every lone surrogate replaced by U+FFFD.
+
+    JSON accepts half of a surrogate pair as an escape (``"\\ud83c"``: an emoji cut in
+    two by a CMS) and Python decodes it to a string that cannot be encoded as UTF-8, so
+    one such headline made the whole page an ``extract/failed`` drop. Only a text with
+    such an escape is walked; a whole escaped pair is already one character."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return values
+    return [_replace_surrogates(value) for value in values]
+
+
+def _replace_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    return value
 
 
 @dataclass
