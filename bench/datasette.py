@@ -240,6 +240,9 @@ def requests_to_time(
         ("table_page", "facet", "/archive/articles"),
         ("coverage_all", "canned", "/archive/monthly_coverage?artist="),
         ("coverage_artist", "canned", f"/archive/monthly_coverage?artist={quote(artist)}"),
+        # The coverage charts page: the top ten artists, and one artist's.
+        ("charts_all", "chart", "/-/charts/archive"),
+        ("charts_artist", "chart", f"/-/charts/archive?artist={quote(artist)}"),
     ]
 
 
@@ -300,8 +303,10 @@ async def _time_requests(db: Path, plan, repeats: int) -> list[dict]:
             missing = _TIMED_OUT.search(response.text)
             for facet in missing.group(1).split(", ") if missing else ():
                 timed_out[facet] = timed_out.get(facet, 0) + 1
-        detail = await client.get(_json_path(path))
-        data = detail.json() if "json" in detail.headers.get("content-type", "") else {}
+        data = {}
+        if not path.startswith("/-/"):  # a table or query: its rows, or its error, as JSON
+            detail = await client.get(_json_path(path))
+            data = detail.json() if "json" in detail.headers.get("content-type", "") else {}
         error = data.get("error") or (
             None if response.status_code == 200 else f"HTTP {response.status_code}"
         )

@@ -127,7 +127,7 @@ def test_datasette_builder_writes_the_real_schema(tmp_path, corpus):
     assert conn_count(path, "source_id", values["publisher"]) > 0
     assert conn_count(path, "published_month", values["month"]) > 0
     plan = datasette_bench.requests_to_time(terms, "Britney Spears", values)
-    assert {kind for _, kind, _ in plan} == {"search", "facet", "canned"}
+    assert {kind for _, kind, _ in plan} == {"search", "facet", "canned", "chart"}
 
 
 def conn_count(path, column, value) -> int:

@@ -290,37 +290,51 @@ def stacked_bars(rows, publishers, *, title):
 async def chart_data(datasette, database, wanted):
     """Monthly counts per artist and counts per artist and publisher, top artists first."""
     db = datasette.get_database(database)
-    params = {"artists": json.dumps(list(wanted))}
-    totals = (
+    # Articles per artist and publisher, dated ones from coverage_monthly (the per-month
+    # table the triggers keep) and undated ones counted from their few rows: counting
+    # every mention took 1.3 s of the 3 s time limit at 1,000,000 articles, this 20 ms.
+    # Publishers are grouped by name, as the bars show them.
+    per_publisher = (
         await db.execute(
             f"""
-            select artists.id, artists.name, count(*) as articles
-            from mentions join artists on artists.id = mentions.artist_id
-            where {ARTIST_FILTER}
-            group by artists.id order by articles desc, artists.name limit {MAX_ARTISTS}
+            with wanted as (select id from artists where {ARTIST_FILTER}),
+            counted as (
+              select artist_id, source_id, articles from coverage_monthly
+              where artist_id in (select id from wanted)
+              union all
+              -- cross join: from the undated articles to their mentions (the planner
+              -- otherwise reads every mention of the artists to find the undated few)
+              select mentions.artist_id, articles.source_id, 1
+              from articles cross join mentions on mentions.article_id = articles.id
+              where articles.published_month is null
+                and mentions.artist_id in (select id from wanted)
+            )
+            select counted.artist_id, artists.name,
+                   coalesce(sources.name, counted.source_id) as publisher,
+                   sum(counted.articles) as articles
+            from counted
+            join artists on artists.id = counted.artist_id
+            left join sources on sources.id = counted.source_id
+            group by counted.artist_id, publisher
+            order by publisher
             """,
-            params,
+            {"artists": json.dumps(list(wanted))},
         )
     ).rows
-    ids = [row["id"] for row in totals]
-    names = {row["id"]: row["name"] for row in totals}
+    totals: dict[str, int] = {}
+    names = {}
+    for row in per_publisher:
+        totals[row["artist_id"]] = totals.get(row["artist_id"], 0) + row["articles"]
+        names[row["artist_id"]] = row["name"]
+    ids = sorted(totals, key=lambda a: (-totals[a], names[a]))[:MAX_ARTISTS]
+    shown = set(ids)
+    by_publisher = [row for row in per_publisher if row["artist_id"] in shown]
     id_list = {"ids": json.dumps(ids)}
     monthly = (
         await db.execute(
             "select artist_id, month, sum(articles) as articles from coverage_by_month"
             " where artist_id in (select value from json_each(:ids))"
             " group by artist_id, month order by month",
-            id_list,
-        )
-    ).rows
-    by_publisher = (
-        await db.execute(
-            "select mentions.artist_id, coalesce(sources.name, articles.source_id) as publisher,"
-            " count(*) as articles"
-            " from mentions join articles on articles.id = mentions.article_id"
-            " left join sources on sources.id = articles.source_id"
-            " where mentions.artist_id in (select value from json_each(:ids))"
-            " group by mentions.artist_id, publisher order by publisher",
             id_list,
         )
     ).rows
