@@ -73,6 +73,23 @@ def check_archive(db_path: Path) -> None:
     open_readonly(db_path).close()
 
 
+def check_immutable(db_path: Path) -> None:
+    """Raise :class:`NewscrawlError` when ``db_path`` has a non-empty ``-wal`` file.
+
+    SQLite's immutable mode reads the main file only: the transactions a crawl committed
+    to the WAL since its last checkpoint (while it runs, or after it was killed) would be
+    silently missing from every page. A finished crawl leaves the WAL empty.
+    """
+    wal = db_path.with_name(db_path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise NewscrawlError(
+            f"{db_path}: --immutable would not see the writes in {wal.name}"
+            f" ({wal.stat().st_size:,} bytes; a crawl is writing the file, or stopped"
+            " before checkpointing it): serve it without --immutable, or publish a copy"
+            " made with VACUUM INTO (README, Publishing a read-only copy)"
+        )
+
+
 def datasette_options(
     db_path: str | os.PathLike, *, immutable: bool = False, config_dir: Path = ARCHIVE_DIR
 ) -> dict[str, Any]:
@@ -99,12 +116,14 @@ def build_datasette(
     """A ``Datasette`` serving the archive at ``db_path`` with the archive/ configuration.
 
     ``immutable=True`` opens the file as immutable (no locking, counts cached): for a
-    published copy that no crawl writes to any more.
+    published copy that no crawl writes to any more (refused while its WAL holds writes).
     """
     from datasette.app import Datasette
     from datasette.utils import StartupError
 
     check_archive(Path(db_path))
+    if immutable:
+        check_immutable(Path(db_path))
     try:
         return Datasette(**datasette_options(db_path, immutable=immutable, config_dir=config_dir))
     except StartupError as error:
