@@ -130,7 +130,7 @@ def build_datasette(
         raise NewscrawlError(f"{config_dir}: {error}") from None
 
 
-def _check_port_free(host: str, port: int) -> None:
+def check_port_free(host: str, port: int, hint: str = "pick one with --port") -> None:
     """One line, before "Serving ..." is printed, when ``host:port`` cannot be listened
     on (uvicorn would print its own error after that line and exit 3)."""
     try:
@@ -144,8 +144,7 @@ def _check_port_free(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as error:
             raise NewscrawlError(
-                f"cannot listen on {host}:{port}: {error.strerror}"
-                " (another server there? pick one with --port)"
+                f"cannot listen on {host}:{port}: {error.strerror} (another server there? {hint})"
             ) from None
 
 
@@ -171,7 +170,7 @@ def serve(
         raise NewscrawlError(f"{db_path}: cannot be read: {error}") from None
     finally:
         loop.close()
-    _check_port_free(host, port)
+    check_port_free(host, port)
     names = [n for n, d in datasette.databases.items() if not d.is_memory and n != "_internal"]
     path = datasette.urls.database(names[0]) if names else "/"
     mode = "immutable, read-only" if immutable else "read-only"

@@ -178,3 +178,36 @@ def test_demo_publishers_do_not_outlive_a_killed_demo(tmp_path):
                 return
         time.sleep(0.2)
     raise AssertionError("the demo publishers outlived a killed `newscrawl demo`")
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "Error:" in line]
+    assert len(lines) == 1 and lines[0].count("Error:") == 1, result.stderr
+    return lines[0]
+
+
+def test_a_taken_datasette_port_stops_the_demo_before_it_crawls(tmp_path):
+    # A second `make demo` while the first still serves: say so at once, not after a
+    # whole crawl that ends in "Serving the archive on ..." and then an error.
+    db = tmp_path / "x.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = demo("--db", str(db), "--port", port, "--sites-port", str(free_port_block()))
+    line = one_error_line(result)
+    assert f"127.0.0.1:{port}" in line and "--port" in line and "--no-serve" in line
+    assert not db.exists()
+    assert "Crawling" not in result.stderr and "Serving" not in result.stderr
+
+
+def test_a_taken_publisher_port_is_one_error_naming_sites_port(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = demo("--no-serve", "--db", str(tmp_path / "x.db"), "--sites-port", port)
+    line = one_error_line(result)
+    assert f"127.0.0.1:{port}" in line and "--sites-port" in line

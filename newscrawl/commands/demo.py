@@ -59,9 +59,13 @@ def _start_demo_sites(port: int, workdir: Path) -> tuple[subprocess.Popen, Path,
     deadline = time.monotonic() + 30
     while not (sources.exists() and artists.exists()):
         if process.poll() is not None:
-            message = log.read_text().strip().splitlines()
+            lines = log.read_text().strip().splitlines()
+            # demo-site's own one-line error, without its "Error: " (ours adds one).
+            reason = lines[-1].removeprefix("Error: ") if lines else "exited"
             raise NewscrawlError(
-                f"the demo publishers did not start on port {port}: {message[-1] if message else 'exited'}"
+                f"the demo publishers did not start: {reason}"
+                " (another `newscrawl demo` or `demo-site` running? pick free ports with"
+                " --sites-port, the same each time you crawl into one --db)"
             )
         if time.monotonic() > deadline:
             process.kill()
@@ -93,7 +97,8 @@ def _stop(process: subprocess.Popen) -> None:
     "--sites-port",
     default=DEMO_SITES_PORT,
     show_default=True,
-    help="First port of the demo publishers (one port each).",
+    help="First port of the demo publishers (one port each). The archived URLs carry "
+    "it: give the same one each time you crawl into one --db.",
 )
 @click.option(
     "--no-serve", is_flag=True, help="Stop after the crawl summary instead of serving Datasette."
@@ -118,6 +123,11 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
     db = Path(db_path)
     if not db.parent.exists():
         raise NewscrawlError(f"{db}: folder {db.parent} does not exist")
+    if not no_serve:
+        from newscrawl.serve import check_port_free
+
+        # Now, not after the crawl: a second demo while the first still serves.
+        check_port_free("127.0.0.1", port, hint="pick one with --port, or use --no-serve")
     with tempfile.TemporaryDirectory(prefix="newscrawl-demo-") as workdir:
         sites, sources, artists = _start_demo_sites(sites_port, Path(workdir))
         try:
