@@ -235,3 +235,25 @@ def test_salience_weights_are_the_real_ones():
         for signal, weight in re.findall(r"^\| (\w+) \| (0\.\d+) \|", text, flags=re.MULTILINE)
     }
     assert documented == WEIGHTS
+
+
+def test_what_the_docs_write_into_the_checkout_is_ignored_by_git(tmp_path):
+    # Exports and published copies hold publishers' article text (see docs/export.md,
+    # "Rights-aware releases"): a `git add -A` in the checkout must not pick them up.
+    import subprocess
+
+    docs = "\n".join(p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+    written = set(re.findall(r"(?:-o|--output) (releases/[\w.-]+)", docs))
+    written |= set(re.findall(r"mkdir -p (publish)\b", docs))
+    written |= set(re.findall(r"JOBDIR=(crawls/[\w.-]+)", docs))
+    assert {"publish", "releases/everything", "crawls/news-1"} <= written
+    files = [f"{folder}/{name}" for folder in sorted(written) for name in ("x.csv", "x.json")]
+    # A repository of its own holding only our .gitignore: the checkout may be a tarball.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text((ROOT / ".gitignore").read_text())
+    checked = subprocess.run(
+        ["git", "-C", str(tmp_path), "check-ignore", "--no-index", *files],
+        capture_output=True,
+        text=True,
+    )
+    assert sorted(checked.stdout.split()) == sorted(files)
