@@ -117,6 +117,7 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
         newscrawl demo                         # then open http://127.0.0.1:8001
         newscrawl demo --no-serve --db /tmp/demo.db
     """
+    from newscrawl.demo.config import ARTISTS_FILE
     from newscrawl.runner import run_crawl, show_progress
     from newscrawl.summary import print_summary
 
@@ -150,7 +151,9 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
                     # there, and reextract replays every file of its WARC folder.
                     "NEWSCRAWL_WARC_DIR": str(demo_warc_dir(db)),
                     "NEWSCRAWL_SOURCES": str(sources),
-                    "NEWSCRAWL_ARTISTS": str(artists),
+                    # The packaged file rather than demo-site's copy of it, which goes
+                    # with the temporary folder: reextract tags with the file runs name.
+                    "NEWSCRAWL_ARTISTS": str(ARTISTS_FILE if ARTISTS_FILE.is_file() else artists),
                     "NEWSCRAWL_PROGRESS_INTERVAL": 2.0,
                     "LOG_LEVEL": os.environ.get("NEWSCRAWL_LOG_LEVEL", "WARNING"),
                 },

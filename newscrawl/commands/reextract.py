@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
 
 from newscrawl.errors import NewscrawlError
+
+
+def crawl_watchlist(db: Path) -> tuple[int, str] | None:
+    """The latest run of ``db`` that names its watchlist file: (run id, NEWSCRAWL_ARTISTS).
+
+    None when the archive does not exist yet (a rebuild), has no runs, or its latest run
+    used the packaged watchlist (an empty NEWSCRAWL_ARTISTS).
+    """
+    if not db.exists():
+        return None
+    from newscrawl.store import open_readonly
+
+    try:
+        conn = open_readonly(db)
+    except NewscrawlError:
+        return None  # not an archive (yet): the run itself says what is wrong with it
+    try:
+        row = conn.execute(
+            "select id, json_extract(settings, '$.NEWSCRAWL_ARTISTS') from crawl_runs"
+            " where json_valid(settings) order by id desc limit 1"
+        ).fetchone()
+    except sqlite3.Error:
+        return None  # an archive from before runs recorded their settings
+    finally:
+        conn.close()
+    return (row[0], row[1]) if row and row[1] else None
 
 
 @click.command()
@@ -26,7 +53,8 @@ from newscrawl.errors import NewscrawlError
     "--artists",
     "artists_path",
     type=click.Path(dir_okay=False),
-    help="Watchlist to tag with (default: the packaged one).",
+    help="Watchlist to tag with (default: the one the archive's latest run tagged with,"
+    " else the packaged one).",
 )
 @click.option(
     "--sources",
@@ -56,6 +84,19 @@ def reextract(
     if not db.parent.exists():
         raise NewscrawlError(f"{db}: folder {db.parent} does not exist")
     settings = {"NEWSCRAWL_DB": str(db), "NEWSCRAWL_PROGRESS_INTERVAL": 5.0, "LOG_LEVEL": "WARNING"}
+    if not artists_path and (crawled := crawl_watchlist(db)):
+        # Not the packaged list: re-tagging with it took away the mentions of everyone
+        # the crawl's own watchlist had and it lacks.
+        run_id, artists_path = crawled
+        if not Path(artists_path).is_file():
+            raise NewscrawlError(
+                f"{db}: run {run_id} tagged with the watchlist {artists_path}, which is"
+                " gone: name the one to tag with, --artists FILE"
+            )
+        click.echo(
+            f"Tagging with {artists_path}, the watchlist of run {run_id} (--artists to choose).",
+            err=True,
+        )
     if artists_path:
         settings["NEWSCRAWL_ARTISTS"] = artists_path
     if sources_path:
