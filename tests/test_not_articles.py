@@ -1,0 +1,136 @@
+"""Pages a publisher serves at an article URL that are not articles, crawled on a real
+local server: a "Page not found" page answered with status 200 (a soft 404) must be a
+drop, not an archived article, while a real story whose headline quotes such words stays."""
+
+from __future__ import annotations
+
+import pytest
+from crawling import serve_locally
+from test_discovery_channels import story
+from test_publisher_quirks import archived, crawl, drops, page, publisher
+
+from newscrawl.article_gate import soft_404_headline
+
+# Around the error message, what the site's templates put on every page: navigation
+# and a sidebar of trending stories that name the watched artist.
+NAV = "<header><nav><a href='/'>Home</a> <a href='/music/'>Music</a></nav></header>"
+TRENDING = (
+    "<aside class='widget'><h3>Trending</h3><ul>"
+    + "".join(
+        f"<li><a href='/2026/trending-{i}/'>Lady Gaga story {i} about her world tour</a></li>"
+        for i in range(6)
+    )
+    + "</ul></aside>"
+)
+
+# WordPress's 404 template (twentyseventeen and its many descendants), served with 200
+# by a caching layer or a plugin that "fixes" 404s.
+WORDPRESS_404 = (
+    "<!doctype html><html lang='en-US'><head><meta charset='utf-8'>"
+    "<title>Page not found &ndash; Popwire</title></head><body class='error404'>"
+    + NAV
+    + "<main id='main' class='site-main'><section class='error-404 not-found'>"
+    "<header class='page-header'><h1 class='page-title'>Oops! That page can&rsquo;t be "
+    "found.</h1></header><div class='page-content'><p>It looks like nothing was found at "
+    "this location. Maybe try one of the links below or a search?</p>"
+    "<form role='search'><input type='search' placeholder='Search &hellip;'>"
+    "<button>Search</button></form><div class='widget widget_recent_entries'>"
+    "<h2 class='widget-title'>Recent Posts</h2><ul>"
+    + "".join(
+        f"<li><a href='/2026/recent-{i}/'>Lady Gaga announces new date number {i} for "
+        "the Chromatica Ball</a></li>"
+        for i in range(10)
+    )
+    + "</ul></div></div></section></main>"
+    + TRENDING
+    + "</body></html>"
+)
+
+# A news site's "story removed" page with cards of its latest stories.
+NO_LONGER_AVAILABLE = (
+    "<html><head><title>This story is no longer available | Popwire</title></head><body>"
+    + NAV
+    + "<main><article><h1>This story is no longer available</h1><p>Sorry, the page you "
+    "were looking for has been removed or is no longer available. It may have been "
+    "moved, or the link you followed may be out of date.</p><p>Here are some of our "
+    "latest stories instead:</p>"
+    + "".join(
+        f"<div class='card'><h3><a href='/2026/latest-{i}/'>Lady Gaga says tour {i} will "
+        "be her biggest</a></h3><p>The singer spoke to fans about the shows and the new "
+        "record out this year.</p></div>"
+        for i in range(6)
+    )
+    + "</article></main>"
+    + TRENDING
+    + "</body></html>"
+)
+
+SITEMAP = (
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    + "".join(
+        f"<url><loc>http://{{host}}/2026/{slug}/</loc></url>"
+        for slug in ("gone", "pulled", "story", "video")
+    )
+    + "</urlset>"
+)
+
+
+def test_a_page_not_found_served_with_status_200_is_a_soft_404_drop(tmp_path):
+    # Both error pages have a title and well over NEWSCRAWL_MIN_WORDS words (their
+    # sidebars), and name the watched artist: they were archived as articles about her.
+    site = publisher(
+        {
+            "/sitemap.xml": page(SITEMAP, "application/xml"),
+            "/2026/gone/": page(WORDPRESS_404),
+            "/2026/pulled/": page(NO_LONGER_AVAILABLE),
+            "/2026/story/": page(story("Lady Gaga album")),
+            # A real story whose headline quotes an error message stays an article.
+            "/2026/video/": page(story("Lady Gaga&#39;s &#39;Page Not Found&#39; video")),
+        }
+    )
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        result = crawl(tmp_path, host, sitemaps=[f"http://{host}/sitemap.xml"])
+    base = f"http://{host}"
+    assert archived(result) == {f"{base}/2026/story/", f"{base}/2026/video/"}
+    dropped = drops(result)
+    assert set(dropped) == {f"{base}/2026/gone/", f"{base}/2026/pulled/"}
+    for url in dropped:
+        assert (dropped[url]["stage"], dropped[url]["reason"]) == ("extract", "soft_404")
+    assert "This story is no longer available" in dropped[f"{base}/2026/pulled/"]["detail"]
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Page not found",
+        "Oops! That page can\u2019t be found.",
+        "404",
+        "Error 404 - Page Not Found",
+        "404: Not Found",
+        "This story is no longer available",
+        "Sorry, the page you're looking for doesn't exist.",
+        "We can't find that page",
+        "This article has been removed",
+        "Nothing found",
+    ],
+)
+def test_error_page_headlines_are_soft_404s(headline):
+    assert soft_404_headline(headline)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Lady Gaga's 'Page Not Found' video",
+        "404 reasons to love Lady Gaga",
+        "Lady Gaga not found guilty",
+        "Not Found: the missing album",
+        "Error 404 review: a thriller that works",
+        "The lost tapes were not found",
+        "",
+        None,
+    ],
+)
+def test_headlines_that_only_quote_error_words_are_articles(headline):
+    assert not soft_404_headline(headline)
