@@ -100,6 +100,25 @@ def test_a_page_not_found_served_with_status_200_is_a_soft_404_drop(tmp_path):
     assert "This story is no longer available" in dropped[f"{base}/2026/pulled/"]["detail"]
 
 
+def test_an_archived_story_later_served_as_a_soft_404_keeps_its_archived_version(tmp_path):
+    # A refetch that finds the error page where the story was made it a new revision of
+    # the story: the archived title and text were replaced by "Oops! That page can't be
+    # found." and the Recent posts links.
+    site = publisher({"/2026/story/": page(story("Lady Gaga album"))})
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        base = f"http://{host}"
+        refetch = {"spider_args": {"urls": f"{base}/2026/story/"}, "listings": [f"{base}/"]}
+        first = crawl(tmp_path, host, **refetch)
+        assert archived(first) == {f"{base}/2026/story/"}
+        site.routes["/2026/story/"] = page(WORDPRESS_404)
+        second = crawl(tmp_path, host, **refetch)
+    [row] = second.query("select title from articles")
+    assert row["title"] == "Lady Gaga album"
+    assert second.scalar("select count(*) from revisions") == 0
+    assert drops(second)[f"{base}/2026/story/"]["reason"] == "soft_404"
+
+
 @pytest.mark.parametrize(
     "headline",
     [
