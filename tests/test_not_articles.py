@@ -1,12 +1,13 @@
 """Pages a publisher serves at an article URL that are not articles, crawled on a real
 local server: a "Page not found" page answered with status 200 (a soft 404) must be a
-drop, not an archived article, while a real story whose headline quotes such words stays."""
+drop, not an archived article, while a real story whose headline quotes such words stays;
+a paywall's teaser is archived flagged as such, without the paywall's offer."""
 
 from __future__ import annotations
 
 import pytest
 from crawling import serve_locally
-from test_discovery_channels import story
+from test_discovery_channels import STORY_WORDS, story
 from test_publisher_quirks import archived, crawl, drops, page, publisher
 
 from newscrawl.article_gate import soft_404_headline
@@ -117,6 +118,49 @@ def test_an_archived_story_later_served_as_a_soft_404_keeps_its_archived_version
     assert row["title"] == "Lady Gaga album"
     assert second.scalar("select count(*) from revisions") == 0
     assert drops(second)[f"{base}/2026/story/"]["reason"] == "soft_404"
+
+
+TEASER = (
+    "Lady Gaga announced a world tour on Monday, with dates across Europe and North "
+    "America, and fans rushed to buy tickets within minutes of the sale opening."
+)
+PAYWALLED = (
+    "<html><head><title>Lady Gaga announces world tour | Popwire</title></head><body>"
+    + NAV
+    + "<main><article><h1>Lady Gaga announces world tour</h1><p class='byline'>By Jane Doe"
+    f"</p><div class='article-body'><p>{TEASER}</p></div><div class='tp-container-inner'>"
+    "<h2>Subscribe to continue reading</h2><p>Get unlimited access to Popwire journalism "
+    "for just $1 a week. Cancel anytime.</p><a href='/subscribe'>Subscribe now</a><p>"
+    "Already a subscriber? <a href='/login'>Sign in</a></p></div></article></main>"
+    "</body></html>"
+)
+# A free story on the same site: the header's "Already a subscriber?" is on every page.
+FREE = (
+    "<html><head><title>Lady Gaga album</title></head><body><header><p>Already a "
+    "subscriber? <a href='/login'>Log in</a></p></header><article><h1>Lady Gaga album</h1>"
+    f"<p>{STORY_WORDS}</p></article></body></html>"
+)
+
+
+def test_a_paywall_teaser_is_archived_flagged_without_the_offer(tmp_path):
+    # Without structured data saying so, the teaser of a paywalled story was archived as
+    # the whole story (is_paywalled unknown) with the offer's text as its body:
+    # "Subscribe to continue reading", "$1 a week", "Already a subscriber? Sign in".
+    site = publisher(
+        {
+            "/2026/tour/": page(PAYWALLED),
+            "/2026/album/": page(FREE),
+            "/": page("<a href='/2026/tour/'>Tour</a> <a href='/2026/album/'>Album</a>"),
+        }
+    )
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        result = crawl(tmp_path, host, listings=[f"http://{host}/"])
+    rows = {r["url"].rsplit("/", 2)[1]: r for r in result.query("select * from articles")}
+    assert set(rows) == {"tour", "album"}
+    assert rows["tour"]["is_paywalled"] == 1
+    assert rows["tour"]["body"] == TEASER
+    assert rows["album"]["is_paywalled"] is None
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from typing import Any
 from newscrawl.extract import body as body_layer
 from newscrawl.extract import metadata
 from newscrawl.extract.authors import authors
+from newscrawl.extract.boilerplate import is_boilerplate
 from newscrawl.extract.dates import modified_at, published_at
 from newscrawl.extract.decode import decode_html
 from newscrawl.extract.document import Document
@@ -57,12 +58,11 @@ def _trafilatura(doc: Document) -> list[str]:
 
 
 def _fallback(doc: Document, title: str | None) -> list[str]:
-    """trafilatura's paragraphs; it keeps the headline as the first line, the body never
-    starts with it."""
-    paragraphs = _trafilatura(doc)
-    if title and paragraphs and title_key(paragraphs[0]) == title_key(title):
-        paragraphs = paragraphs[1:]
-    return paragraphs
+    """trafilatura's paragraphs without the headline (it keeps it as a line, first or
+    after a teaser) and without a paywall's prompts ("Subscribe to continue reading",
+    "Already a subscriber? Sign in"), which the DOM body drops as boilerplate too."""
+    headline = title_key(title) if title else None
+    return [p for p in _trafilatura(doc) if title_key(p) != headline and not is_boilerplate(p)]
 
 
 def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[str], str | None]:
