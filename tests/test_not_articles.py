@@ -1,7 +1,8 @@
 """Pages a publisher serves at an article URL that are not articles, crawled on a real
 local server: a "Page not found" page answered with status 200 (a soft 404) must be a
 drop, not an archived article, while a real story whose headline quotes such words stays;
-a paywall's teaser is archived flagged as such, without the paywall's offer."""
+a paywall's teaser is archived flagged as such, without the paywall's offer; a topic
+page whose URL looks like a story's is not an article."""
 
 from __future__ import annotations
 
@@ -161,6 +162,44 @@ def test_a_paywall_teaser_is_archived_flagged_without_the_offer(tmp_path):
     assert rows["tour"]["is_paywalled"] == 1
     assert rows["tour"]["body"] == TEASER
     assert rows["album"]["is_paywalled"] is None
+
+
+# A topic (tag) page at a URL shaped like a story's: a heading and teaser cards, each a
+# linked headline over a summary and a date, as WordPress themes and news CMSs render
+# them.
+TOPIC_PAGE = (
+    "<html><head><title>Lady Gaga News | Popwire</title></head><body>"
+    + NAV
+    + "<main><h1>Lady Gaga</h1>"
+    + "".join(
+        f"<article class='post-card'><h2><a href='/2026/story-{i}/'>Lady Gaga headline {i} "
+        "about her tour</a></h2><p class='excerpt'>Lady Gaga fans queued all night for "
+        f"tickets and sang along to every song at the show number {i}.</p>"
+        f"<time datetime='2026-05-0{i}'>May {i}</time></article>"
+        for i in range(1, 10)
+    )
+    + "<a rel='next' href='?page=2'>Next</a></main></body></html>"
+)
+
+
+def test_a_topic_page_at_a_story_url_is_not_an_article(tmp_path):
+    # The article body rightly skipped the cards (text about other stories) and found
+    # too few words, so trafilatura's text was taken instead: the cards' summaries,
+    # archived as an article about the artist.
+    site = publisher(
+        {
+            "/2026/lady-gaga/": page(TOPIC_PAGE),
+            "/2026/album/": page(story("Lady Gaga album")),
+            "/": page("<a href='/2026/lady-gaga/'>Gaga</a> <a href='/2026/album/'>Album</a>"),
+        }
+    )
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        result = crawl(tmp_path, host, listings=[f"http://{host}/"])
+    base = f"http://{host}"
+    assert archived(result) == {f"{base}/2026/album/"}
+    topic = drops(result)[f"{base}/2026/lady-gaga/"]
+    assert (topic["stage"], topic["reason"]) == ("extract", "not_article")
 
 
 @pytest.mark.parametrize(
