@@ -5,6 +5,8 @@ title or too little text (``not_article``), many sites answer a story they no lo
 have, or never had, with a "Page not found" page and status 200 (a *soft 404*): its
 "Recent posts" or "Latest stories" links give it plenty of words and name the watched
 artists, so it passed the word count and the tagger and was archived as an article.
+A bot check or a CDN's error page served with status 200 is ``blocked``, not
+``not_article``: the story is likely there on the next try.
 """
 
 from __future__ import annotations
@@ -37,6 +39,22 @@ _SOFT_404_HEADLINE = re.compile(
 )
 
 
+# What a bot check, an access-denied page or a CDN's error page says when served with
+# status 200 in place of the story (Cloudflare, Akamai, Varnish, nginx). The story is
+# likely there on the next try: unlike a not_article page, it is fetched again next run.
+_BLOCKED = re.compile(
+    r"checking (?:if the site connection is secure|your browser before accessing)|"
+    r"enable javascript and cookies to continue|"
+    r"needs to review the security of your connection|"
+    r"verify(?:ing)? you are (?:a )?human|"
+    r"attention required!? \| cloudflare|"
+    r"you don't have permission to access|"
+    r"guru meditation|backend fetch failed|"
+    r"\b(?:502 bad gateway|503 service (?:temporarily )?unavailable|504 gateway time-?out)\b",
+    re.IGNORECASE,
+)
+
+
 def soft_404_headline(title: str | None) -> bool:
     """True when ``title`` is the headline of an error page ("Page not found", "Oops!
     That page can't be found.", "404", "This story is no longer available")."""
@@ -54,5 +72,10 @@ def why_not_an_article(fields: Mapping[str, Any], *, min_words: int) -> tuple[st
     if soft_404_headline(title):
         return "soft_404", f"an error page served with status 200: {title!r}"
     if not title or (words < min_words and not fields.get("is_paywalled")):
+        # Only a page too short to be the story is read for a block message: a story
+        # about a Cloudflare outage quotes them.
+        text = f"{title or ''}\n{fields.get('body') or ''}".replace("\u2019", "'")
+        if blocked := _BLOCKED.search(text):
+            return "blocked", f"a bot check or error page served with status 200: {blocked[0]!r}"
         return "not_article", f"title={bool(title)}, {words} words"
     return None

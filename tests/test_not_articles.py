@@ -2,7 +2,8 @@
 local server: a "Page not found" page answered with status 200 (a soft 404) must be a
 drop, not an archived article, while a real story whose headline quotes such words stays;
 a paywall's teaser is archived flagged as such, without the paywall's offer; a topic
-page whose URL looks like a story's is not an article."""
+page whose URL looks like a story's is not an article; a bot check served in place of the
+story is tried again on the next run."""
 
 from __future__ import annotations
 
@@ -200,6 +201,47 @@ def test_a_topic_page_at_a_story_url_is_not_an_article(tmp_path):
     assert archived(result) == {f"{base}/2026/album/"}
     topic = drops(result)[f"{base}/2026/lady-gaga/"]
     assert (topic["stage"], topic["reason"]) == ("extract", "not_article")
+
+
+# Cloudflare's managed challenge, as served (with status 200 by some configurations)
+# instead of the page.
+CLOUDFLARE_CHALLENGE = (
+    "<!DOCTYPE html><html lang='en-US'><head><title>Just a moment...</title>"
+    "<meta name='robots' content='noindex,nofollow'></head><body>"
+    "<div class='main-wrapper' role='main'><div class='main-content'>"
+    "<h1 class='zone-name-title h1'>popwire.example</h1>"
+    "<h2 class='h2' id='challenge-running'>Checking if the site connection is secure</h2>"
+    "<noscript><div id='challenge-error-title'><div class='h2'><span "
+    "id='challenge-error-text'>Enable JavaScript and cookies to continue</span></div></div>"
+    "</noscript><div id='challenge-body-text' class='core-msg spacer'>popwire.example needs "
+    "to review the security of your connection before proceeding.</div></div></div>"
+    "<div class='footer' role='contentinfo'><div class='ray-id'>Ray ID: "
+    "<code>7d1f2a3b4c5d6e7f</code></div><div id='footer-text'>Performance &amp; security by "
+    "<a href='https://www.cloudflare.com'>Cloudflare</a></div></div></body></html>"
+)
+
+
+def test_a_bot_check_served_with_status_200_is_tried_again_next_run(tmp_path):
+    # The challenge page was a not_article drop, a fact about the page's content: the
+    # next runs skipped the URL until its refresh ladder (1h, 1d, 7d) came due, and the
+    # ledger said the story was not an article.
+    site = publisher(
+        {
+            "/2026/story/": page(CLOUDFLARE_CHALLENGE),
+            "/": page("<a href='/2026/story/'>Story</a>"),
+        }
+    )
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        story_url = f"http://{host}/2026/story/"
+        first = crawl(tmp_path, host, listings=[f"http://{host}/"])
+        blocked = drops(first)[story_url]
+        assert (blocked["stage"], blocked["reason"]) == ("extract", "blocked")
+        assert "Checking if the site connection is secure" in blocked["detail"]
+        site.routes["/2026/story/"] = page(story("Lady Gaga album"))
+        second = crawl(tmp_path, host, listings=[f"http://{host}/"])
+    assert archived(second) == {story_url}
+    assert drops(second) == {}
 
 
 @pytest.mark.parametrize(
