@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from newscrawl.article_gate import why_not_an_article
 from newscrawl.conditional import validators_of
 from newscrawl.dedupe import Deduplicator
 from newscrawl.extract_worker import PRELOAD, exit_with, extract_in_worker
@@ -172,15 +173,9 @@ class ExtractPipeline:
                 stage="extract", reason=result["error"], url=item.url, detail=result["detail"]
             )
         fields = result["fields"]
-        if not fields.get("title") or (
-            fields.get("word_count", 0) < self.min_words and not fields.get("is_paywalled")
-        ):
-            raise PageDropped(
-                stage="extract",
-                reason="not_article",
-                url=item.url,
-                detail=f"title={bool(fields.get('title'))}, {fields.get('word_count', 0)} words",
-            )
+        if refused := why_not_an_article(fields, min_words=self.min_words):
+            reason, detail = refused
+            raise PageDropped(stage="extract", reason=reason, url=item.url, detail=detail)
         known = {f for f in Article.__dataclass_fields__ if f not in ("mentions",)}
         values = {k: v for k, v in fields.items() if k in known}
         values["url"] = item.url

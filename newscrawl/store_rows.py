@@ -54,7 +54,7 @@ class Drop:
     reason: str
     """Short code: robots, offsite, off_pattern, budget, depth, http_status, fetch_error,
     redirect_loop, redirected (archived under the URL it redirects to), not_html, too_large,
-    not_article, extraction_failed, no_artist, not_selected, duplicate, before_since,
+    not_article, soft_404, blocked, extraction_failed, no_artist, not_selected, duplicate, before_since,
     removed, throttled."""
     source_id: str | None = None
     detail: str | None = None

@@ -10,7 +10,7 @@ each field. :class:`ExtractError` is the only exception raised, with a short
 ``reason``: ``too_large``, ``not_html``, ``empty`` or ``failed``.
 
 Provenance labels: ``jsonld``, ``microdata``, ``opengraph`` (``og:*`` and
-``article:*``), ``meta`` (other meta tags), ``html`` (``<h1>``, ``<title>``,
+``article:*``), ``meta`` (other meta tags), ``html`` (``<h1>``, ``<title>``, a paywall's prompt,
 ``<html lang>``, ``rel=canonical``, the main text block, the first picture), ``byline``,
 ``time`` (``<time datetime>``), ``dateline`` (a date written in the text),
 ``relative`` ("3 hours ago" near the headline, counted back from the fetch time),
@@ -34,7 +34,7 @@ from typing import Any
 
 from newscrawl.extract.errors import ExtractError
 
-EXTRACTOR_VERSION = "1.0.23"
+EXTRACTOR_VERSION = "1.0.25"
 """Bumped whenever the output for some page changes; stored with each article."""
 
 FIELDS = (

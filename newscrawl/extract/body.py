@@ -207,7 +207,11 @@ def _recirculation_title(block: Block, following: list[Block], bad_lists: set[in
     return id(after) in bad_lists or after.link_density >= 0.5
 
 
-def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[Block]:
+def _filter(
+    blocks: list[Block], title: str | None, authors: list[str], teasers: set[str]
+) -> list[Block]:
+    """The blocks of the story; adds to ``teasers`` the keys of the other stories'
+    teaser cards and links it skipped."""
     lists: dict[lxml.html.HtmlElement, list[Block]] = defaultdict(list)
     for block in blocks:
         if block.list_item:
@@ -248,6 +252,8 @@ def _filter(blocks: list[Block], title: str | None, authors: list[str]) -> list[
             and not any(_prose(b) for b in blocks[position + 1 :])
         ):
             break  # "More from ...", "Related stories" and no more text: the end
+        if teaser or (block.link_density >= 0.5 and len(text) <= SHORT_TEXT):
+            teasers.add(title_key(text))
         if id(block) in bad_lists or not re.search(r"\w", text) or teaser:
             continue
         if _recirculation_title(block, blocks[position + 1 : position + 2], bad_lists):
@@ -324,6 +330,10 @@ class Body:
     low values mean the container may be only part of the article."""
     prose_words: int = 0
     """Words of prose on the whole page."""
+    teasers: frozenset[str] = frozenset()
+    """Keys (:func:`~newscrawl.extract.title.key`) of the teaser cards' summaries and the
+    links skipped: text about other stories, which a fallback extractor must not bring
+    back (a topic page's cards are all it has)."""
 
 
 def _is_prose(block: Block) -> bool:
@@ -345,7 +355,8 @@ def extract_body(doc: Document, title: str | None, authors: list[str] | None = N
     else:
         # No paragraph long enough to score: a very short page; its text is the body.
         inside = blocks if len(blocks) <= SHORT_PAGE_BLOCKS else []
-    chosen = _filter(inside, title, authors or [])
+    teasers: set[str] = set()
+    chosen = _filter(inside, title, authors or [], teasers)
     first_body = order.get(chosen[0].owner, 0) if chosen else None
     lead = next((p for _, pos, p in leads if first_body is None or pos < first_body), [])
     paragraphs = [b.text for b in chosen]
@@ -361,6 +372,7 @@ def extract_body(doc: Document, title: str | None, authors: list[str] | None = N
         "html" if paragraphs else None,
         coverage=kept / total if total else 1.0,
         prose_words=sum(len(b.text.split()) for b in prose),
+        teasers=frozenset(teasers),
     )
 
 

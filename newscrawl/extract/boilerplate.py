@@ -106,6 +106,9 @@ _PROMPT = re.compile(
     r"\b(?:subscribe|subscription)\b.{0,60}\b(?:continue|keep|start) reading\b|"
     r"\b(?:continue|keep) reading\b.{0,60}\b(?:subscribe|subscription|subscriber)|"
     r"\balready (?:a |an )?(?:\w+ )?subscriber\b|"
+    r"\b(?:get|enjoy) unlimited (?:digital )?access\b.{0,80}\b(?:a|per) (?:week|month|year)\b|"
+    r"\b(?:register|sign in|log ?in|create a (?:free )?account)\b.{0,40}"
+    r"\b(?:continue|keep) reading\b|"
     r"\b(?:this|the) (?:article|story|content|piece) is (?:only |exclusively )?"
     r"(?:available|reserved) (?:to|for) (?:paying |our )?subscribers\b",
     re.IGNORECASE,
@@ -139,6 +142,11 @@ _PROMPT_WORDS = (
     "newsletter",
     "subscrib",
     "subscription",
+    "unlimited access",
+    "register",
+    "account",
+    "log in",
+    "login",
     "commission",
     "links",
     "independently",
@@ -184,6 +192,25 @@ def _is_prompt(text: str) -> bool:
     if not any(word in folded for word in _PROMPT_WORDS):
         return False
     return bool(_PROMPT.search(text))
+
+
+# What a paywall or registration wall says where the story stops: the page holds a
+# teaser only. "Already a subscriber? Log in" is left out: sites put it in the header
+# of every page, free stories included.
+_PAYWALL_PROMPT = re.compile(
+    r"\b(?:subscribe|subscription|subscriber)\b.{0,60}\b(?:continue|keep|start) reading\b|"
+    r"\b(?:continue|keep) reading\b.{0,60}\b(?:subscribe|subscription|subscriber)|"
+    r"\b(?:register|sign in|log ?in|create a (?:free )?account)\b.{0,40}"
+    r"\b(?:continue|keep) reading\b|"
+    r"\b(?:this|the) (?:article|story|content|piece) is (?:only |exclusively )?"
+    r"(?:available|reserved) (?:to|for) (?:paying |our )?subscribers\b",
+    re.IGNORECASE,
+)
+
+
+def is_paywall_prompt(text: str) -> bool:
+    """A paywall's or registration wall's prompt ("Subscribe to continue reading")."""
+    return len(text) <= MAX_PROMPT and bool(_PAYWALL_PROMPT.search(text))
 
 
 def is_recirculation_heading(text: str) -> bool:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from newscrawl.extract.boilerplate import is_paywall_prompt
 from newscrawl.extract.decode import header
 from newscrawl.extract.document import NOTHING, Document, Value
 from newscrawl.extract.jsonld import types_of
@@ -278,7 +279,8 @@ def _truth(value: Any) -> bool | None:
 
 def is_paywalled(doc: Document) -> Value:
     """True when the page marks the article as not free (JSON-LD ``isAccessibleForFree``,
-    a ``hasPart`` marked so, or a locked/metered content tier); None when it does not say."""
+    a ``hasPart`` marked so, or a locked/metered content tier) or shows a paywall's
+    prompt ("Subscribe to continue reading"); None when it does not say."""
     nodes = [doc.article_node] if doc.article_node is not None else []
     nodes += doc.jsonld.pages()
     for node in nodes:
@@ -301,4 +303,8 @@ def is_paywalled(doc: Document) -> Value:
             return Value(True, "opengraph")
         if text == "free":
             return Value(False, "opengraph")
+    # Unmarked paywalls: the page shows a teaser and a prompt to subscribe (or register)
+    # to read on. Without the flag, the teaser passed for the whole story.
+    if any(is_paywall_prompt(line) for _, line in doc.short_lines):
+        return Value(True, "html")
     return NOTHING

@@ -10,6 +10,7 @@ from typing import Any
 from newscrawl.extract import body as body_layer
 from newscrawl.extract import metadata
 from newscrawl.extract.authors import authors
+from newscrawl.extract.boilerplate import is_boilerplate
 from newscrawl.extract.dates import modified_at, published_at
 from newscrawl.extract.decode import decode_html
 from newscrawl.extract.document import Document
@@ -56,13 +57,17 @@ def _trafilatura(doc: Document) -> list[str]:
     return [clean_text(p) for p in (text or "").split("\n") if clean_text(p)]
 
 
-def _fallback(doc: Document, title: str | None) -> list[str]:
-    """trafilatura's paragraphs; it keeps the headline as the first line, the body never
-    starts with it."""
-    paragraphs = _trafilatura(doc)
-    if title and paragraphs and title_key(paragraphs[0]) == title_key(title):
-        paragraphs = paragraphs[1:]
-    return paragraphs
+def _fallback(doc: Document, title: str | None, teasers: frozenset[str]) -> list[str]:
+    """trafilatura's paragraphs without the headline (it keeps it as a line, first or
+    after a teaser) and without a paywall's prompts ("Subscribe to continue reading",
+    "Already a subscriber? Sign in"), which the DOM body drops as boilerplate too, nor
+    the teaser cards of other stories the DOM body skipped (``teasers``)."""
+    headline = title_key(title) if title else None
+    return [
+        p
+        for p in _trafilatura(doc)
+        if title_key(p) != headline and title_key(p) not in teasers and not is_boilerplate(p)
+    ]
 
 
 def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[str], str | None]:
@@ -82,13 +87,13 @@ def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[st
     if not doc.worth_fallbacks:
         return paragraphs, found.source
     if words < MIN_WORDS:
-        fallback = _fallback(doc, title)
+        fallback = _fallback(doc, title, found.teasers)
         if body_layer.word_count(fallback) > max(words, 10):
             return fallback, "trafilatura"
     elif found.coverage < LOW_COVERAGE and found.prose_words >= SUSPICIOUS_PROSE:
         # Most of the page's prose lies outside the chosen container: ask trafilatura,
         # and take its text if it is much longer and holds what was found.
-        fallback = _fallback(doc, title)
+        fallback = _fallback(doc, title, found.teasers)
         longer = body_layer.word_count(fallback) >= 1.5 * words
         if longer and _share(shingles(" ".join(paragraphs)), shingles(" ".join(fallback))) >= 0.7:
             return fallback, "trafilatura"
