@@ -698,3 +698,26 @@ def test_workers_given_one_jobdir_all_run_it_is_ignored_in_redis_mode(
         worker.wait()
         assert "JOBDIR is ignored in Redis mode" in worker.output
     assert_matches_catalogue(db, demo_sites, demo_catalog)
+
+
+def test_a_jobdir_keeps_no_spider_state_between_worker_runs(
+    tmp_path, redis_url, client, demo_config
+):
+    # Scrapy saved the spider's state in JOBDIR/spider.state and the next worker run
+    # with that JOBDIR restored it: the per-source max_pages budgets the last run spent,
+    # so it fetched nothing (every new URL a discover / budget drop).
+    sources, artists = demo_config
+    budgeted = tmp_path / "budgeted-sources.yml"
+    text = sources.read_text()
+    budgeted.write_text(text.replace("max_pages: 1000\n", "max_pages: 3\n"))
+    assert budgeted.read_text() != text
+    config = (budgeted, artists)
+    jobdir = {"JOBDIR": str(tmp_path / "job")}
+    Worker("first", redis_url, tmp_path, config, settings=jobdir).wait()
+    Worker("second", redis_url, tmp_path, config, settings=jobdir).wait()
+    db = tmp_path / "archive.db"
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    runs = rows(db, "select articles_new, pages_fetched from crawl_runs order by id")
+    assert len(runs) == 2 and runs[0]["articles_new"] > 0
+    assert runs[1]["pages_fetched"] > 0, runs
+    assert not (tmp_path / "job" / "spider.state").exists()
