@@ -17,6 +17,10 @@ the file unlocked but not empty starts the job afresh (the archive skips what is
 and, after an unfinished run, walks listings to ``max_listing_pages``); one that finds
 it locked stops: two crawls sharing a JOBDIR's queue files corrupt each other's.
 The lock goes with the process that holds it, whatever ends it.
+
+A Redis-mode worker has no JOBDIR to guard: its frontier lives in Redis and the JOBDIR
+is ignored (newscrawl.scale.addon warns), so several workers started with one command
+line on one machine all run.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from newscrawl.store_rows import utcnow
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +69,19 @@ def _lock(jobdir: Path) -> IO[str]:
     return handle
 
 
-def check_job_dir(jobdir: str | os.PathLike | None) -> None:
-    """Raise :class:`NewscrawlError` (one line) when a running crawl holds ``jobdir``."""
-    if jobdir and (Path(jobdir) / LOCK).exists():
+def guarded_job_dir(settings: BaseSettings) -> Path | None:
+    """The JOBDIR a crawl with ``settings`` guards: None without one or in Redis mode."""
+    jobdir = settings.get("JOBDIR")
+    if not jobdir or settings.get("NEWSCRAWL_REDIS_URL"):
+        return None
+    return Path(jobdir)
+
+
+def check_job_dir(settings: BaseSettings) -> None:
+    """Raise :class:`NewscrawlError` (one line) when a running crawl holds the JOBDIR of
+    a crawl with ``settings``."""
+    jobdir = guarded_job_dir(settings)
+    if jobdir and (jobdir / LOCK).exists():
         _lock(Path(jobdir)).close()
 
 
@@ -98,10 +113,10 @@ class JobDirGuard:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JobDirGuard:
-        jobdir = crawler.settings.get("JOBDIR")
-        if not jobdir:
+        jobdir = guarded_job_dir(crawler.settings)
+        if jobdir is None:
             raise NotConfigured  # (no message: Scrapy would log one as a warning)
-        guard = cls(crawler, Path(jobdir))
+        guard = cls(crawler, jobdir)
         # Before the scheduler is built: its duplicate filter reads requests.seen then.
         guard.acquire()
         crawler.signals.connect(guard.engine_stopped, signal=signals.engine_stopped)

@@ -34,6 +34,9 @@ FUNNEL = ("discovered", "requested", "fetched", "skipped", "archived", "dropped"
 # Recorded with a run (crawl_runs.settings): every NEWSCRAWL_* setting in force, so a
 # run with NEWSCRAWL_INCREMENTAL=0 or NEWSCRAWL_WARC_ENABLED=0 says so, and these.
 RECORDED_SETTINGS = ("JOBDIR", "USER_AGENT")
+# Files a run read, recorded as absolute paths: `newscrawl reextract` tags with the
+# watchlist the latest run names, and may run from another folder than the crawl did.
+RECORDED_FILES = ("NEWSCRAWL_ARTISTS", "NEWSCRAWL_SOURCES")
 # The finish reason of a crawl stopped because its archive refused writes.
 ARCHIVE_ERROR = "archive_error"
 
@@ -45,8 +48,11 @@ def recorded_settings(settings: Any) -> dict[str, Any]:
     recorded = {}
     for name in (*names, *RECORDED_SETTINGS):
         value = settings.get(name)
-        if value not in (None, ""):
-            recorded[name] = value if isinstance(value, str | int | float | bool) else str(value)
+        if value in (None, ""):
+            continue
+        if name in RECORDED_FILES:
+            value = str(Path(value).absolute())
+        recorded[name] = value if isinstance(value, str | int | float | bool) else str(value)
     return recorded
 
 

@@ -87,3 +87,32 @@ def test_reextract_of_the_demo_archive_keeps_the_demo_watchlist(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert tagged(db) == before
     assert "newscrawl/demo/artists.yml" in proc.stderr
+
+
+def test_a_watchlist_named_relative_to_the_crawl_folder_is_found_from_elsewhere(tmp_path):
+    # The docs' crawls run from the checkout with paths relative to it
+    # (-s NEWSCRAWL_ARTISTS=my-artists.yml); the run recorded that relative path, so a
+    # reextract started in another folder called the crawl's watchlist "gone" (or, with
+    # a file of that name there, silently tagged with another one).
+    import os
+
+    artists = tmp_path / "my-artists.yml"
+    artists.write_text(ONLY_GAGA)
+    db = tmp_path / "archive.db"
+    relative = os.path.relpath(artists, ROOT)
+    with DemoSites(port=0) as sites:
+        sources = sites.write_sources(tmp_path / "sources.yml")
+        scrapy_crawl(db=db, sources=sources, artists=relative)
+    before = tagged(db)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "reextract", "--db", str(db)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert str(artists) in proc.stderr
+    assert tagged(db) == before

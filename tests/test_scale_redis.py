@@ -677,3 +677,47 @@ def test_a_message_that_cannot_be_applied_is_set_aside_and_the_rest_applied(
         {"url": "https://a.example/x", "reason": "robots"}
     ]
     assert client.llen(KEYS.items) == client.llen(KEYS.processing) == 0
+
+
+def test_workers_given_one_jobdir_all_run_it_is_ignored_in_redis_mode(
+    tmp_path, redis_url, client, demo_sites, demo_catalog, demo_config
+):
+    # The frontier lives in Redis, so a JOBDIR is ignored there (a warning says so). The
+    # JOBDIR lock still ran in Redis mode: a second worker started on the same machine
+    # with the same command line stopped with "JOBDIR in use by a crawl still running".
+    config = paced(demo_config, tmp_path, delay=0.05, concurrency=2)
+    jobdir = {"JOBDIR": str(tmp_path / "job")}
+    first = Worker("w1", redis_url, tmp_path, config, settings=jobdir)
+    wait_for(lambda: int(client.get(KEYS.runs) or 0) == 1, what="the first worker's run")
+    second = Worker("w2", redis_url, tmp_path, config, settings=jobdir)
+    wait_for(lambda: int(client.get(KEYS.runs) or 0) == 2 or second.process.poll() is not None)
+    assert first.process.poll() is None, "the first worker was still crawling"
+    db = tmp_path / "archive.db"
+    assert ingest(redis_url, db, "--idle-exit", "3").returncode == 0
+    for worker in (first, second):
+        worker.wait()
+        assert "JOBDIR is ignored in Redis mode" in worker.output
+    assert_matches_catalogue(db, demo_sites, demo_catalog)
+
+
+def test_a_jobdir_keeps_no_spider_state_between_worker_runs(
+    tmp_path, redis_url, client, demo_config
+):
+    # Scrapy saved the spider's state in JOBDIR/spider.state and the next worker run
+    # with that JOBDIR restored it: the per-source max_pages budgets the last run spent,
+    # so it fetched nothing (every new URL a discover / budget drop).
+    sources, artists = demo_config
+    budgeted = tmp_path / "budgeted-sources.yml"
+    text = sources.read_text()
+    budgeted.write_text(text.replace("max_pages: 1000\n", "max_pages: 3\n"))
+    assert budgeted.read_text() != text
+    config = (budgeted, artists)
+    jobdir = {"JOBDIR": str(tmp_path / "job")}
+    Worker("first", redis_url, tmp_path, config, settings=jobdir).wait()
+    Worker("second", redis_url, tmp_path, config, settings=jobdir).wait()
+    db = tmp_path / "archive.db"
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    runs = rows(db, "select articles_new, pages_fetched from crawl_runs order by id")
+    assert len(runs) == 2 and runs[0]["articles_new"] > 0
+    assert runs[1]["pages_fetched"] > 0, runs
+    assert not (tmp_path / "job" / "spider.state").exists()

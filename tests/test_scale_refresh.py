@@ -621,3 +621,31 @@ def test_a_failed_page_waits_before_it_is_queued_again(tmp_path):
     assert due("1h,1d,7d") == ["earlier", "long-ago"]
     assert due("") == ["earlier", "long-ago"]
     assert due("1d") == ["long-ago"]
+
+
+CHALLENGE = (
+    b"<html><head><title>Just a moment...</title></head><body><h1>Just a moment...</h1>"
+    b"<p>Checking if the site connection is secure</p></body></html>"
+)
+
+
+def test_a_page_a_bot_check_answered_is_fetched_again_by_the_next_worker_run(
+    tmp_path, redis_url, publisher
+):
+    """A bot check served with status 200 is an extract / blocked drop, fetched again on
+    the next run, as a local crawl does. A worker left its URL in the shared "seen" set,
+    so no later run fetched it: the story was never archived."""
+    config = write_config(tmp_path, publisher.host)
+    publisher.pages["/2026/flaky/"] = (200, CHALLENGE, None)
+    db = tmp_path / "archive.db"
+    Worker("first", redis_url, tmp_path, config).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    (drop,) = rows(db, "select url, stage, reason from drops")
+    assert drop["url"].endswith("/2026/flaky/") and drop["reason"] == "blocked"
+    publisher.change()
+    Worker("second", redis_url, tmp_path, config).wait()
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    assert [status for _, status in publisher.asked("/2026/flaky/")] == [200, 200]
+    titles = {r["title"] for r in rows(db, "select title from articles")}
+    assert "Lady Gaga flaky story" in titles
+    assert rows(db, "select * from drops") == []

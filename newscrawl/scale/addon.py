@@ -5,7 +5,8 @@ with every other worker on that Redis (:class:`~newscrawl.scale.frontier.SharedF
 over scrapy-redis) and, in place of the dedupe and store steps, queues its items for
 ``newscrawl ingest`` (:class:`~newscrawl.scale.redis_queue.RedisQueuePipeline`); the
 crawl session then writes through a :class:`~newscrawl.scale.redis_queue.RedisWriter`
-instead of opening the SQLite archive. Settings are set at add-on priority, so ``-s NAME=VALUE`` still overrides any of them.
+instead of opening the SQLite archive. Settings are set at add-on priority, so ``-s NAME=VALUE`` still overrides any of them,
+except ``JOBDIR``, which is unset (the frontier lives in Redis).
 """
 
 from __future__ import annotations
@@ -50,3 +51,7 @@ class RedisScaleOut:
         settings["EXTENSIONS"][SHARED_HOLDS] = 0
         if settings.get("JOBDIR"):
             logger.warning("JOBDIR is ignored in Redis mode: the frontier lives in Redis")
+            # Unset, not only unused: Scrapy's SpiderState kept spider.state there, and
+            # the next worker run with that JOBDIR restored the budgets the last one
+            # spent (and fetched nothing). Here the only add-on setting -s cannot beat.
+            settings.set("JOBDIR", None, priority=settings.getpriority("JOBDIR"))

@@ -147,8 +147,9 @@ def connect(url: str) -> redis.Redis:
 
 # Drops of pages that a later run fetches again (a run limited with -a artists or
 # -a since left them out; a publisher asked for a longer wait than the run makes, so
-# they were given up, mostly unsent): a worker takes them out of the shared "seen" set.
-RETRIED_WHEN_SEEN = frozenset({"not_selected", "before_since", "throttled"})
+# they were given up, mostly unsent; a bot check or CDN error page stood in for the
+# story, as a local crawl retries it): a worker takes them out of the shared "seen" set.
+RETRIED_WHEN_SEEN = frozenset({"not_selected", "before_since", "throttled", "blocked"})
 
 
 def retried_when_seen(drop: Drop) -> bool:

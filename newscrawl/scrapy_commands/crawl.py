@@ -38,7 +38,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 spider_class(**opts.spargs).configure(self.settings)
                 check_writable(self.settings)
-                check_job_dir(self.settings.get("JOBDIR"))
+                check_job_dir(self.settings)
             except NewscrawlError as error:
                 print(f"Error: {error}", file=sys.stderr)
                 self.exitcode = 1
