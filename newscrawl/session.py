@@ -10,6 +10,7 @@ the spider closes, after the pipelines have flushed.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import tempfile
 from collections import Counter, defaultdict
@@ -51,7 +52,7 @@ def recorded_settings(settings: Any) -> dict[str, Any]:
         if value in (None, ""):
             continue
         if name in RECORDED_FILES:
-            value = str(Path(value).absolute())
+            value = os.path.abspath(value)  # absolute and without ".." (as a user would write it)
         recorded[name] = value if isinstance(value, str | int | float | bool) else str(value)
     return recorded
 
