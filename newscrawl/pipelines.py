@@ -53,6 +53,10 @@ class PageDropped(DropItem):
 # 360 KB: ~6 ms) still goes to the thread, so the reactor keeps downloading meanwhile.
 INLINE_GZIP_BYTES = 32_768
 
+# The extracted fields an Article takes (its mentions come from the tag step); once, not
+# per page.
+_ARTICLE_FIELDS = frozenset(Article.__dataclass_fields__) - {"mentions"}
+
 
 class WarcPipeline:
     """Write every fetched article response to the run's WARC series, and point the
@@ -176,8 +180,7 @@ class ExtractPipeline:
         if refused := why_not_an_article(fields, min_words=self.min_words):
             reason, detail = refused
             raise PageDropped(stage="extract", reason=reason, url=item.url, detail=detail)
-        known = {f for f in Article.__dataclass_fields__ if f not in ("mentions",)}
-        values = {k: v for k, v in fields.items() if k in known}
+        values = {k: v for k, v in fields.items() if k in _ARTICLE_FIELDS}
         values["url"] = item.url
         values["canonical_url"] = canonicalize_url(fields.get("canonical_url") or item.url)
         article = Article(
