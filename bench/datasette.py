@@ -48,6 +48,9 @@ from bench import common
 from bench.common import RESULTS, SyntheticCorpus, emit, machine, percentile
 
 SEARCH_GOAL_MS = 100.0
+# Datasette's own default sql_time_limit_ms (archive/settings.json allows longer): the
+# facets and canned queries are meant to answer within it.
+DATASETTE_DEFAULT_SQL_TIME_LIMIT_MS = 1000
 # How the table page says a facet exceeded facet_time_limit_ms (datasette/templates/table.html).
 _TIMED_OUT = re.compile(r"These facets timed out: ([^<]*)</p>")
 _ARTICLE_COLUMNS = None  # filled from the schema on first use
@@ -64,7 +67,7 @@ _MENTION_COLUMNS = (
 
 def builder_key(articles: int) -> str:
     """Changes whenever the built file would: size, builder, corpus or schema."""
-    from newscrawl import schema
+    from newscrawl import co_mention_pairs, schema
 
     digest = hashlib.sha256()
     for part in (
@@ -72,6 +75,7 @@ def builder_key(articles: int) -> str:
         inspect.getsource(sys.modules[__name__].build_archive),
         inspect.getsource(SyntheticCorpus),
         inspect.getsource(schema),
+        inspect.getsource(co_mention_pairs),
     ):
         digest.update(part.encode())
     return digest.hexdigest()[:12]
@@ -215,10 +219,12 @@ def facet_values(path: Path) -> dict[str, str]:
 
 
 def requests_to_time(
-    terms: dict[str, str], artist: str, values: dict[str, str]
+    terms: dict[str, str], artist: str, values: dict[str, str], other: str = "Lady Gaga"
 ) -> list[tuple[str, str, str]]:
     """(name, kind, path) of every request timed; kind groups them in the summary.
-    ``values`` is :func:`facet_values`."""
+    ``values`` is :func:`facet_values`; ``artist`` and ``other`` are the two most-covered
+    artists' names, and ``artist``'s slug is its name in lower case with hyphens."""
+    artist_id = "-".join(artist.lower().split())
     q = {k: quote(v) for k, v in terms.items()}
     v = {k: quote(value) for k, value in values.items()}
     return [
@@ -240,6 +246,28 @@ def requests_to_time(
         ("table_page", "facet", "/archive/articles"),
         ("coverage_all", "canned", "/archive/monthly_coverage?artist="),
         ("coverage_artist", "canned", f"/archive/monthly_coverage?artist={quote(artist)}"),
+        # One artist's articles (by salience, by date), their publishers, and the
+        # articles about both of the two most-covered artists: each reads every mention
+        # of the artist unless it is planned around it.
+        (
+            "artist_articles",
+            "canned",
+            f"/archive/artist_articles?artist={quote(artist)}&since=&until=&order=",
+        ),
+        (
+            "artist_articles_date",
+            "canned",
+            f"/archive/artist_articles?artist={quote(artist)}&since=&until=&order=date",
+        ),
+        ("publisher_share", "canned", f"/archive/publisher_share?artist={quote(artist)}"),
+        (
+            "articles_about_both",
+            "canned",
+            f"/archive/articles_about_both?artist_a={quote(artist)}&artist_b={quote(other)}",
+        ),
+        # The co-mentions view: all pairs, and one artist's (its facets count the rest).
+        ("co_mentions", "facet", "/archive/co_mentions"),
+        ("co_mentions_artist", "facet", f"/archive/co_mentions?artist_a={quote(artist_id)}"),
         # The coverage charts page: the top ten artists, and one artist's.
         ("charts_all", "chart", "/-/charts/archive"),
         ("charts_artist", "chart", f"/-/charts/archive?artist={quote(artist)}"),
@@ -374,15 +402,30 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "machine": machine(),
     }
     slowest = max(search, key=lambda t: t["p95_ms"])
+    # Facets and canned queries: within Datasette's default time limit (the issue's goal),
+    # not only within this archive's own, longer one (settings.json).
+    pages = [t for t in timings if t["kind"] != "search"]
+    slowest_page = max(pages, key=lambda t: t["p95_ms"])
+    result["slowest_page"] = {"name": slowest_page["name"], "p95_ms": slowest_page["p95_ms"]}
+    result["datasette_default_sql_time_limit_ms"] = DATASETTE_DEFAULT_SQL_TIME_LIMIT_MS
     others = ", ".join(
         f"{t['name']} p95 {t['p95_ms']:.0f} ms" for t in timings if t["kind"] != "search"
     )
-    verdict = "ok" if search_p95 <= SEARCH_GOAL_MS and not failed and not timed_out else "over goal"
+    verdict = (
+        "ok"
+        if search_p95 <= SEARCH_GOAL_MS
+        and slowest_page["p95_ms"] <= DATASETTE_DEFAULT_SQL_TIME_LIMIT_MS
+        and not failed
+        and not timed_out
+        else "over goal"
+    )
     return emit(
         result,
         f"datasette: {articles:,} articles{' (quick)' if args.quick else ''}: search p95 "
         f"{search_p95:.0f} ms (slowest {slowest['name']}; goal ≤ {SEARCH_GOAL_MS:.0f}; bare SQLite "
-        f"ranking alone p95 {result['sqlite_floor_rank_p95_ms']:.0f} ms); {others}; "
+        f"ranking alone p95 {result['sqlite_floor_rank_p95_ms']:.0f} ms); slowest other page "
+        f"{slowest_page['name']} p95 {slowest_page['p95_ms']:.0f} ms (Datasette's default "
+        f"limit {DATASETTE_DEFAULT_SQL_TIME_LIMIT_MS} ms); {others}; "
         f"timed out: {', '.join(failed + timeouts) or 'none'} ({verdict})",
     )
 

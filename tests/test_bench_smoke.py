@@ -110,9 +110,12 @@ def test_datasette_builder_writes_the_real_schema(tmp_path, corpus):
         assert conn.execute("select count(*) from articles").fetchone()[0] == 300
         assert conn.execute("select count(*) from articles_fts").fetchone()[0] == 300
         coverage = sorted(conn.execute("select * from coverage_by_month"))
+        pairs = sorted(conn.execute("select * from co_mentions"))
+        assert pairs  # the synthetic articles co-mention artists
         conn.execute("begin")
         schema.refresh_derived(conn)
         assert sorted(conn.execute("select * from coverage_by_month")) == coverage
+        assert sorted(conn.execute("select * from co_mentions")) == pairs
         conn.execute("rollback")
         hits = conn.execute(
             "select count(*) from articles_fts where articles_fts match ?",
@@ -156,6 +159,10 @@ def test_datasette_answers_every_timed_request(tmp_path, corpus):
     assert all(r["facet_timeouts"] == {} and r["facets_timed_out"] == [] for r in results)
     by_name = {r["name"]: r for r in results}
     assert by_name["coverage_artist"]["rows"] > 0 and by_name["canned_search_common"]["rows"] > 0
+    for name in ("artist_articles", "artist_articles_date", "publisher_share"):
+        assert by_name[name]["rows"] > 0, name
+    assert by_name["articles_about_both"]["rows"] > 0
+    assert by_name["co_mentions"]["rows"] > 0 and by_name["co_mentions_artist"]["rows"] > 0
     floor = datasette_bench.sqlite_floor(path, datasette_bench.search_terms(path), repeats=2)
     assert set(floor) == {
         f"{query}_{term}"

@@ -1,6 +1,7 @@
 """coverage_monthly, the table behind the coverage_by_month view, stays equal to what
-the view used to compute from every mention, through everything the store does; so does
-co_mention_counts (articles per pair of co-mentioned artists)."""
+the view used to compute from every mention, through everything the store does; so do
+co_mention_counts (articles per pair of co-mentioned artists) and co_mention_pairs, the
+table behind the co_mentions view."""
 
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ PAIRS = """
     select a.artist_id, b.artist_id, count(*) from mentions a
     join mentions b on b.article_id = a.article_id and b.artist_id != a.artist_id
     group by 1, 2
+"""
+# co_mentions as m003 defined it: every pair of mentions of an article, at each read.
+M003_CO_MENTIONS = """
+    select a.article_id, a.artist_id as artist_a, b.artist_id as artist_b,
+           a.salience as salience_a, b.salience as salience_b,
+           min(a.salience, b.salience) as joint_salience
+    from mentions a
+    join mentions b on a.article_id = b.article_id and a.artist_id < b.artist_id
 """
 MONTHLY = """
     select source_id, published_month, count(*) from articles
@@ -56,6 +65,7 @@ def assert_consistent(store):
     assert not rows(store, "select * from co_mention_counts where articles <= 0")
     assert rows(store, "select * from articles_monthly") == rows(store, MONTHLY)
     assert not rows(store, "select * from articles_monthly where articles <= 0")
+    assert rows(store, "select * from co_mentions") == rows(store, M003_CO_MENTIONS)
     for table in ("mentions", "revisions"):
         assert not rows(
             store, f"select * from {table} where article_id not in (select id from articles)"
@@ -190,6 +200,7 @@ def test_refresh_rebuilds_the_same_table(archive):
     assert rows(archive, "select * from coverage_monthly") == before
     assert rows(archive, "select * from co_mention_counts") == pairs
     assert rows(archive, "select * from articles_monthly") == rows(archive, MONTHLY) != []
+    assert rows(archive, "select * from co_mentions") == rows(archive, M003_CO_MENTIONS) != []
 
 
 def test_m010_fills_articles_monthly_from_an_existing_archive(tmp_path):
@@ -249,3 +260,45 @@ def test_m010_fills_articles_monthly_from_an_existing_archive(tmp_path):
             ("a", "2026-03", 2),
             ("b", "2026-03", 1),
         ]
+
+
+def test_m016_fills_co_mention_pairs_from_an_existing_archive(tmp_path):
+    # An archive written before m016 (co_mentions a view over mentions) gains the table,
+    # filled from its mentions, and the view over it, when the store next opens it.
+    path = tmp_path / "old.db"
+    with Archive(path) as store:
+        store.sync_sources([Src("a")])
+        store.sync_artists(ARTISTS)
+        three = [mention(a, s) for a, s in zip(ARTISTS[:3], (0.9, 0.2, 0.5), strict=True)]
+        store.write_batch(
+            [
+                article(mentions=three),
+                article(
+                    url="https://a.example/2/",
+                    canonical_url="https://a.example/2/",
+                    content_hash="h-2",
+                ),
+            ],
+            run_id=None,
+        )
+        db = store.db
+        for (name,) in db.execute(
+            "select name from sqlite_master where type = 'trigger' and name like '%co_pairs%'"
+        ).fetchall():
+            db.execute(f"drop trigger [{name}]")
+        db.execute("drop view co_mentions")
+        db.execute("drop table co_mention_pairs")
+        db.execute(f"create view co_mentions as {M003_CO_MENTIONS}")
+        db.execute("delete from _sqlite_migrations where name = 'm016_co_mention_pairs'")
+        db.conn.commit()
+        assert "co_mention_pairs" not in db.table_names()
+    with Archive(path) as store:
+        assert "co_mention_pairs" in store.db.table_names()
+        both = min(BRITNEY.salience, GAGA.salience)
+        assert rows(store, "select artist_a, artist_b, joint_salience from co_mentions") == [
+            ("artist-0", "britney-spears", 0.5),
+            ("artist-0", "lady-gaga", 0.2),
+            ("britney-spears", "lady-gaga", 0.2),
+            ("britney-spears", "lady-gaga", both),
+        ]
+        assert_consistent(store)
