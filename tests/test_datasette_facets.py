@@ -36,6 +36,8 @@ FILTERS = [
     "_artist=lady-gaga&source_id=starbeat",
     "_artist=lady-gaga&published_month=2024-05",
     "_artist=britney-spears&_artist=lady-gaga",
+    "_artist=Lady+Gaga&_artist=britney-spears&source_id=popwire",  # pair rows, looked up
+    "_artist=britney-spears&_artist=lady-gaga&_search=duet",
     "_artist=beyonce&_search=duets",
     "id__gte=0",  # every row, through the generic (filtered) SQL
 ]
@@ -385,6 +387,9 @@ def test_every_way_of_filtering_by_artist_gives_the_same_rows(
     shutil.copy(archive_db, older)
     with sqlite3.connect(older) as db:
         db.execute("drop index idx_mentions_artist_id_article_id")
+        # and from before m016: no co_mention_pairs to read two artists' articles from
+        db.execute("drop view co_mentions")
+        db.execute("drop table co_mention_pairs")
     other = SyncClient(build_datasette(older))
     try:
         assert ids_of(get_json(other, f"/older/articles?{filters}")) == expected
@@ -394,6 +399,18 @@ def test_every_way_of_filtering_by_artist_gives_the_same_rows(
         other.close()
     assert ids_of(data) == expected
     assert {k: v["count"] for k, v in artist_facet(data).items()} == true_counts(conn, expected)
+
+
+def test_two_artists_articles_are_read_from_their_pair_rows(client, conn, executed):
+    data = get_json(client, "/archive/articles?_artist=Lady+Gaga&_artist=britney-spears")
+    assert ids_of(data) == mentioning(conn, "lady-gaga", "britney-spears") != set()
+    assert data["filtered_table_rows_count"] == len(ids_of(data))
+    assert any("from co_mention_pairs" in sql for sql in executed)
+    # the same artist twice, or a name two artists share, is read as before
+    executed.clear()
+    data = get_json(client, "/archive/articles?_artist=lady-gaga&_artist=Lady+Gaga")
+    assert ids_of(data) == mentioning(conn, "lady-gaga")
+    assert not any("co_mention_pairs" in sql for sql in executed)
 
 
 # -- search ------------------------------------------------------------------------------

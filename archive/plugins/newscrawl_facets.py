@@ -74,6 +74,7 @@ async def _shape(datasette, database):
         "coverage": "coverage_monthly" in tables,
         "pairs": "co_mention_counts" in tables,
         "monthly": "articles_monthly" in tables,
+        "pair_rows": "co_mention_pairs" in tables,
         "covered": False,
     }
     if shape["archive"]:
@@ -279,9 +280,13 @@ def filters_from_request(request, database, table, datasette):
             return None
         db = datasette.get_database(database)
         others = _other_filters(request)
+        values = request.args.getlist(ARTIST_ARG)
+        resolved = [await resolve_artists(db, value) for value in values]
+        pair = _one_pair(resolved) if shape["pair_rows"] else None
+        if pair is not None:
+            return _pair_filter(pair, others, resolved)
         where, params, described = [], {}, []
-        for index, value in enumerate(request.args.getlist(ARTIST_ARG)):
-            artists = await resolve_artists(db, value)
+        for index, (value, artists) in enumerate(zip(values, resolved, strict=True)):
             if not artists:
                 where.append("0")
                 described.append(f'mentions artist "{value}" (no such artist)')
@@ -316,6 +321,34 @@ def filters_from_request(request, database, table, datasette):
         return FilterArguments(where, params, described)
 
     return inner
+
+
+def _one_pair(resolved):
+    """``(first, second)`` artist ids, in the order co_mention_pairs keeps them, when the
+    ``?_artist=`` values name exactly two different artists, one each; else None."""
+    if len(resolved) != 2 or any(len(artists) != 1 for artists in resolved):
+        return None
+    ids = sorted({artists[0][0] for artists in resolved})
+    return tuple(ids) if len(ids) == 2 else None
+
+
+def _pair_filter(pair, others, resolved):
+    """The articles about both of two artists, from co_mention_pairs (one row per article
+    and pair of its artists, kept by triggers): the two mentions lookups it replaces
+    listed all of one much-covered artist's articles and checked each for the other
+    (~0.7 s to count Britney Spears and Lady Gaga's at 1,000,000 articles)."""
+    params = {"newscrawl_pair_a": pair[0], "newscrawl_pair_b": pair[1]}
+    rows = "co_mention_pairs.artist_a = :newscrawl_pair_a and co_mention_pairs.artist_b = :newscrawl_pair_b"
+    if others:
+        # Another filter (a search, a column) narrows the rows: look each of them up.
+        where = (
+            "exists (select 1 from co_mention_pairs"
+            f" where co_mention_pairs.article_id = articles.id and {rows})"
+        )
+    else:
+        where = f"id in (select article_id from co_mention_pairs where {rows})"
+    described = [f'mentions artist "{artists[0][1]}"' for artists in resolved]
+    return FilterArguments([where], params, described)
 
 
 class StartsEarly(Facet):
