@@ -265,6 +265,12 @@ def requests_to_time(
             "canned",
             f"/archive/articles_about_both?artist_a={quote(artist)}&artist_b={quote(other)}",
         ),
+        # The articles table filtered to the articles about both artists.
+        (
+            "both_selected",
+            "facet",
+            f"/archive/articles?_artist={quote(artist_id)}&_artist={quote(other)}",
+        ),
         # The co-mentions view: all pairs, and one artist's (its facets count the rest).
         ("co_mentions", "facet", "/archive/co_mentions"),
         ("co_mentions_artist", "facet", f"/archive/co_mentions?artist_a={quote(artist_id)}"),
