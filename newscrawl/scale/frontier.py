@@ -46,7 +46,8 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newscrawl.scale.redis_queue import RedisKeys, channel_dates
-from newscrawl.scale.refresh_queue import REFRESH_META, prepare_refetch
+from newscrawl.scale.refetch_worker import prepare_refetch
+from newscrawl.scale.refresh_queue import REFRESH_META
 from newscrawl.scale.territory import first_requested_key, redis_now_ms
 from newscrawl.session import CrawlSession
 
@@ -211,17 +212,22 @@ class SharedFrontier(Scheduler):
 
     def next_request(self) -> Request | None:
         self._acknowledge()
-        token = str(next(self._tokens))
-        data = self._pop(keys=[self.queue.key, self.inflight_key], args=[token])
-        if not data:
-            return None
-        request = request_from_dict(self.queue.serializer.loads(data), spider=self.spider)
-        if request.meta.get(REFRESH_META):
-            # Queued by the archive's owner (newscrawl refresh): ready it for this worker.
-            request = prepare_refetch(request, self.spider)
-            if request is None:
-                self.server.hdel(self.inflight_key, token)
+        while True:
+            token = str(next(self._tokens))
+            data = self._pop(keys=[self.queue.key, self.inflight_key], args=[token])
+            if not data:
                 return None
+            request = request_from_dict(self.queue.serializer.loads(data), spider=self.spider)
+            if not request.meta.get(REFRESH_META):
+                break
+            # Queued by the archive's owner (newscrawl refresh): ready it for this worker.
+            prepared = prepare_refetch(request, self.spider)
+            if prepared is not None:
+                request = prepared
+                break
+            # Not sent (its source's budget is spent, say): take the next one now, not
+            # one request per engine tick through a queue of many such refetches.
+            self.server.hdel(self.inflight_key, token)
         self._popped[token] = request
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
