@@ -57,9 +57,12 @@ def crawl_began(server: redis.Redis, keys: RedisKeys, seen_key: str) -> int:
     of a live run can ask about."""
     began: int | None = None
     for lease in server.scan_iter(match=keys.workers_pattern, count=200):
+        value = server.get(lease)
+        if value is None:
+            continue  # lapsed since the scan: that worker is gone
         try:
-            started = json.loads(server.get(lease) or "{}").get("started")
-        except ValueError:
+            started = json.loads(value).get("started")
+        except (ValueError, AttributeError):
             started = None
         if not isinstance(started, int):
             return 0  # a worker that does not say when it started: assume the oldest
