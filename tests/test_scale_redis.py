@@ -18,7 +18,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from crawling import FAST, ROOT, evidence, scrapy_crawl, tiny_site
+from crawling import FAST, ROOT, evidence, scrapy_crawl
 
 from newscrawl.scale.messages import article_from_dict, article_to_dict, decode, encode
 from newscrawl.scale.redis_queue import RedisKeys
@@ -412,38 +412,6 @@ def test_a_request_the_shared_set_refuses_is_skipped_not_requested(
     # again retries it), its requests refused by the set before any fetch.
     assert again["requested"] == again["pages_fetched"] == 0
     assert again["pages_skipped"] == again["discovered"] > 0
-
-
-def test_listing_pagination_is_followed_past_pages_another_worker_requested(
-    tmp_path, redis_url, client
-):
-    """A listing page whose articles all sit in the shared "seen" set (another worker
-    requested them a moment ago, from its copy of the page or from a sitemap) is no
-    known territory: the pages after it must still be read. Two workers lost the two
-    stories only listed on a later page this way, one run in three on a loaded machine."""
-    from newscrawl.scale.redis_queue import seen_fingerprint
-
-    words = " ".join(["Lady Gaga announced a new album on Friday night."] * 12)
-    pages = {
-        "/news/": '<a href="{base}/2026/one/">One</a><a href="{base}/2026/two/">Two</a>'
-        '<a rel="next" href="{base}/news/page/2/">Older</a>',
-        "/news/page/2/": '<a href="{base}/2026/three/">Three</a>',
-    }
-    for name in ("one", "two", "three"):
-        pages[f"/2026/{name}/"] = (
-            f"<html><head><title>Lady Gaga {name}</title></head><body><article>"
-            f"<h1>Lady Gaga {name}</h1><p>{words}</p></article></body></html>"
-        )
-    site = tiny_site(tmp_path, pages, listings=["{base}/news/"], article_url="/2026/")
-    with site as (base, sources, artists):
-        # What the other worker requested: the first page's two stories.
-        client.sadd(
-            "news:dupefilter", *(seen_fingerprint(f"{base}/2026/{n}/") for n in ("one", "two"))
-        )
-        Worker("late", redis_url, tmp_path, (sources, artists)).wait()
-    db = tmp_path / "archive.db"
-    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
-    assert [r["url"] for r in rows(db, "select url from articles")] == [f"{base}/2026/three/"]
 
 
 def test_a_killed_worker_is_restarted_and_the_set_completes(

@@ -253,6 +253,38 @@ def test_a_due_page_is_queued_once_however_many_schedulers_run(
     assert queued_by(refresh(redis_url, db)) == 0
 
 
+def test_refetches_spend_the_source_budget(tmp_path, redis_url, redis_client, publisher):
+    """A worker run fetches at most the source's max_pages, refetches included, as a
+    local crawl does. The refetches over budget are not sent, and their claims are
+    released, so the next scheduling step queues them for a later run. Before, a run
+    fetched every refetch queued, whatever the budget: all three here."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    sources = yaml.safe_load(config[0].read_text())
+    sources["sources"][0]["max_pages"] = 1
+    config[0].write_text(yaml.safe_dump(sources))
+
+    def refetched() -> list[str]:
+        return [path for path, _, _ in publisher.requests if path in STORIES]
+
+    assert queued_by(refresh(redis_url, db)) == 3
+    Worker("second", redis_url, tmp_path, config).wait()
+    assert len(refetched()) == 1
+    assert redis_client.zcard("news:requests") == 0
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    second = rows(db, "select requested, pages_fetched, stats from crawl_runs order by id")[-1]
+    assert second["requested"] == second["pages_fetched"] == 1
+    assert json.loads(second["stats"])["newscrawl/refetches_over_budget"] == 2
+
+    # The two others are still due, their claims free: queued again, one fetched next run.
+    assert queued_by(refresh(redis_url, db)) == 2
+    Worker("third", redis_url, tmp_path, config).wait()
+    assert len(refetched()) == 2
+    assert len(set(refetched())) == 2
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    assert queued_by(refresh(redis_url, db)) == 1
+
+
 def test_the_ingester_schedules_refetches_when_asked(tmp_path, redis_url, redis_client, publisher):
     """`newscrawl ingest --refresh-every` runs the scheduling step itself: the due pages
     are queued, once, and a worker's outcomes come back through the same ingester. An

@@ -46,7 +46,9 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newscrawl.scale.redis_queue import RedisKeys, channel_dates
-from newscrawl.scale.refresh_queue import REFRESH_META, prepare_refetch
+from newscrawl.scale.refetch_worker import prepare_refetch
+from newscrawl.scale.refresh_queue import REFRESH_META
+from newscrawl.scale.territory import first_requested_key, redis_now_ms
 from newscrawl.session import CrawlSession
 
 if TYPE_CHECKING:
@@ -68,14 +70,18 @@ redis.call('HSET', KEYS[2], ARGV[1], found[2] .. '|' .. found[1])
 return found[1]
 """
 
-# KEYS: "seen" set, queue, channel dates hash. ARGV: fingerprint, score, request, then
-# the name / date pairs of the channel dates the request carries. Queue only if not
-# seen; the dates count as known (the fetch stores them), so another worker listing the
-# page with the same dates does not report them to the ingester
-# (RedisWriter.channel_dates_seen keeps the same fields).
+# KEYS: "seen" set, queue, channel dates hash, first-request times. ARGV: fingerprint,
+# score, request, then the name / date pairs of the channel dates the request carries.
+# Queue only if not seen; the time on Redis's clock tells a listing walk whether this
+# crawl or an earlier one requested the URL (newscrawl.scale.territory); the dates count
+# as known (the fetch stores them), so another worker listing the page with the same
+# dates does not report them to the ingester (RedisWriter.channel_dates_seen keeps the
+# same fields).
 _SEE_AND_PUSH = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[4], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ARGV[1])
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[1] .. ':' .. ARGV[i], ARGV[i + 1]) end
 return 1
 """
@@ -140,6 +146,8 @@ class SharedFrontier(Scheduler):
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.lease_key = self.keys.worker(self.worker_id)
         self.inflight_key = self.keys.inflight(self.worker_id)
+        # On Redis's clock, like the first-request times (newscrawl.scale.territory).
+        self.started_ms = redis_now_ms(self.server)
         self._renew_lease()
         self.server.hset(self.inflight_key, QUEUE_FIELD, self.queue.key)
         logger.info(
@@ -181,7 +189,12 @@ class SharedFrontier(Scheduler):
             fingerprint = self.df.request_fingerprint(request)
             dates = channel_dates(request.meta.get("newscrawl_evidence") or {})
             if not self._see_and_push(
-                keys=[self.df.key, self.queue.key, self.keys.channel_dates],
+                keys=[
+                    self.df.key,
+                    self.queue.key,
+                    self.keys.channel_dates,
+                    first_requested_key(self.df.key),
+                ],
                 args=[fingerprint, score, data, *dates],
             ):
                 self.df.log(request, self.spider)
@@ -199,17 +212,22 @@ class SharedFrontier(Scheduler):
 
     def next_request(self) -> Request | None:
         self._acknowledge()
-        token = str(next(self._tokens))
-        data = self._pop(keys=[self.queue.key, self.inflight_key], args=[token])
-        if not data:
-            return None
-        request = request_from_dict(self.queue.serializer.loads(data), spider=self.spider)
-        if request.meta.get(REFRESH_META):
-            # Queued by the archive's owner (newscrawl refresh): ready it for this worker.
-            request = prepare_refetch(request, self.spider)
-            if request is None:
-                self.server.hdel(self.inflight_key, token)
+        while True:
+            token = str(next(self._tokens))
+            data = self._pop(keys=[self.queue.key, self.inflight_key], args=[token])
+            if not data:
                 return None
+            request = request_from_dict(self.queue.serializer.loads(data), spider=self.spider)
+            if not request.meta.get(REFRESH_META):
+                break
+            # Queued by the archive's owner (newscrawl refresh): ready it for this worker.
+            prepared = prepare_refetch(request, self.spider)
+            if prepared is not None:
+                request = prepared
+                break
+            # Not sent (its source's budget is spent, say): take the next one now, not
+            # one request per engine tick through a queue of many such refetches.
+            self.server.hdel(self.inflight_key, token)
         self._popped[token] = request
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
@@ -257,7 +275,12 @@ class SharedFrontier(Scheduler):
             del self._popped[token]
 
     def _renew_lease(self) -> None:
-        info = {"host": socket.gethostname(), "pid": os.getpid(), "queue": self.queue.key}
+        info = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "queue": self.queue.key,
+            "started": self.started_ms,
+        }
         self.server.set(self.lease_key, json.dumps(info), px=int(self.worker_ttl * 1000))
 
     def _survey(self) -> None:

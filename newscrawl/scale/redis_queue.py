@@ -205,6 +205,7 @@ class RedisWriter:
         self._sources: list[dict[str, Any]] = []
         self._artists: list[dict[str, Any]] = []
         self._note_dates: Any = None
+        self._crawl_began: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisWriter:
@@ -331,6 +332,24 @@ class RedisWriter:
         fingerprints = {seen_fingerprint(url) for url in urls if url}
         if fingerprints:
             self.server.srem(self.seen_key, *fingerprints)
+            self.server.zrem(f"{self.seen_key}:first_requested", *fingerprints)
+
+    # Known territory of listing walks (newscrawl.scale.territory, imported here: it
+    # imports this module).
+
+    def crawl_began(self) -> int:
+        """When the oldest worker run live now started (ms on Redis's clock); once a run."""
+        if self._crawl_began is None:
+            from newscrawl.scale.territory import crawl_began
+
+            self._crawl_began = crawl_began(self.server, self.keys, self.seen_key)
+        return self._crawl_began
+
+    def requested_since(self, urls: Iterable[str], moment: int) -> list[str]:
+        """Those of ``urls`` (in the "seen" set) first requested at or after ``moment``."""
+        from newscrawl.scale.territory import requested_since
+
+        return requested_since(self.server, self.seen_key, urls, moment)
 
     # Archive interface: writes
 

@@ -25,8 +25,7 @@ claim is not followed by a second refetch. One Lua script then queues the reques
 adds the URL to the "seen" set (so a worker's discovery does not request the page a
 second time), if the claim is still its own.
 
-The worker side (:func:`prepare_refetch`) gives the request its source's download slot
-and politeness, as the spider does for the requests it makes itself.
+The worker side is :mod:`newscrawl.scale.refetch_worker`.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from newscrawl.conditional import make_conditional, validators_for, without_validators
+from newscrawl.conditional import make_conditional, validators_for
 from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy, json_dict, parse_time
 from newscrawl.scale.redis_queue import RedisKeys, channel_dates, seen_fingerprint
 from newscrawl.spiders.news import ARTICLE_STATUSES
@@ -54,14 +53,12 @@ if TYPE_CHECKING:
     import sqlite3
 
     import redis
-    from scrapy import Spider
 
 logger = logging.getLogger(__name__)
 
 REFRESH_META = "newscrawl_refresh"
 """Request meta of a refetch the scheduler queued: ``why`` (the policy's reason) and
 ``archived`` (whether the archive holds the article)."""
-_PREPARED = "newscrawl_refresh_prepared"
 
 # Drop reasons of fetches that may succeed later. Not robots, throttled, not_selected,
 # before_since: the worker's own discovery retries those (they leave the "seen" set);
@@ -409,32 +406,3 @@ def settled_urls(message: dict[str, Any]) -> Iterable[str]:
         if drop.get("stage") != "discover" and drop.get("url"):
             return [drop["url"]]
     return []
-
-
-# -- the worker side ------------------------------------------------------------------
-
-
-def prepare_refetch(request: Request, spider: Spider) -> Request | None:
-    """Ready a refetch taken from the queue for this worker: its source's download slot
-    and politeness, no validators when this worker's crawl sends none
-    (``NEWSCRAWL_CONDITIONAL_REQUESTS=0``) or its source says so
-    (``conditional_requests: false``). None when this worker does not know the
-    source (its sources file lacks it): the request is not sent."""
-    if request.meta.get(_PREPARED):
-        return request
-    by_id = getattr(spider, "by_id", {})
-    source = by_id.get(request.meta.get("source_id"))
-    if source is None:
-        logger.warning(
-            "Refetch of %s not sent: source %r is not in this worker's sources file",
-            request.url,
-            request.meta.get("source_id"),
-        )
-        return None
-    if not getattr(spider, "conditional", True) or not source.conditional_requests:
-        request = without_validators(request, request.url)
-    request.meta.update(spider._slot_meta(source))
-    request.meta[_PREPARED] = True
-    spider.session.count(source.id, "requested")
-    spider.crawler.stats.inc_value("newscrawl/refetches")
-    return request

@@ -457,6 +457,7 @@ class NewsSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             return
+        walk = self._walk_meta()
         for source in self.sources:
             for url in source.sitemaps:
                 yield self._channel_request(url, source, self.parse_sitemap, "sitemap")
@@ -464,7 +465,7 @@ class NewsSpider(scrapy.Spider):
                 yield self._channel_request(url, source, self.parse_feed, "feed")
             for url in source.listings:
                 yield self._channel_request(
-                    url, source, self.parse_listing, "listing", listing_page=1
+                    url, source, self.parse_listing, "listing", listing_page=1, **walk
                 )
             for template in source.artist_pages:
                 for artist in self.watchlist.artists:
@@ -478,6 +479,7 @@ class NewsSpider(scrapy.Spider):
                         "artist-page",
                         listing_page=1,
                         artist=artist.id,
+                        **walk,
                     )
 
     # -- channels -------------------------------------------------------------------
@@ -534,29 +536,46 @@ class NewsSpider(scrapy.Spider):
         if not hasattr(response, "text"):
             return
         result = parse_listing(response.body, response.url, encoding=response.encoding)
-        new_articles = 0
+        new_articles, skipped = 0, []
         for url in result.links:
             evidence = {"channel": channel, "via": response.url}
             outcome, request = self.consider(source, url, evidence, report_off_pattern=False)
             if outcome == "requested":
                 new_articles += 1
+            elif outcome == "skipped":
+                skipped.append(canonicalize_url(url))
             if request is not None:
                 yield request
         # Follow pagination while pages list articles the archive does not have yet
         # (found here or by another channel in this crawl); stop at known territory,
-        # unless the previous crawl did not finish. In Redis mode there is no known
-        # territory to stop at: the shared "seen" set also holds what another worker
-        # requested moments ago (its copy of this page, or a sitemap), so a page whose
-        # links it all holds says nothing about the next page; follow max_listing_pages.
-        walk_all = self.catch_up or self.shared_frontier
+        # unless the previous crawl did not finish. In Redis mode the shared "seen" set
+        # also holds what another worker of this crawl requested moments ago (its copy of
+        # this page, or a sitemap): those links count as new (newscrawl.scale.territory).
+        if not new_articles and skipped and self.shared_frontier:
+            new_articles = self._requested_by_this_crawl(skipped, response.meta)
         fingerprint = links_fingerprint([u for u in result.links if source.is_article_url(u)])
         if fingerprint == response.meta.get("listing_fingerprint"):  # the page before, again
             self.crawler.stats.inc_value("newscrawl/listing_repeated")
-        elif (new_articles or walk_all) and page_number < source.max_listing_pages:
+        elif (new_articles or self.catch_up) and page_number < source.max_listing_pages:
             more = {"listing_page": page_number + 1, "listing_fingerprint": fingerprint}
+            if "crawl_began" in response.meta:
+                more["crawl_began"] = response.meta["crawl_began"]
             for url in result.next_pages[:1]:
                 if domain_allowed(url, source.allowed_domains):
                     yield self._channel_request(url, source, self.parse_listing, channel, **more)
+
+    def _walk_meta(self) -> dict[str, Any]:
+        """Redis mode: what this run's listing walks carry to tell this crawl's requests
+        from known territory, whichever worker reads their later pages."""
+        began = getattr(self.session.open(), "crawl_began", None)
+        return {"crawl_began": began()} if began else {}
+
+    def _requested_by_this_crawl(self, urls: list[str], meta: dict[str, Any]) -> int:
+        """How many of ``urls`` (skipped: in the shared "seen" set) workers of this crawl
+        requested; all of them for a walk queued without its start (an older worker)."""
+        if "crawl_began" not in meta:
+            return len(urls)
+        return len(self.session.open().requested_since(urls, meta["crawl_began"]))
 
     def channel_failed(self, failure: Failure) -> None:
         request = failure.request
