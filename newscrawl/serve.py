@@ -130,6 +130,54 @@ def build_datasette(
         raise NewscrawlError(f"{config_dir}: {error}") from None
 
 
+def pending_schema_steps(db_path: Path) -> list[str]:
+    """The schema steps (newscrawl.schema) an archive written by an older newscrawl
+    lacks, read without writing."""
+    from sqlite_utils import Database
+
+    from newscrawl import schema
+
+    conn = open_readonly(db_path)
+    try:
+        return [step.name for step in schema.migrations.pending(Database(conn))]
+    finally:
+        conn.close()
+
+
+def bring_up_to_date(db_path: Path, *, immutable: bool) -> None:
+    """Apply the schema steps an archive written by an older newscrawl lacks, as any
+    crawl or command that writes would, so that the canned queries and views reading
+    newer tables work (articles_about_both reads co_mention_pairs, step m016). It is the
+    one write ``serve`` makes; an immutable copy or a file it may not write to is served
+    as it is, with a warning naming the steps."""
+    pending = pending_schema_steps(db_path)
+    if not pending:
+        return
+    steps = ", ".join(pending)
+    if not immutable:
+        from newscrawl.store import Archive
+
+        print(
+            f"{db_path}: applying schema steps {steps} (written by an older newscrawl)",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            with Archive(db_path):
+                return
+        except NewscrawlError as error:
+            why = f"it cannot be written here: {error}"
+    else:
+        why = "--immutable does not write"
+    print(
+        f"warning: {db_path} lacks schema steps {steps} ({why}): queries that read newer"
+        " tables fail until a newscrawl command that writes (a crawl, or `newscrawl serve`"
+        " without --immutable) opens it",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def check_port_free(host: str, port: int, hint: str = "pick one with --port") -> None:
     """One line, before "Serving ..." is printed, when ``host:port`` cannot be listened
     on (uvicorn would print its own error after that line and exit 3)."""
@@ -158,6 +206,7 @@ def serve(
     """Serve the archive with Datasette until interrupted (blocks)."""
     import uvicorn
 
+    bring_up_to_date(Path(db_path), immutable=immutable)
     datasette = build_datasette(db_path, immutable=immutable)
     loop = asyncio.new_event_loop()
     try:
