@@ -52,6 +52,17 @@ def test_captions_in_spans_are_separate_paragraphs_of_a_gallery():
     assert fields["provenance"]["is_gallery"] == "html"
 
 
+def test_slides_wrapped_in_sections_are_slides():
+    slides = "".join(
+        f"<section class='gallery-item'><div class='media'><img src='look-{i}.jpg'></div>"
+        f"<p>{text}</p></section>"
+        for i, text in enumerate(LOOKS)
+    )
+    fields = extract_article(slideshow(slides), URL)
+    assert fields["is_gallery"] is True
+    assert fields["body"].split("\n\n") == [INTRO, *LOOKS]
+
+
 def test_slide_titles_and_captions_without_credits_or_counters():
     slides = "".join(
         f"<figure class='gallery-slide'><picture><source srcset='look-{i}.webp'>"

@@ -30,11 +30,14 @@ from newscrawl.extract.title import key as title_key
 
 MIN_SLIDES = 4
 MIN_CAPTION_CHARS = 20
+# More text than a slide's title and caption: an element holding it is a story or a
+# section of the page, not a slide.
+MAX_CAPTION_CHARS = 1500
 # How far above a picture its slide may start (figure > a > picture > img, or
 # li > div.slide > div.media > img).
 MAX_LEVELS = 4
 MAX_LINK_SHARE = 0.2
-_STOP = frozenset(("body", "html", "main", "article", "section"))
+_STOP = frozenset(("body", "html", "main"))
 # Inside a slide: the credit, the counter, the share and shop buttons are not caption.
 _SLIDE_CHROME = re.compile(
     r"(?:^|[-_ ])(?:credits?|copyright|counter|count|share\w*|social|pagination|pager|"
@@ -114,7 +117,10 @@ def _slide_of(image: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     for _ in range(MAX_LEVELS):
         if node is None or node.tag in _STOP or _pictures(node) > 1:
             return None
-        if len(_text(node)) >= MIN_CAPTION_CHARS:
+        text = len(_text(node))
+        if text > MAX_CAPTION_CHARS:
+            return None
+        if text >= MIN_CAPTION_CHARS:
             return None if _teaser(node, image) else node
         node = node.getparent()
     return None
