@@ -132,6 +132,9 @@ class Article:
     is_paywalled: bool | None = None
     """True when the page says the article is not free to read, False when it says it is
     free; None when it does not say."""
+    is_gallery: bool = False
+    """True when the page is a photo gallery: its body is the slides' titles and captions,
+    one paragraph each, after any intro."""
     content_hash: str = ""
     """sha256 of the normalised title and body; a change means a new revision."""
     provenance: dict[str, Any] = field(default_factory=dict)

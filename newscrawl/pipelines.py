@@ -158,6 +158,13 @@ class ExtractPipeline:
             self.executor.close()
             self.executor = None
 
+    def _site_names(self, source_id: str) -> tuple[str, ...]:
+        # The publisher's name in sources.yml: a page whose headline is only that name
+        # (an error page's) says nothing about a story.
+        spider = self.crawler.spider
+        sources = getattr(spider, "all_sources", None) or getattr(spider, "sources", None) or []
+        return tuple(s.name for s in sources if s.id == source_id)
+
     async def _extract(self, page: Page) -> dict:
         # The fetch time (a crawl's, or the WARC record's when re-extracting) is what
         # relative dates on the page count from, so a replay reads the same dates.
@@ -177,7 +184,10 @@ class ExtractPipeline:
                 stage="extract", reason=result["error"], url=item.url, detail=result["detail"]
             )
         fields = result["fields"]
-        if refused := why_not_an_article(fields, min_words=self.min_words):
+        refused = why_not_an_article(
+            fields, min_words=self.min_words, site_names=self._site_names(item.source_id)
+        )
+        if refused:
             reason, detail = refused
             raise PageDropped(stage="extract", reason=reason, url=item.url, detail=detail)
         values = {k: v for k, v in fields.items() if k in _ARTICLE_FIELDS}

@@ -695,6 +695,15 @@ def m016_co_mention_pairs(db: Database) -> None:
     co_mention_pairs.create(db)
 
 
+@migrations()
+def m017_article_is_gallery(db: Database) -> None:
+    # Photo galleries are archived flagged, their body the slides' captions
+    # (newscrawl/extract/gallery.py). NULL for articles stored before: not known until
+    # `newscrawl reextract` reads their pages again.
+    if "is_gallery" not in db["articles"].columns_dict:
+        db.execute("alter table articles add column is_gallery integer")
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the latest schema (idempotent).
 

@@ -427,6 +427,7 @@ class ArchiveRows:
             "body": article.body,
             "word_count": article.word_count,
             "is_paywalled": None if article.is_paywalled is None else int(article.is_paywalled),
+            "is_gallery": int(article.is_gallery),
             "content_hash": article.content_hash,
             "provenance": json_text(article.provenance),
             "discovery": json_text(article.discovery),

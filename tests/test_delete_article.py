@@ -139,11 +139,13 @@ def test_delete_several_at_once_then_write_again(path):
 def stop_before_m011(db):
     schema.migrations.apply(db, stop_before=M011)
     # Today's store writes mentions.spans (m012, later), crawl_runs.articles_reextracted
-    # (m014) and articles.etag / last_modified (m015): give the old schema those columns
-    # so the store can build the archive (the migrations then find them there).
+    # (m014), articles.etag / last_modified (m015) and articles.is_gallery (m017): give
+    # the old schema those columns so the store can build the archive (the migrations
+    # then find them there).
     schema.m012_mention_spans(db)
     schema.m014_runs_count_reextracted_articles(db)
     schema.m015_article_validators(db)
+    schema.m017_article_is_gallery(db)
 
 
 def test_archive_made_before_m011_is_upgraded_on_open(path, tmp_path, monkeypatch):

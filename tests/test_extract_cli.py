@@ -62,6 +62,7 @@ def test_output_rows_carry_every_article_field(tmp_path):
         "body",
         "word_count",
         "is_paywalled",
+        "is_gallery",
         "content_hash",
         "provenance",
     ]

@@ -418,6 +418,7 @@ def test_output_has_exactly_the_documented_keys():
         "body",
         "word_count",
         "is_paywalled",
+        "is_gallery",
         "content_hash",
         "provenance",
     ]

@@ -113,6 +113,13 @@ ARTICLES = Table(
             "True when the page says the article is not free to read; empty when it does not say.",
             sql="case is_paywalled when 1 then 1 when 0 then 0 end",
         ),
+        Field(
+            "is_gallery",
+            "boolean",
+            "True when the page is a photo gallery, its body the slides' captions; empty for "
+            "articles stored before the field existed.",
+            sql="case is_gallery when 1 then 1 when 0 then 0 end",
+        ),
         Field("content_hash", "string", "sha256 of the normalised title and body."),
         Field(
             "artists",

@@ -34,7 +34,7 @@ from typing import Any
 
 from newscrawl.extract.errors import ExtractError
 
-EXTRACTOR_VERSION = "1.0.25"
+EXTRACTOR_VERSION = "1.0.26"
 """Bumped whenever the output for some page changes; stored with each article."""
 
 FIELDS = (
@@ -52,6 +52,7 @@ FIELDS = (
     "body",
     "word_count",
     "is_paywalled",
+    "is_gallery",
     "content_hash",
     "provenance",
 )

@@ -187,6 +187,15 @@ def is_photo_credit(text: str) -> bool:
     return text.endswith((")", ").")) and bool(_CAPTION_CREDIT.search(text))
 
 
+def without_photo_credit(text: str) -> str:
+    """``text`` without a photo credit standing alone or closing it in brackets ("Lady
+    Gaga at the Met Gala. (Photo by Kevin Mazur/Getty Images)"): a gallery's caption is
+    its text, the credit is not."""
+    if is_photo_credit(text) and not _CAPTION_CREDIT.search(text):
+        return ""
+    return _CAPTION_CREDIT.sub("", text).strip()
+
+
 def _is_prompt(text: str) -> bool:
     folded = text.casefold()
     if not any(word in folded for word in _PROMPT_WORDS):

@@ -16,6 +16,7 @@ from newscrawl.extract.decode import decode_html
 from newscrawl.extract.document import Document
 from newscrawl.extract.errors import ExtractError
 from newscrawl.extract.evaluate import shingles
+from newscrawl.extract.gallery import Gallery, find_gallery, gallery_body
 from newscrawl.extract.normalize import clean_text
 from newscrawl.extract.relative import fetch_time
 from newscrawl.extract.title import key as title_key
@@ -70,12 +71,28 @@ def _fallback(doc: Document, title: str | None, teasers: frozenset[str]) -> list
     ]
 
 
-def _body(doc: Document, title: str | None, authors: list[str]) -> tuple[list[str], str | None]:
+def _body(
+    doc: Document, title: str | None, authors: list[str], gallery: Gallery | None
+) -> tuple[list[str], str | None, bool]:
+    """The body's paragraphs, their provenance, and whether the page is a gallery."""
     structured, label = doc.ld("articleBody"), "jsonld"
     if not isinstance(structured, str):
         structured, label = doc.microdata.first("articlebody"), "microdata"
     article_body = body_layer.from_article_body(structured)
     found = body_layer.extract_body(doc, title, authors)
+    paragraphs = found.paragraphs
+    if gallery is not None and (slides := gallery_body(gallery, paragraphs)):
+        return slides, "html", True
+    return (*_story_body(doc, title, found, article_body, label), False)
+
+
+def _story_body(
+    doc: Document,
+    title: str | None,
+    found: body_layer.Body,
+    article_body: list[str],
+    label: str,
+) -> tuple[list[str], str | None]:
     paragraphs = found.paragraphs
     words = body_layer.word_count(paragraphs)
     if body_layer.word_count(article_body) >= ARTICLE_BODY_WORDS:
@@ -159,10 +176,13 @@ def extract(
     put("language", *metadata.language(doc))
     put("image_url", *metadata.image_url(doc))
     put("is_paywalled", *metadata.is_paywalled(doc))
-    # The body runs last: it cleans the tree in place.
-    paragraphs, source = _body(doc, title, fields["authors"])
+    # The slides are read before the body, which cleans the tree in place (dropping
+    # figures and captions).
+    gallery = find_gallery(doc)
+    paragraphs, source, is_gallery = _body(doc, title, fields["authors"], gallery)
     body = "\n\n".join(paragraphs)[:MAX_BODY_CHARS]
     put("body", body, source)
+    put("is_gallery", is_gallery, "html" if is_gallery else None)
     put("word_count", len(body.split()), None)
     if not title and not body:
         raise ExtractError("empty", "no title and no text")
