@@ -253,8 +253,12 @@ def test_after_a_429_the_publisher_is_not_asked_at_the_old_pace_again(tmp_path, 
     times = [t for t, _ in article_requests(busy)]
     assert len(times) == 7  # 5 pages, one of them asked three times
     gaps = [round(b - a, 2) for a, b in zip(times, times[1:], strict=False)]
-    # The network adds nothing measurable here, so keep a small margin for clocks only.
-    assert gaps[0] >= 0.45 and all(g >= 0.95 for g in gaps[1:]), gaps
+    # The gaps are arrival times at the server: a request held up on its way there by a
+    # loaded machine shortens the gap after it by as much (the crawler paced it from when
+    # it sent it). So each gap keeps half its delay, and the pace over the whole run all
+    # of it, less a margin for clocks; at the old pace the pages came back to back.
+    assert gaps[0] >= 0.45 and all(g >= 0.5 for g in gaps[1:]), gaps
+    assert times[-1] - times[1] >= 0.9 * len(gaps[1:]), gaps
     assert "at most one request every 1 s for the rest of this run" in result.output
     stats = json.loads(result.run()["stats"])
     assert stats["newscrawl/throttled_delay/busy"] == 1.0
