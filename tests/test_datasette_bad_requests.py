@@ -1,0 +1,138 @@
+"""Malformed URL parameters, ``?_through=`` with other filters, and what the
+introspection pages tell a visitor about the operator's machine.
+
+Every URL below was an HTTP 500 (Datasette's error page, a traceback in the server log)
+in Datasette 0.65 before archive/plugins/newscrawl_bad_requests.py and
+newscrawl_through.py; ``_through`` with a column filter listed nothing; /-/databases
+showed the archive's absolute path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from archive_fixtures import SyncClient, build_archive
+
+from newscrawl.serve import build_datasette
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("bad-requests") / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def client(archive_db):
+    client = SyncClient(build_datasette(archive_db))
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def conn(archive_db):
+    conn = sqlite3.connect(f"file:{archive_db}?mode=ro", uri=True)
+    yield conn
+    conn.close()
+
+
+# -- malformed parameters ----------------------------------------------------------------
+
+TABLE = "/archive/articles"
+VIEW = "/archive/co_mentions"
+CANNED = ("/archive/search_articles", {"q": "duet"})
+HEAVY_SQL = (
+    "with recursive n(i) as (select 1 union all select i + 1 from n where i < 100000000)"
+    " select count(*) from n"
+)
+
+# (page, parameters, what the one-line message must name)
+MALFORMED = [
+    *(
+        (page, params, named)
+        for page in (TABLE, VIEW, "/archive/mentions")
+        for params, named in (
+            ({"_sort": "nope"}, "nope"),
+            ({"_sort_desc": "nope"}, "nope"),
+            ({"_sort": "body"}, "body"),  # a column that is not sortable
+            ({"_sort": "\x00"}, "sort"),
+            ({"_sort": "id", "_sort_desc": "id"}, "_sort_desc"),
+            ({"_timelimit": "abc"}, "_timelimit"),
+            ({"id__in": "["}, "id__in"),
+            ({"id__in": '[{"a": 1}]'}, "id__in"),
+        )
+    ),
+    (VIEW, {"_next": "garbage"}, "_next"),
+    (VIEW, {"_next": "1,2,3"}, "_next"),
+    (VIEW, {"_next": str(2**63)}, "_next"),  # past SQLite's integers
+    (TABLE, {"_next": "1,2,3"}, "_next"),  # was a 400 "near ")": syntax error"
+    (TABLE, {"_timelimit": "-1"}, "_timelimit"),
+    (CANNED[0], {**CANNED[1], "_timelimit": "abc"}, "_timelimit"),
+    ("/archive/monthly_coverage", {"_timelimit": "abc"}, "_timelimit"),
+    ("/archive/run_drops", {"_timelimit": "1.5"}, "_timelimit"),
+    ("/archive", {"sql": "select 1", "_timelimit": "abc"}, "_timelimit"),
+]
+
+
+def url(page: str, params: dict[str, str], extension: str) -> str:
+    return f"{page}{extension}?{urlencode(params)}"
+
+
+@pytest.mark.parametrize("extension", ["", ".json", ".csv"])
+@pytest.mark.parametrize(("page", "params", "named"), MALFORMED)
+def test_a_malformed_parameter_is_a_400_that_names_it(
+    client, capfd, page, params, named, extension
+):
+    response = client.get(url(page, params, extension))
+    assert response.status_code == 400, (page, params, response.text[:300])
+    if extension == ".json":
+        error = response.json()["error"]
+        assert named in error and "\n" not in error, error
+    else:
+        assert "<title>Invalid parameter</title>" in response.text
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(("extension", "params"), [(".csv", {}), (".json", {"_shape": "array"})])
+def test_the_database_page_without_sql_asks_for_it(client, extension, params):
+    # /archive.csv was a 500 (KeyError: 'columns'); /archive.json?_shape=array too.
+    response = client.get(url("/archive", params, extension))
+    assert response.status_code == 400
+    assert "?sql=" in response.text
+
+
+def test_a_csv_export_past_the_time_limit_is_a_400(client, capfd):
+    # The HTML and JSON forms said "SQL query took too long" (400); the CSV was a 500.
+    for extension in (".json", ".csv"):
+        response = client.get(url("/archive", {"sql": HEAVY_SQL, "_timelimit": "1"}, extension))
+        assert response.status_code == 400, (extension, response.text[:300])
+        assert "took too long" in response.text
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_missing_table_stays_a_404_whatever_its_parameters(client):
+    assert client.get("/archive/articles.json?_timelimit=abc").status_code == 400
+    assert client.get("/archive/nope.json?_timelimit=abc").status_code == 404
+    assert client.get("/archive/nope?_sort=nope").status_code == 404
+
+
+def test_the_next_links_still_page_where_a_forged_cursor_is_refused(client, conn):
+    # The checks run only after a failure: every page a link leads to still answers.
+    assert client.get(url(VIEW, {"_next": "garbage"}, ".json")).status_code == 400
+    expected = [r[0] for r in conn.execute("select id from articles order by published_at, id")]
+    for page, key in ((TABLE, "published_at"), (VIEW, "joint_salience")):
+        path = url(page, {"_sort": key, "_size": "3"}, ".json")
+        seen = 0
+        while path:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.text[:300])
+            seen += len(response.json()["rows"])
+            next_url = response.json()["next_url"]
+            path = next_url and next_url.split("://", 1)[1].split("/", 1)[1]
+            path = path and "/" + path
+        if page == TABLE:
+            assert seen == len(expected)
+    for params in ({"_timelimit": "0"}, {"_timelimit": "2500"}, {"id__in": "[1, 2]"}):
+        assert client.get(url(TABLE, params, ".json")).status_code == 200
