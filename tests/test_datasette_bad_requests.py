@@ -9,9 +9,10 @@ showed the archive's absolute path.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from archive_fixtures import SyncClient, build_archive
@@ -60,6 +61,9 @@ MALFORMED = [
             ({"_sort": "\x00"}, "sort"),
             ({"_sort": "id", "_sort_desc": "id"}, "_sort_desc"),
             ({"_timelimit": "abc"}, "_timelimit"),
+            ({"_through": "garbage"}, "_through"),
+            ({"_through": "{}"}, "_through"),
+            ({"_through": '{"table": "x"}'}, "_through"),
             ({"id__in": "["}, "id__in"),
             ({"id__in": '[{"a": 1}]'}, "id__in"),
         )
@@ -69,6 +73,7 @@ MALFORMED = [
     (VIEW, {"_next": str(2**63)}, "_next"),  # past SQLite's integers
     (TABLE, {"_next": "1,2,3"}, "_next"),  # was a 400 "near ")": syntax error"
     (TABLE, {"_timelimit": "-1"}, "_timelimit"),
+    (TABLE, {"_through": '{"table": "artists", "column": "id", "value": "x"}'}, "artists"),
     (CANNED[0], {**CANNED[1], "_timelimit": "abc"}, "_timelimit"),
     ("/archive/monthly_coverage", {"_timelimit": "abc"}, "_timelimit"),
     ("/archive/run_drops", {"_timelimit": "1.5"}, "_timelimit"),
@@ -136,3 +141,49 @@ def test_the_next_links_still_page_where_a_forged_cursor_is_refused(client, conn
             assert seen == len(expected)
     for params in ({"_timelimit": "0"}, {"_timelimit": "2500"}, {"id__in": "[1, 2]"}):
         assert client.get(url(TABLE, params, ".json")).status_code == 200
+
+
+# -- ?_through= with other filters -------------------------------------------------------
+
+
+def through(table: str, column: str, value: str) -> str:
+    return json.dumps({"table": table, "column": column, "value": value})
+
+
+def article_ids(client, **params) -> set[int]:
+    query = urlencode({**params, "_col": "id", "_size": "max", "_nofacet": "1"}, doseq=True)
+    response = client.get(f"/archive/articles.json?{query}")
+    assert response.status_code == 200, response.text[:300]
+    return {row[0] for row in response.json()["rows"]}
+
+
+def mentioning(conn, artist_id: str, where: str = "1") -> set[int]:
+    return {
+        row[0]
+        for row in conn.execute(
+            f"select id from articles where {where} and id in"
+            " (select article_id from mentions where artist_id = ?)",
+            [artist_id],
+        )
+    }
+
+
+def test_through_combines_with_column_filters_and_searches(client, conn):
+    gaga = through("mentions", "artist_id", "lady-gaga")
+    britney = through("mentions", "artist_id", "britney-spears")
+    assert article_ids(client, _through=gaga) == mentioning(conn, "lady-gaga")
+    # Listed nothing: both clauses named their parameter :p0.
+    popwire = mentioning(conn, "lady-gaga", "source_id = 'popwire'")
+    assert popwire and article_ids(client, _through=gaga, source_id="popwire") == popwire
+    both = mentioning(conn, "lady-gaga") & mentioning(conn, "britney-spears")
+    assert both and article_ids(client, _through=[gaga, britney]) == both
+    assert article_ids(client, _through=[gaga, britney], source_id="popwire") == both & popwire
+    searched = article_ids(client, _search="duet")
+    assert article_ids(client, _through=gaga, _search="duet") == (
+        mentioning(conn, "lady-gaga") & searched
+    )
+    page = client.get(f"/archive/articles?_through={quote(gaga)}&source_id=popwire")
+    assert page.status_code == 200
+    assert 'mentions.artist_id = "lady-gaga" and source_id = "popwire"' in page.text.replace(
+        "&#34;", '"'
+    )
