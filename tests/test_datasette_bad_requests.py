@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from archive_fixtures import SyncClient, build_archive
+from archive_fixtures import SyncClient, build_archive, running_server
 
 from newscrawl.serve import build_datasette
 
@@ -187,3 +188,43 @@ def test_through_combines_with_column_filters_and_searches(client, conn):
     assert 'mentions.artist_id = "lady-gaga" and source_id = "popwire"' in page.text.replace(
         "&#34;", '"'
     )
+
+
+# -- what the introspection pages show ---------------------------------------------------
+
+INTROSPECTION = [
+    "/-/databases",
+    "/-/settings",
+    "/-/metadata",
+    "/-/plugins",
+    "/-/versions",
+    "/-/threads",
+    "/-/actor",
+]
+
+
+def test_a_served_archive_shows_no_filesystem_path(archive_db):
+    # A real `newscrawl serve`: the path it serves is the resolved absolute one.
+    folder = str(archive_db.resolve().parent)
+    hidden = [folder, str(Path.home()), str(Path(__file__).resolve().parent.parent)]
+    sql = "select * from pragma_database_list()"
+    with running_server(archive_db) as base:
+        for path in INTROSPECTION:
+            for suffix in ("", ".json", ".json?all=1"):
+                with urllib.request.urlopen(f"{base}{path}{suffix}", timeout=10) as response:
+                    assert response.status == 200, path
+                    body = response.read().decode("utf-8")
+                for secret in hidden:
+                    assert secret not in body, (path + suffix, secret)
+        with urllib.request.urlopen(f"{base}/-/databases.json", timeout=10) as response:
+            databases = json.load(response)
+        assert [(d["name"], d["path"]) for d in databases] == [("archive", "archive.db")]
+        with urllib.request.urlopen(f"{base}/-/threads.json", timeout=10) as response:
+            threads = json.load(response)
+        assert threads["num_threads"] > 0 and "tasks" not in threads
+        query = urlencode({"sql": sql, "_shape": "array"})
+        with urllib.request.urlopen(f"{base}/archive.json?{query}", timeout=10) as response:
+            assert json.load(response) == [{"seq": 0, "name": "main", "file": None}]
+        # Datasette's own pages that read the same pragma still work.
+        with urllib.request.urlopen(f"{base}/archive", timeout=10) as response:
+            assert response.status == 200
