@@ -73,6 +73,9 @@ MALFORMED = [
     (VIEW, {"_next": "1,2,3"}, "_next"),
     (VIEW, {"_next": str(2**63)}, "_next"),  # past SQLite's integers
     (TABLE, {"_next": "1,2,3"}, "_next"),  # was a 400 "near ")": syntax error"
+    (TABLE, {"id__gt": "99999999999999999999"}, "id__gt"),  # past SQLite's integers
+    (VIEW, {"joint_salience__lte": "99999999999999999999"}, "joint_salience__lte"),
+    (TABLE, {"_where": "\x00"}, "_where"),
     (TABLE, {"_timelimit": "-1"}, "_timelimit"),
     (TABLE, {"_through": '{"table": "artists", "column": "id", "value": "x"}'}, "artists"),
     (CANNED[0], {**CANNED[1], "_timelimit": "abc"}, "_timelimit"),
@@ -82,15 +85,30 @@ MALFORMED = [
 ]
 
 
+# Facet configurations belong to the HTML and JSON forms only (a CSV has none).
+MALFORMED_FACETS = [
+    *(
+        (page, params, named)
+        for page in (TABLE, VIEW)
+        for params, named in (
+            ({"_facet": "{}"}, "_facet"),
+            ({"_facet": "\x00"}, "_facet"),
+            ({"_facet_date": "{"}, "_facet_date"),
+            ({"_facet_array": '{"simple": 1}'}, "_facet_array"),
+            ({"_facet_size": "{"}, "_facet_size"),  # Datasette reads it as a facet too
+            ({"_facet_size": "²"}, "_facet_size"),  # "²".isdigit(), but int("²") fails
+        )
+    ),
+    (TABLE, {"_facet_artist": "{}"}, "_facet_artist"),
+]
+
+
 def url(page: str, params: dict[str, str], extension: str) -> str:
     return f"{page}{extension}?{urlencode(params)}"
 
 
-@pytest.mark.parametrize("extension", ["", ".json", ".csv"])
-@pytest.mark.parametrize(("page", "params", "named"), MALFORMED)
-def test_a_malformed_parameter_is_a_400_that_names_it(
-    client, capfd, page, params, named, extension
-):
+def assert_refused(client, capfd, page, params, named, extension):
+    """A 400 whose one-line message names the parameter, and no traceback logged."""
     response = client.get(url(page, params, extension))
     assert response.status_code == 400, (page, params, response.text[:300])
     if extension == ".json":
@@ -99,6 +117,32 @@ def test_a_malformed_parameter_is_a_400_that_names_it(
     else:
         assert "<title>Invalid parameter</title>" in response.text
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("extension", ["", ".json", ".csv"])
+@pytest.mark.parametrize(("page", "params", "named"), MALFORMED)
+def test_a_malformed_parameter_is_a_400_that_names_it(
+    client, capfd, page, params, named, extension
+):
+    assert_refused(client, capfd, page, params, named, extension)
+
+
+# When one facet's configuration fails, Datasette 0.65 leaves the coroutines of the
+# page's other facets unawaited (its suggested facets, newscrawl_facets.py's early
+# ones): Python warns when they are freed. That is no part of the answer checked here.
+@pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <coroutine object:pytest.PytestUnraisableExceptionWarning"
+)
+@pytest.mark.parametrize("extension", ["", ".json"])
+@pytest.mark.parametrize(("page", "params", "named"), MALFORMED_FACETS)
+def test_a_malformed_facet_is_a_400_that_names_it(client, capfd, page, params, named, extension):
+    assert_refused(client, capfd, page, params, named, extension)
+
+
+@pytest.mark.parametrize("extension", ["", ".json"])
+def test_a_cache_lifetime_that_is_no_number_is_a_400(client, capfd, extension):
+    for page in (TABLE, VIEW):
+        assert_refused(client, capfd, page, {"_ttl": "²"}, "_ttl", extension)
 
 
 @pytest.mark.parametrize(("extension", "params"), [(".csv", {}), (".json", {"_shape": "array"})])

@@ -14,6 +14,10 @@ raises the errors it does detect with its default status, 500:
   with a 400;
 * ``/archive.csv`` or ``/archive.json?_shape=array`` without ``?sql=``: ``KeyError``.
 * ``?_next=1,2,3`` on a table: a 400, but "near ")": syntax error".
+* ``?id__gt=99999999999999999999`` (a number past SQLite's integers), ``?_ttl=²`` or
+  ``?_facet_size=²`` (digits to ``str.isdigit()``, not to ``int()``), ``?_facet={}``
+  or ``?_facet_size={`` (a facet configuration without its column), a NUL character
+  (``%00``) in ``?_where=`` or a facet's column: the exception's text on a 500 page.
 
 (``?_through=`` has its own module, newscrawl_through.py.)
 
@@ -37,9 +41,12 @@ from datasette.handle_exception import handle_exception as datasette_error_answe
 from datasette.utils import await_me_maybe, tilde_decode, urlsafe_components
 from datasette.views.base import DatasetteError
 
-# The largest OFFSET SQLite takes; a larger one is "datatype mismatch".
-MAX_OFFSET = 2**63 - 1
-WHOLE_NUMBER = re.compile(r"\d+")
+# SQLite's largest integer: a larger OFFSET is "datatype mismatch", a larger bound of
+# ?col__gt= "Python int too large to convert to SQLite INTEGER".
+MAX_INTEGER = 2**63 - 1
+# The filters Datasette 0.65 compares as numbers when their value is all digits.
+NUMERIC_FILTERS = ("__gt", "__gte", "__lt", "__lte")
+WHOLE_NUMBER = re.compile(r"[0-9]+")  # not \d: int("²") is an error
 # DatasetteError messages (status 500 in 0.65) that describe the request, not a fault.
 REQUEST_ERRORS = (
     "Cannot sort table by ",
@@ -59,6 +66,46 @@ def check_timelimit(args) -> str | None:
     value = args.get("_timelimit")
     if value and not WHOLE_NUMBER.fullmatch(value):
         return f"_timelimit={value}: give a whole number of milliseconds"
+    return None
+
+
+def check_nul(args) -> str | None:
+    # Python's sqlite3 refuses any SQL text holding one (_where=, a facet's column).
+    for key in args:
+        if any("\x00" in value for value in args.getlist(key)):
+            return f"{key}: the value holds a NUL character (%00)"
+    return None
+
+
+def check_numbers(args) -> str | None:
+    """Values Datasette converts with ``int()`` once ``str.isdigit()`` says yes, which
+    it also says of ``²``; a number past SQLite's integers cannot be compared."""
+    for key in args:
+        if not (key.endswith(NUMERIC_FILTERS) or key in ("_ttl", "_facet_size")):
+            continue
+        for value in args.getlist(key):
+            if value.isdigit() and not (
+                WHOLE_NUMBER.fullmatch(value) and int(value) <= MAX_INTEGER
+            ):
+                return f"{key}={value}: give a number of digits 0-9, at most {MAX_INTEGER}"
+    return None
+
+
+def check_facets(args) -> str | None:
+    """``?_facet={...}`` is a facet's JSON configuration: {"simple": "column"}. Datasette
+    reads every parameter named ``_facet...`` so, ``_facet_size`` included."""
+    for key in args:
+        if not key.startswith("_facet"):
+            continue
+        for value in args.getlist(key):
+            if not value.startswith("{"):
+                continue
+            try:
+                config = json.loads(value)
+            except ValueError:
+                config = None
+            if not (isinstance(config, dict) and isinstance(config.get("simple"), str)):
+                return f'{key}={value}: give a column name, or {{"simple": "column"}}'
     return None
 
 
@@ -92,7 +139,7 @@ async def check_next(datasette, request) -> str | None:
         return None
     table = tilde_decode(table)
     if table in await db.view_names():
-        if WHOLE_NUMBER.fullmatch(value) and int(value) <= MAX_OFFSET:
+        if WHOLE_NUMBER.fullmatch(value) and int(value) <= MAX_INTEGER:
             return None
         return f"_next={value}: a view's pages start at a row number (a whole number)"
     if not await db.table_exists(table):
@@ -119,7 +166,8 @@ async def request_problem(datasette, request, exception) -> DatasetteError | Non
     if getattr(exception, "status", 500) in (401, 403, 404, 405):
         return None  # not found or not allowed, whatever the parameters
     args = request.args
-    for message in (check_timelimit(args), check_in_lists(args)):
+    checks = (check_nul, check_timelimit, check_numbers, check_facets, check_in_lists)
+    for message in (check(args) for check in checks):
         if message:
             return bad_parameter(message)
     message = await check_next(datasette, request) or without_sql(request)
