@@ -56,6 +56,7 @@ from newscrawl.redirects import redirected_off_articles
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.session import CrawlSession
 from newscrawl.setting_checks import check_settings
+from newscrawl.sitemap_hosts import refused_children
 from newscrawl.sources import Source, download_slots, load_sources, select_sources
 from newscrawl.store import Drop
 from newscrawl.urls import canonicalize_url, domain_allowed, site_of
@@ -503,10 +504,18 @@ class NewsSpider(scrapy.Spider):
             )
             self.crawler.stats.inc_value("newscrawl/sitemap_depth_limit")
             result.sitemaps = []
-        for child in result.sitemaps:
-            if self._older_than_since(child.evidence):
-                continue
-            if domain_allowed(child.url, source.allowed_domains):
+        children = [c for c in result.sitemaps if not self._older_than_since(c.evidence)]
+        refused = refused_children([c.url for c in children], response.url, source)
+        for why, urls in refused.items():
+            # Not the publisher's (sitemap_hosts.py): said once per reason, counted per child.
+            self.crawler.stats.inc_value("newscrawl/sitemap_offsite", len(urls))
+            many = f" (and {len(urls) - 1} more)" if len(urls) > 1 else ""
+            self.logger.warning(
+                "Child sitemap %s of %s not followed%s: %s", urls[0], response.url, many, why
+            )
+        skipped = {url for urls in refused.values() for url in urls}
+        for child in children:
+            if child.url not in skipped:
                 yield self._channel_request(
                     child.url, source, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1
                 )
