@@ -44,9 +44,11 @@ from newscrawl.conditional import (
 )
 from newscrawl.discovery import (
     MAX_SITEMAP_BYTES,
+    is_robots_txt,
     links_fingerprint,
     parse_feed,
     parse_listing,
+    parse_robots_sitemaps,
     parse_sitemap,
 )
 from newscrawl.errors import ConfigError
@@ -460,7 +462,10 @@ class NewsSpider(scrapy.Spider):
             return
         for source in self.sources:
             for url in source.sitemaps:
-                yield self._channel_request(url, source, self.parse_sitemap, "sitemap")
+                # A robots.txt stands for the sitemaps its Sitemap: lines name (as in
+                # Scrapy's SitemapSpider).
+                parse = self.parse_robots_txt if is_robots_txt(url) else self.parse_sitemap
+                yield self._channel_request(url, source, parse, "sitemap")
             for url in source.feeds:
                 yield self._channel_request(url, source, self.parse_feed, "feed")
             for url in source.listings:
@@ -524,6 +529,18 @@ class NewsSpider(scrapy.Spider):
             _, request = self.consider(source, entry.url, evidence, report_off_pattern=True)
             if request is not None:
                 yield request
+
+    def parse_robots_txt(self, response: Response) -> Iterator[Request]:
+        """The sitemaps a source's robots.txt names. The middleware answers this request
+        with the robots.txt it fetched to obey it. Sitemaps.org lets robots.txt name a
+        sitemap on another host (a CDN): the publisher vouches for it, so it is followed."""
+        source = self.by_id[response.meta["source_id"]]
+        urls = parse_robots_sitemaps(response.body, response.url)
+        if not urls:
+            self.logger.warning("robots.txt %s names no sitemaps", response.url)
+            self.crawler.stats.inc_value("newscrawl/channel_errors")
+        for url in urls:
+            yield self._channel_request(url, source, self.parse_sitemap, "sitemap")
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         source = self.by_id[response.meta["source_id"]]
