@@ -61,6 +61,7 @@ from newscrawl.setting_checks import check_settings
 from newscrawl.sitemap_hosts import refused_children
 from newscrawl.sources import Source, download_slots, load_sources, select_sources
 from newscrawl.store import Drop
+from newscrawl.url_variants import LISTED_AS, listed_spelling_request, request_spelling
 from newscrawl.urls import canonicalize_url, domain_allowed, site_of
 
 CHANNEL_PRIORITY = {"sitemap": 30, "feed": 20, "listing": 10, "artist-page": 10}
@@ -307,6 +308,15 @@ class NewsSpider(scrapy.Spider):
         link of this source, found on a listing).
         """
         url = canonicalize_url(url)
+        if not self.direct_urls:
+            # One request per article: its plain URL for an AMP one, the spelling already
+            # requested or archived for one that differs by a trailing slash.
+            listed = url
+            url = request_spelling(
+                url, source, decided=self.decided, archived=self._archive_lookup()
+            )
+            if url != listed:
+                evidence = {**evidence, LISTED_AS: listed}
         if url in self.candidates:  # requested, not fetched yet: merge what channels say
             merged = self.candidates[url]
             channels = merged.setdefault("channels", [])
@@ -327,6 +337,11 @@ class NewsSpider(scrapy.Spider):
         if outcome != "ignored":  # a sitemap or feed listing it later still reports it
             self.decided[url] = outcome
         return outcome, request
+
+    def _archive_lookup(self) -> Any:
+        if not (self.incremental or self.since is not None):
+            return None
+        return self.session.open().archived_page
 
     def _decide(
         self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
@@ -610,6 +625,18 @@ class NewsSpider(scrapy.Spider):
             other = "other_version" if names_another_version(response) else "elsewhere"
             self.crawler.stats.inc_value(f"newscrawl/not_modified_{other}")
             yield without_validators(response.request, request_url)
+            return
+        if (
+            response.status in (404, 410)
+            and not self._archived(response, request_url)
+            and (listed := listed_spelling_request(response.request, evidence))
+        ):
+            # The plain URL of an AMP page the channel listed is not there: fetch the
+            # page the channel listed (url_variants.py).
+            self.session.count(source.id, "fetched", -1)
+            self.candidates[listed.url] = listed.meta["newscrawl_evidence"]
+            self.decided[listed.url] = "requested"
+            yield listed
             return
         if response.status >= 300 or response.status < 200 or response.status == 204:
             reason, detail = "http_status", f"HTTP {response.status}"
