@@ -196,4 +196,4 @@ def named_sites(
         sources.write_text(json.dumps({"sources": [entry]}))
         artists = folder / "artists.yml"
         artists.write_text("artists:\n  - name: Lady Gaga\n")
-        yield hits, sources, artists, {"http_proxy": f"http://{proxy}", "no_proxy": ""}
+        yield hits, sources, artists, {"http_proxy": f"http://{proxy}"}
