@@ -92,8 +92,11 @@ SOURCE = {
 
 def test_amp_and_slash_spellings_are_requested_once_as_the_article(tmp_path):
     hits, result = crawl(tmp_path, SITE, **SOURCE)
-    articles = {f"{HOME}/2026/{s}" for s in ("one/", "two", "three/", "four/")}
-    assert {r["url"] for r in result.query("select url from articles")} == articles
+    articles = {r["url"] for r in result.query("select url from articles")}
+    # /2026/four/ (sitemap) and /2026/four (listing): whichever channel is read first
+    # names the one request.
+    four = articles - {f"{HOME}/2026/{s}" for s in ("one/", "two", "three/")}
+    assert len(articles) == 4 and four <= {f"{HOME}/2026/four/", f"{HOME}/2026/four"}
     fetched = [h for h in hits if "/2026/" in h]
     assert sorted(fetched) == sorted(articles)  # no AMP page, no second spelling
     assert result.query("select url, reason from drops") == []
