@@ -14,7 +14,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -246,6 +246,27 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
         if link:
             candidates.append(Candidate(urljoin(base_url, link), evidence))
     return candidates
+
+
+_SITEMAP_LINE = re.compile(rb"^[ \t]*sitemap[ \t]*:[ \t]*([^\s#]+)", re.IGNORECASE | re.MULTILINE)
+
+
+def is_robots_txt(url: str) -> bool:
+    """True for a host's robots.txt URL (a ``sitemaps`` entry read for its Sitemap: lines)."""
+    parts = urlsplit(url)
+    return parts.path == "/robots.txt" and not parts.query
+
+
+def parse_robots_sitemaps(body: bytes, base_url: str) -> list[str]:
+    """The sitemap URLs a robots.txt names in its ``Sitemap:`` lines, in order, without
+    repeats (a relative one resolved against ``base_url``). Scrapy's SitemapSpider reads
+    robots.txt the same way; the lines belong to no user-agent group (RFC 9309 2.2.4)."""
+    urls: list[str] = []
+    for match in _SITEMAP_LINE.finditer(body[:MAX_SITEMAP_BYTES]):
+        url = urljoin(base_url, match.group(1).decode("utf-8", "replace"))
+        if url.startswith(("http://", "https://")) and url not in urls:
+            urls.append(url)
+    return urls
 
 
 _NEXT_TEXT = re.compile(

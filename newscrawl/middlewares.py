@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request
+from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
+from newscrawl.discovery import is_robots_txt
 from newscrawl.retry_after import PublisherThrottled
 
 if TYPE_CHECKING:
@@ -56,6 +57,10 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
     names one. Scrapy matched the whole User-Agent header, so a group for another robot
     named by a word of its comment ("research archive of entertainment news", the
     operator's contact address) was taken for ours.
+
+    A spider's own request for a host's robots.txt (a source whose ``sitemaps`` name it,
+    for its ``Sitemap:`` lines) is answered with the copy fetched to obey it: the
+    publisher is asked for its robots.txt once per crawl, not twice.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -64,10 +69,24 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
         self._applied: dict[str, float] = {}
         # netloc -> why its robots.txt could not be read (everything is disallowed)
         self._why_disallowed: dict[str, str] = {}
+        # netloc -> its robots.txt response, for the spider's own request for it
+        self._robots_responses: dict[str, Response] = {}
         if not self._robotstxt_useragent:
             token = re.match(r"[A-Za-z0-9_-]+", (self._default_useragent or "").strip())
             if token:
                 self._robotstxt_useragent = token.group(0)
+
+    async def process_request(self, request: Request) -> Response | None:
+        if request.meta.get("dont_obey_robotstxt") or not is_robots_txt(request.url):
+            return await super().process_request(request)
+        netloc = urlparse_cached(request).netloc
+        await self.robot_parser(request)
+        response = self._robots_responses.get(netloc)
+        if response is None or netloc in self._why_disallowed:
+            # Not read (unreachable: the host is disallowed, and the request says why).
+            return await super().process_request(request)
+        self._stats.inc_value("newscrawl/robots_txt_reused")
+        return response.replace(request=request)
 
     async def robot_parser(self, request: Request) -> Any:
         # Scrapy 2.19's robot_parser, but a failed download goes to _robots_error without
@@ -115,6 +134,7 @@ class RobotsTxtCrawlDelayMiddleware(RobotsTxtMiddleware):
         return parser
 
     async def _parse_robots(self, response: Any, netloc: str, request: Request) -> None:
+        self._robots_responses[netloc] = response
         if response.status >= 500 or response.status == 429:
             # RFC 9309 2.3.1.4: a robots.txt the server fails to give (5xx, after the
             # retries) means "assume complete disallow" for now, not "allow all" (Scrapy's

@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +56,10 @@ def scrapy_crawl(
     timeout: float = 300,
     spider: str = "news",
     check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> CrawlResult:
-    """Run ``scrapy crawl`` in a subprocess from the project folder."""
+    """Run ``scrapy crawl`` in a subprocess from the project folder (``env`` adds
+    environment variables, e.g. the ``http_proxy`` of :func:`named_sites`)."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for name, value in (spider_args or {}).items():
         command += ["-a", f"{name}={value}"]
@@ -71,7 +73,7 @@ def scrapy_crawl(
     }
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     proc = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
     )
@@ -145,3 +147,53 @@ def tiny_site(folder: Path, pages: dict[str, str], **source) -> Iterator[tuple[s
         artists = folder / "artists.yml"
         artists.write_text("artists:\n  - name: Lady Gaga\n")
         yield base, sources, artists
+
+
+@contextlib.contextmanager
+def named_sites(
+    folder: Path, pages: dict[str, str], **source
+) -> Iterator[tuple[list[str], Path, Path, dict[str, str]]]:
+    """Serve ``pages`` ({absolute URL: text}) on any host names (``www.tiny.test``,
+    ``cdn.tiny.test``), offline: one HTTP proxy on 127.0.0.1 answers for every host, so a
+    crawl given its ``http_proxy`` reaches names no DNS knows. Every host named has a
+    robots.txt that allows all, unless ``pages`` gives one; other URLs answer 404.
+
+    The source ``tiny`` has ``homepage`` http://www.tiny.test/ and ``allowed_domains``
+    [www.tiny.test] unless ``source`` says otherwise. Yields (every URL requested, in
+    order; sources.yml; artists.yml; the environment for :func:`scrapy_crawl`)."""
+    hosts = {url.split("/")[2] for url in pages}
+    served = {f"http://{host}/robots.txt": "User-agent: *\nAllow: /\n" for host in hosts}
+    served.update(pages)
+    hits: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            # A request through a proxy names the whole URL: GET http://host/path
+            hits.append(self.path)
+            text = served.get(self.path)
+            body = (text if text is not None else "not found").encode()
+            self.send_response(200 if text is not None else 404)
+            xml = self.path.endswith(".xml")
+            plain = self.path.endswith(".txt")
+            kind = "application/xml" if xml else "text/plain" if plain else "text/html"
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    with serve_locally(Proxy) as proxy:
+        sources = folder / "sources.yml"
+        entry = {
+            "id": "tiny",
+            "name": "Tiny",
+            "homepage": "http://www.tiny.test/",
+            "allowed_domains": ["www.tiny.test"],
+            **source,
+        }
+        sources.write_text(json.dumps({"sources": [entry]}))
+        artists = folder / "artists.yml"
+        artists.write_text("artists:\n  - name: Lady Gaga\n")
+        yield hits, sources, artists, {"http_proxy": f"http://{proxy}"}

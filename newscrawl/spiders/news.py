@@ -44,9 +44,11 @@ from newscrawl.conditional import (
 )
 from newscrawl.discovery import (
     MAX_SITEMAP_BYTES,
+    is_robots_txt,
     links_fingerprint,
     parse_feed,
     parse_listing,
+    parse_robots_sitemaps,
     parse_sitemap,
 )
 from newscrawl.errors import ConfigError
@@ -56,8 +58,10 @@ from newscrawl.redirects import redirected_off_articles
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.session import CrawlSession
 from newscrawl.setting_checks import check_settings
+from newscrawl.sitemap_hosts import refused_children
 from newscrawl.sources import Source, download_slots, load_sources, select_sources
 from newscrawl.store import Drop
+from newscrawl.url_variants import LISTED_AS, listed_spelling_request, request_spelling
 from newscrawl.urls import canonicalize_url, domain_allowed, site_of
 
 CHANNEL_PRIORITY = {"sitemap": 30, "feed": 20, "listing": 10, "artist-page": 10}
@@ -304,6 +308,15 @@ class NewsSpider(scrapy.Spider):
         link of this source, found on a listing).
         """
         url = canonicalize_url(url)
+        if not self.direct_urls:
+            # One request per article: its plain URL for an AMP one, the spelling already
+            # requested or archived for one that differs by a trailing slash.
+            listed = url
+            url = request_spelling(
+                url, source, decided=self.decided, archived=self._archive_lookup()
+            )
+            if url != listed:
+                evidence = {**evidence, LISTED_AS: listed}
         if url in self.candidates:  # requested, not fetched yet: merge what channels say
             merged = self.candidates[url]
             channels = merged.setdefault("channels", [])
@@ -324,6 +337,11 @@ class NewsSpider(scrapy.Spider):
         if outcome != "ignored":  # a sitemap or feed listing it later still reports it
             self.decided[url] = outcome
         return outcome, request
+
+    def _archive_lookup(self) -> Any:
+        if not (self.incremental or self.since is not None):
+            return None
+        return self.session.open().archived_page
 
     def _decide(
         self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
@@ -460,7 +478,10 @@ class NewsSpider(scrapy.Spider):
         walk = self._walk_meta()
         for source in self.sources:
             for url in source.sitemaps:
-                yield self._channel_request(url, source, self.parse_sitemap, "sitemap")
+                # A robots.txt stands for the sitemaps its Sitemap: lines name (as in
+                # Scrapy's SitemapSpider).
+                parse = self.parse_robots_txt if is_robots_txt(url) else self.parse_sitemap
+                yield self._channel_request(url, source, parse, "sitemap")
             for url in source.feeds:
                 yield self._channel_request(url, source, self.parse_feed, "feed")
             for url in source.listings:
@@ -505,10 +526,18 @@ class NewsSpider(scrapy.Spider):
             )
             self.crawler.stats.inc_value("newscrawl/sitemap_depth_limit")
             result.sitemaps = []
-        for child in result.sitemaps:
-            if self._older_than_since(child.evidence):
-                continue
-            if domain_allowed(child.url, source.allowed_domains):
+        children = [c for c in result.sitemaps if not self._older_than_since(c.evidence)]
+        refused = refused_children([c.url for c in children], response.url, source)
+        for why, urls in refused.items():
+            # Not the publisher's (sitemap_hosts.py): said once per reason, counted per child.
+            self.crawler.stats.inc_value("newscrawl/sitemap_offsite", len(urls))
+            many = f" (and {len(urls) - 1} more)" if len(urls) > 1 else ""
+            self.logger.warning(
+                "Child sitemap %s of %s not followed%s: %s", urls[0], response.url, many, why
+            )
+        skipped = {url for urls in refused.values() for url in urls}
+        for child in children:
+            if child.url not in skipped:
                 yield self._channel_request(
                     child.url, source, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1
                 )
@@ -517,6 +546,18 @@ class NewsSpider(scrapy.Spider):
             _, request = self.consider(source, entry.url, evidence, report_off_pattern=True)
             if request is not None:
                 yield request
+
+    def parse_robots_txt(self, response: Response) -> Iterator[Request]:
+        """The sitemaps a source's robots.txt names. The middleware answers this request
+        with the robots.txt it fetched to obey it. Sitemaps.org lets robots.txt name a
+        sitemap on another host (a CDN): the publisher vouches for it, so it is followed."""
+        source = self.by_id[response.meta["source_id"]]
+        urls = parse_robots_sitemaps(response.body, response.url)
+        if not urls:
+            self.logger.warning("robots.txt %s names no sitemaps", response.url)
+            self.crawler.stats.inc_value("newscrawl/channel_errors")
+        for url in urls:
+            yield self._channel_request(url, source, self.parse_sitemap, "sitemap")
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         source = self.by_id[response.meta["source_id"]]
@@ -603,6 +644,18 @@ class NewsSpider(scrapy.Spider):
             other = "other_version" if names_another_version(response) else "elsewhere"
             self.crawler.stats.inc_value(f"newscrawl/not_modified_{other}")
             yield without_validators(response.request, request_url)
+            return
+        if (
+            response.status in (404, 410)
+            and not self._archived(response, request_url)
+            and (listed := listed_spelling_request(response.request, evidence))
+        ):
+            # The plain URL of an AMP page the channel listed is not there: fetch the
+            # page the channel listed (url_variants.py).
+            self.session.count(source.id, "fetched", -1)
+            self.candidates[listed.url] = listed.meta["newscrawl_evidence"]
+            self.decided[listed.url] = "requested"
+            yield listed
             return
         if response.status >= 300 or response.status < 200 or response.status == 204:
             reason, detail = "http_status", f"HTTP {response.status}"
