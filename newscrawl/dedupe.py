@@ -33,8 +33,9 @@ class _SeriesMemory:
     with the URL it was fetched from and its canonical URL's digest; the entries are
     found by canonical-URL digest and by content digest.
 
-    ~150 bytes an article for a URL of 71 characters (its text, 16 bytes of entry, two
-    map slots), where dicts of str keys and values held ~400 (docs/benchmarks.md).
+    60-110 bytes an article (the URL's compressed text and 4-byte end, the 8-byte
+    canonical digest, two 12-byte map slots at most 2/3 full), where dicts of str keys
+    and values held ~400 (docs/benchmarks.md).
     Digests are 64 bits: two different canonical URLs (or contents) share one with a
     chance of about n**2 / 2**65 over a run of n articles (3 in a million at 10 million
     articles), which would drop the second as a duplicate."""
