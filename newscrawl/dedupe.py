@@ -14,8 +14,10 @@ One article per canonical URL, and one copy of a syndicated story:
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, Protocol
 
+from newscrawl.compact import DigestMap, StringLog, digest64
 from newscrawl.items import Article
 from newscrawl.urls import site_of
 
@@ -26,17 +28,38 @@ class ArchiveLookups(Protocol):
     def article_with_hash(self, content_hash: str) -> dict | None: ...
 
 
+class _SeriesMemory:
+    """What one WARC series (one run) kept: for each article it let through, an entry
+    with the URL it was fetched from and its canonical URL's digest; the entries are
+    found by canonical-URL digest and by content digest.
+
+    60-110 bytes an article (the URL's compressed text and 4-byte end, the 8-byte
+    canonical digest, two 12-byte map slots at most 2/3 full), where dicts of str keys
+    and values held ~400 (docs/benchmarks.md).
+    Digests are 64 bits: two different canonical URLs (or contents) share one with a
+    chance of about n**2 / 2**65 over a run of n articles (3 in a million at 10 million
+    articles), which would drop the second as a duplicate."""
+
+    def __init__(self) -> None:
+        self.urls = StringLog()
+        self.canonicals = array("Q")
+        self.by_canonical = DigestMap()
+        self.by_content = DigestMap()
+
+    def remember(self, url: str, canonical: int, content: int) -> None:
+        entry = self.urls.append(url)
+        self.canonicals.append(canonical)
+        self.by_canonical[canonical] = entry
+        self.by_content[content] = entry
+
+
 class Deduplicator:
     """Remembers what a run has seen and applies the rules above."""
 
     def __init__(self) -> None:
-        # WARC series → {canonical URL or content digest: what was first seen there}.
-        # This memory grows with every article a run keeps, so it is kept compact: one
-        # dict per series instead of a tuple key per article; the content hash as its
-        # 32 raw bytes, not 64 hex characters; the first-seen page as its URL alone when
-        # that is its canonical URL (almost always), the two URL strings shared with
-        # both keys. ~300 bytes an article instead of ~640 (tests/test_dedupe.py).
-        self.seen: dict[str, dict[str | bytes, str | tuple[str, str]]] = {}
+        # WARC series -> what was first seen there. This memory grows with every article
+        # a run keeps, so it holds no Python object per article (newscrawl.compact).
+        self.seen: dict[str, _SeriesMemory] = {}
 
     @staticmethod
     def fetch_series(article: Article) -> str:
@@ -49,19 +72,25 @@ class Deduplicator:
 
         A non-duplicate is remembered, so call this once per article, in order.
         """
-        seen = self.seen.setdefault(self.fetch_series(article), {})
+        memory = self.seen.get(self.fetch_series(article))
+        if memory is None:
+            memory = self.seen[self.fetch_series(article)] = _SeriesMemory()
         is_original = article.url == article.canonical_url
-        digest = _digest(article.content_hash)
-        for key in (article.canonical_url, digest):
-            first = seen.get(key)
-            if first is None:
+        canonical = digest64(article.canonical_url)
+        content = _content_digest(article.content_hash)
+        for what, found in (
+            ("canonical URL", memory.by_canonical.get(canonical)),
+            ("content", memory.by_content.get(content)),
+        ):
+            if found is None:
                 continue
-            first_url, first_canonical = (first, first) if isinstance(first, str) else first
+            first_url = memory.urls[found]
+            # The original, seen after a syndicated copy of it (whose canonical URL is
+            # this URL), replaces the copy.
             replaces_copy = (
-                is_original and first_canonical == article.url and first_url != article.url
+                is_original and memory.canonicals[found] == canonical and first_url != article.url
             )
             if not replaces_copy:
-                what = "canonical URL" if key == article.canonical_url else "content"
                 return f"same {what} as {first_url}"
         existing = archive.archived_page(article.canonical_url)
         if existing is not None:
@@ -72,17 +101,17 @@ class Deduplicator:
             same = archive.article_with_hash(article.content_hash)
             if same is not None and same["canonical_url"] != article.canonical_url:
                 return f"same content as {same['url']}"
-        first = article.url if is_original else (article.url, article.canonical_url)
-        seen[article.canonical_url] = first
-        seen[digest] = first
+        memory.remember(article.url, canonical, content)
         return None
 
 
-def _digest(content_hash: str) -> str | bytes:
-    """The content hash (sha256 hex) as its raw bytes: half the memory, and never equal
-    to a URL key. Anything that is not hex (a hand-made item) is kept as it is,
-    prefixed so it cannot collide with a URL."""
-    try:
-        return bytes.fromhex(content_hash)
-    except ValueError:
-        return "\0" + content_hash
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _content_digest(content_hash: str) -> int:
+    """The content hash (sha256 hex) as a 64-bit digest: its first 16 hex digits, which
+    are already uniform. Anything else (a hand-made item) is hashed."""
+    head = content_hash[:16]
+    if len(head) == 16 and _HEX_DIGITS.issuperset(head):
+        return int(head, 16) or 1
+    return digest64(content_hash)

@@ -87,6 +87,11 @@ class WarcPipeline:
         session = CrawlSession.of(self.crawler)
         session.open()
         self.series.run_id = session.run_id
+        # Records first, rows second: a power cut after the commit must not leave a row
+        # pointing at a record still in the page cache.
+        session.before_commit.append(
+            (f"{self.series.directory}: cannot sync the WARC files", self.series.sync)
+        )
 
         # Compression is the WARC step's CPU cost; zlib releases the GIL, so a thread
         # keeps a large record's off the reactor.

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,10 @@ class CrawlSession:
         self.closed = False
         self.error: str | None = None
         """Why the archive could not be written (the crawl then stops), or None."""
+        self.before_commit: list[tuple[str, Callable[[], None]]] = []
+        """(what, callable) run before a batch of articles is written: the WARC step
+        registers its ``fsync`` here, so the records a batch's rows point at are on disk
+        before the rows are. An ``OSError`` stops the crawl like a refused write."""
 
     @classmethod
     def of(cls, crawler: Crawler) -> CrawlSession:
@@ -215,7 +220,7 @@ class CrawlSession:
             )
         except sqlite3.Error as error:  # the archive refuses writes: reported, not raised
             if self.error is None:
-                self._stop(error, 1, stopping=True)
+                self._stop(f"{self.db_path}: cannot write to the archive: {error}", 1, True)
         self.archive.close()
         self.closed = True
 
@@ -250,6 +255,15 @@ class CrawlSession:
             return
         articles, drops = self._articles, self._drops
         self._articles, self._drops = [], []
+        # Drops point at no WARC record: a batch of drops alone needs no sync.
+        for what, prepare in self.before_commit if articles else ():
+            try:
+                prepare()
+            except OSError as error:
+                self._stop(
+                    f"{what}: {error.strerror or error}", len(articles) + len(drops), stopping
+                )
+                return
         try:
             outcomes = self.archive.write_batch(
                 articles,
@@ -259,7 +273,11 @@ class CrawlSession:
                 replay=getattr(self.crawler.spider, "replay", False),
             )
         except sqlite3.Error as error:
-            self._stop(error, len(articles) + len(drops), stopping=stopping)
+            self._stop(
+                f"{self.db_path}: cannot write to the archive: {error}",
+                len(articles) + len(drops),
+                stopping,
+            )
             return
         for article, outcome in zip(articles, outcomes, strict=True):
             self.outcomes[outcome.action] += 1
@@ -283,14 +301,12 @@ class CrawlSession:
                 self.count(outcome.replaced_source_id, "dropped")
             self.crawler.stats.inc_value(f"newscrawl/articles_{outcome.action}")
 
-    def _stop(self, error: sqlite3.Error, lost: int, *, stopping: bool) -> None:
-        """The archive refuses writes (disk full, read-only, I/O error): the batch's
-        transaction left nothing behind; stop the crawl with one clear line instead of
-        fetching pages that cannot be stored."""
-        self.error = (
-            f"{self.db_path}: cannot write to the archive: {error}"
-            f" (the crawl stopped; the last {lost} rows were not written)"
-        )
+    def _stop(self, why: str, lost: int, stopping: bool) -> None:
+        """The archive refuses writes (disk full, read-only, I/O error), or the WARC
+        records a batch points at cannot be made durable: the batch's transaction left
+        nothing behind; stop the crawl with one clear line instead of fetching pages
+        that cannot be stored."""
+        self.error = f"{why} (the crawl stopped; the last {lost} rows were not written)"
         logger.error(self.error)
         self.crawler.stats.set_value("newscrawl/archive_error", self.error)
         engine = self.crawler.engine

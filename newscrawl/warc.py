@@ -26,6 +26,7 @@ from warcio.warcwriter import WARCWriter
 
 from newscrawl import __version__
 from newscrawl.conditional import validators_of
+from newscrawl.errors import NewscrawlError
 from newscrawl.items import NotModified, Page
 
 # HTTP reason phrases are not kept by Scrapy; a generic one keeps the record valid.
@@ -66,6 +67,10 @@ class WarcSeries:
     in three so a crawl can compress off the reactor thread: :meth:`encode_response`
     (serialise, cheap), :func:`gzip_member` (the CPU cost: 6 ms for a 360 KB page at
     level 6, 9 ms at warcio's fixed level 9), :meth:`append` (write, returns the offset).
+
+    :meth:`sync` makes what was appended durable (``fsync``); the crawl calls it before
+    it commits the rows that point at those records, so a power cut cannot leave a row
+    pointing at a record that never reached the disk.
     """
 
     def __init__(
@@ -85,6 +90,10 @@ class WarcSeries:
         self._index = 0
         self._file = None
         self._name = ""
+        # Bytes appended since the last sync, and whether the current file's directory
+        # entry (a new file) is not yet durable either.
+        self._unsynced = False
+        self._new_file = False
 
     def _open_next(self) -> None:
         self.close()
@@ -105,6 +114,7 @@ class WarcSeries:
         )
         writer.write_record(info)
         self._file.write(gzip_member(buffer.getvalue(), self.gzip_level))
+        self._unsynced = self._new_file = True
 
     def encode_response(self, page: Page) -> bytes:
         """``page`` as an uncompressed WARC response record."""
@@ -167,15 +177,37 @@ class WarcSeries:
         offset = self._file.tell()
         self._file.write(member)
         self._file.flush()
+        self._unsynced = True
         return self._name, offset
+
+    def sync(self) -> None:
+        """Make every record appended so far durable: ``fsync`` the current file (and,
+        for a new file, its folder, which holds its name). Cheap when nothing was
+        appended since the last call; called once per archive batch, not per record."""
+        if self._file is None or not self._unsynced:
+            return
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        if self._new_file:
+            folder = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+        self._unsynced = self._new_file = False
 
     def write_response(self, page: Page) -> tuple[str, int]:
         """Encode, compress and append ``page`` in one call."""
         return self.append(gzip_member(self.encode_response(page), self.gzip_level))
 
     def close(self) -> None:
+        """Sync and close the current file (a rotation too: the rows of the batch not
+        yet committed may point into it)."""
         if self._file is not None:
-            self._file.close()
+            try:
+                self.sync()
+            finally:
+                self._file.close()
         self._file = None
 
 
@@ -310,10 +342,35 @@ def read_pages(
                 )
 
 
+class WarcRecordError(NewscrawlError):
+    """An archive row points at a WARC record that is not there or not whole (a file
+    removed, or cut short by a crash before the record reached the disk)."""
+
+
 def read_page(directory: str | os.PathLike, name: str, offset: int) -> Page:
-    """The page stored at ``offset`` in WARC file ``name``."""
+    """The page stored at ``offset`` in WARC file ``name``; :class:`WarcRecordError`
+    (one line naming the file and offset) when the record is missing, cut short or
+    damaged."""
     path = Path(directory) / name
-    with open(path, "rb") as stream:
+    where = f"{path}: the record at offset {offset}"
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, after the error checks
+    except OSError as error:
+        raise WarcRecordError(f"{path}: cannot read the WARC file: {error.strerror}") from None
+    with stream:
+        size = os.fstat(stream.fileno()).st_size
+        if offset >= size:
+            raise WarcRecordError(f"{where} is missing (the file ends at byte {size})")
         stream.seek(offset)
-        record = next(iter(ArchiveIterator(stream)))
-        return _page_from_record(record, name, offset)
+        try:
+            record = next(iter(ArchiveIterator(stream)), None)
+            page = None if record is None else _page_from_record(record, name, offset)
+        except Exception as error:  # noqa: BLE001 - warcio/zlib raise many kinds
+            raise WarcRecordError(
+                f"{where} is damaged or cut short ({type(error).__name__}: {error})"
+            ) from None
+        if page is None or record.rec_type != "response":
+            raise WarcRecordError(f"{where} is not a response record")
+        if not payload_intact(record, page.body):
+            raise WarcRecordError(f"{where} is cut short (its payload does not match its digest)")
+        return page

@@ -10,12 +10,18 @@ object    JSON object text     JSON object             string (JSON object text)
 boolean   true / false         true / false            bool
 missing   empty cell           null                    null
 ========  ===================  ======================  =============================
+
+Text is written exactly as archived, control characters included, so a release reads
+back to the archive's values (docs/export.md, "Text, line breaks and control
+characters"): a CSV field holding a comma, a quote, ``\r`` or ``\n`` is quoted, and
+rows end in ``\n`` only; a JSON Lines row holds no character that a line reader takes
+for a line break (JSON escapes the rest).
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -84,18 +90,41 @@ def rows(conn: sqlite3.Connection, sql: str, fields: tuple[Field, ...]) -> Itera
             yield [native(value, spec) for value, spec in zip(row, fields, strict=True)]
 
 
+# A field is quoted when it holds the delimiter, the quote or a line break. Python's csv
+# writer with lineterminator "\n" quotes a field holding "\n" but not one holding a bare
+# "\r" (it looks only for the characters of its line terminator), and every reader that
+# also ends rows at "\r" (Python's csv module, pyarrow and frictionless among them) cut
+# such a row in two: a hand-edited body or a page whose text has "\r" broke the file.
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+def _csv_field(cell: Any) -> str:
+    text = cell if isinstance(cell, str) else str(cell)
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def write_csv(
     path: Path, fields: tuple[Field, ...], data: Iterator[list[Any]], tick: Callable[[], None]
 ) -> int:
+    """RFC 4180 CSV, except that rows end in ``\n``: a header row, then one row per record,
+    every cell written exactly (see :func:`_csv_field`)."""
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([f.name for f in fields])
+        handle.write(",".join(_csv_field(f.name) for f in fields) + "\n")
         for row in data:
-            writer.writerow([_csv_cell(v, f) for v, f in zip(row, fields, strict=True)])
+            cells = (_csv_field(_csv_cell(v, f)) for v, f in zip(row, fields, strict=True))
+            handle.write(",".join(cells) + "\n")
             count += 1
             tick()
     return count
+
+
+# Line breaks to str.splitlines() and to many JSON Lines readers that json.dumps leaves
+# as they are (it escapes only U+0000-U+001F, '"' and '\\'); inside a JSON string, where
+# alone they can occur, their escapes mean the same characters.
+_JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def write_jsonl(
@@ -105,7 +134,8 @@ def write_jsonl(
     names = [f.name for f in fields]
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         for row in data:
-            handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False))
+            line = json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False)
+            handle.write(line.translate(_JSON_LINE_BREAKS))
             handle.write("\n")
             count += 1
             tick()
