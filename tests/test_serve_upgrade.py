@@ -94,3 +94,14 @@ def test_the_command_upgrades_before_it_listens(old_archive):
     assert "applying schema steps m016_co_mention_pairs" in result.output
     assert result.output.splitlines()[-1].startswith("Error: cannot listen on")
     assert serving.pending_schema_steps(old_archive) == []
+
+
+def test_a_missing_archive_still_gets_the_hint_of_what_to_do(tmp_path):
+    # The upgrade step reads the file first; its bare "no such archive" had replaced
+    # the hint `serve` gave before it (crawl into it, or build a demo archive there).
+    missing = tmp_path / "nope.db"
+    result = CliRunner().invoke(main, ["serve", str(missing)])
+    assert result.exit_code == 1
+    assert "nope.db: no such archive (crawl into it first" in result.output
+    assert f"newscrawl demo --no-serve --db {missing}" in result.output
+    assert not missing.exists()
