@@ -150,6 +150,12 @@ def bring_up_to_date(db_path: Path, *, immutable: bool) -> None:
     newer tables work (articles_about_both reads co_mention_pairs, step m016). It is the
     one write ``serve`` makes; an immutable copy or a file it may not write to is served
     as it is, with a warning naming the steps."""
+    # First, so that a missing archive gets check_archive's hint (crawl into it, or
+    # `newscrawl demo`), not the bare "no such archive" of reading its steps, and an
+    # immutable one that cannot be served is refused without a warning that it will be.
+    check_archive(db_path)
+    if immutable:
+        check_immutable(db_path)
     pending = pending_schema_steps(db_path)
     if not pending:
         return

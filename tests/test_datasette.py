@@ -401,6 +401,9 @@ def test_titles_link_to_the_article_page(client):
     assert f'href="/-/article/archive/{SEED_ID}"' in search.text
     pairs = client.get("/archive/co_mentions?artist_a=britney-spears&artist_b=lady-gaga")
     assert f'href="/-/article/archive/{SEED_ID}"' in pairs.text
+    # and so do the rows behind that view (m016), which Datasette lists as a table
+    rows_behind = client.get("/archive/co_mention_pairs?artist_a=britney-spears")
+    assert f'href="/-/article/archive/{SEED_ID}"' in rows_behind.text
 
 
 def test_highlighter_escapes_before_marking():

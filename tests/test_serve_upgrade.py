@@ -94,3 +94,30 @@ def test_the_command_upgrades_before_it_listens(old_archive):
     assert "applying schema steps m016_co_mention_pairs" in result.output
     assert result.output.splitlines()[-1].startswith("Error: cannot listen on")
     assert serving.pending_schema_steps(old_archive) == []
+
+
+def test_a_missing_archive_still_gets_the_hint_of_what_to_do(tmp_path):
+    # The upgrade step reads the file first; its bare "no such archive" had replaced
+    # the hint `serve` gave before it (crawl into it, or build a demo archive there).
+    missing = tmp_path / "nope.db"
+    result = CliRunner().invoke(main, ["serve", str(missing)])
+    assert result.exit_code == 1
+    assert "nope.db: no such archive (crawl into it first" in result.output
+    assert f"newscrawl demo --no-serve --db {missing}" in result.output
+    assert not missing.exists()
+
+
+def test_an_immutable_archive_that_cannot_be_served_is_refused_without_the_warning(old_archive):
+    # A WAL with writes in it: --immutable is refused. The upgrade step's warning that
+    # the archive "is served as it is" came first, then the error saying it is not.
+    conn = sqlite3.connect(old_archive)
+    conn.execute("pragma wal_autocheckpoint = 0")
+    conn.execute("create table written_since (x)")
+    conn.commit()
+    try:
+        result = CliRunner().invoke(main, ["serve", str(old_archive), "--immutable"])
+    finally:
+        conn.close()
+    assert result.exit_code == 1
+    assert "--immutable would not see the writes" in result.output
+    assert "warning" not in result.output and result.output.count("\n") == 1

@@ -27,9 +27,10 @@ ARTICLE_ROUTE = r"^/-/article/(?P<database>[^/]+)/(?P<id>[0-9]+)$"
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 HIGHLIGHT_COLUMNS = ("snippet",)
 HIGHLIGHT_SUFFIX = "_highlighted"
-# Views whose article_id column gets a link to the article page (a view has no foreign
-# keys for Datasette to link; tables such as mentions link to the articles row page).
-ARTICLE_ID_VIEWS = ("co_mentions",)
+# Views and tables whose article_id column gets a link to the article page: they have no
+# foreign key for Datasette to link (a view has none; co_mention_pairs, the table behind
+# co_mentions, declares none), where tables such as mentions link to the articles row page.
+ARTICLE_ID_LINKED = ("co_mentions", "co_mention_pairs")
 ARTIST_COLOURS = 8
 # SQLite integers are 64-bit: a larger id in a URL is no article (and would not bind).
 MAX_ID = 2**63 - 1
@@ -349,7 +350,7 @@ def render_cell(row, value, column, table, database, datasette):
         except (IndexError, KeyError):
             return None
     elif (
-        (table is None or table in ARTICLE_ID_VIEWS)
+        (table is None or table in ARTICLE_ID_LINKED)
         and column == "article_id"
         and isinstance(value, int)
     ):
