@@ -75,15 +75,19 @@ def find_gallery(doc: Document) -> Gallery | None:
     root = doc.tree.find("body")
     if root is None:
         return None
+    images = [image for image in root.iter("img") if not _in_noscript(image)]
+    if len(images) < MIN_SLIDES:  # one picture a slide: most stories stop here
+        return None
+    # The text of an element is read once, though every picture below it climbs past it.
+    text_lengths: dict[lxml.html.HtmlElement, int] = {}
     slides: list[lxml.html.HtmlElement] = []
-    for image in root.iter("img"):
-        if _in_noscript(image):
-            continue
-        slide = _slide_of(image)
+    for image in images:
+        slide = _slide_of(image, text_lengths)
         if slide is not None and not any(s is slide for s in slides):
             slides.append(slide)
     # A slide inside another (a figure inside its slide <div>) is part of that one.
-    slides = [s for s in slides if not any(o is not s and _contains(o, s) for o in slides)]
+    found = set(slides)
+    slides = [s for s in slides if not any(a in found for a in s.iterancestors())]
     texts = [paragraphs for slide in slides if (paragraphs := _caption(slide))]
     return Gallery(texts) if len(texts) >= MIN_SLIDES else None
 
@@ -101,23 +105,23 @@ def gallery_body(gallery: Gallery, prose: list[str]) -> list[str] | None:
 
 def _in_noscript(element: lxml.html.HtmlElement) -> bool:
     # Lazy-loading templates repeat the picture in <noscript>.
-    return any(a.tag == "noscript" for a in element.iterancestors())
-
-
-def _contains(outer: lxml.html.HtmlElement, inner: lxml.html.HtmlElement) -> bool:
-    return any(a is outer for a in inner.iterancestors())
+    return next(element.iterancestors("noscript"), None) is not None
 
 
 def _pictures(element: lxml.html.HtmlElement) -> int:
     return sum(1 for image in element.iter("img") if not _in_noscript(image))
 
 
-def _slide_of(image: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+def _slide_of(
+    image: lxml.html.HtmlElement, text_lengths: dict[lxml.html.HtmlElement, int]
+) -> lxml.html.HtmlElement | None:
     node = image.getparent()
     for _ in range(MAX_LEVELS):
         if node is None or node.tag in _STOP or _pictures(node) > 1:
             return None
-        text = len(_text(node))
+        text = text_lengths.get(node)
+        if text is None:
+            text = text_lengths[node] = len(_text(node))
         if text > MAX_CAPTION_CHARS:
             return None
         if text >= MIN_CAPTION_CHARS:
@@ -126,12 +130,24 @@ def _slide_of(image: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     return None
 
 
+_NO_TEXT = frozenset(("script", "style"))
+
+
 def _text(element: lxml.html.HtmlElement) -> str:
-    return " ".join(
-        text.strip()
-        for text in element.xpath(".//text()[not(ancestor::script or ancestor::style)]")
-        if text.strip()
-    )
+    return " ".join(stripped for text in _texts(element) if (stripped := text.strip()))
+
+
+def _texts(element: lxml.html.HtmlElement):
+    """The text nodes below ``element`` in document order, those inside a script or a
+    style left out (the XPath ``.//text()[not(ancestor::script or ancestor::style)]``,
+    without its walk up every text node's ancestors)."""
+    if element.text and element.tag not in _NO_TEXT:
+        yield element.text
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _NO_TEXT:
+            yield from _texts(child)
+        if child.tail:  # a comment's or a script's tail is text of this element
+            yield child.tail
 
 
 def _teaser(slide: lxml.html.HtmlElement, image: lxml.html.HtmlElement) -> bool:
