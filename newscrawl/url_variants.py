@@ -95,8 +95,9 @@ def request_spelling(
     archived: Callable[[str], Any] | None,
 ) -> str:
     """The spelling of the article at ``url`` (canonicalised) to request: one this crawl
-    already decided on, else one the archive holds, else its plain URL when it is an AMP
-    one; its spellings are those and each of them with or without a trailing slash.
+    already decided on, else the one an archived row was fetched from (or one the archive
+    holds), else its plain URL when it is an AMP one; its spellings are those and each of
+    them with or without a trailing slash.
     ``archived`` looks a URL up in the archive (None: no archive to ask)."""
     spellings = [url]
     plain = plain_variant(url, homepage=source.homepage)
@@ -113,8 +114,12 @@ def request_spelling(
             return spelling
     if archived is not None:
         for spelling in spellings:
-            if archived(spelling):
-                return spelling
+            if known := archived(spelling):
+                # The row is found by its canonical URL too: ask for the spelling it was
+                # fetched from, which answered (the plain URL may not: an AMP page
+                # fetched after its plain URL's 404) and which its validators are for.
+                fetched_from = known.get("url") if isinstance(known, dict) else None
+                return fetched_from if fetched_from in spellings else spelling
     return spellings[0]
 
 

@@ -141,3 +141,26 @@ def test_an_amp_page_whose_plain_url_is_missing_is_fetched_as_listed(tmp_path):
     assert result.query("select url from drops") == []
     run = result.run()
     assert (run["requested"], run["pages_fetched"]) == (1, 1)
+
+
+def test_a_refetch_asks_for_the_spelling_the_article_was_fetched_from(tmp_path):
+    # The AMP page names its plain URL as canonical, but the plain URL answers 404: the
+    # first run archived the AMP page (url /amp/, canonical_url the plain URL). A refetch
+    # found the archived row by its canonical URL and asked for the plain URL, whose 404
+    # was a "removed" drop: the living article was never refreshed again.
+    plain, listed = f"{HOME}/2026/only-amp/", f"{HOME}/2026/only-amp/amp/"
+    site = {
+        f"{HOME}/sitemap.xml": urlset(listed),
+        listed: amp("Lady Gaga album", plain),
+    }
+    source = {"allowed_domains": ["tiny.test"], "sitemaps": [f"{HOME}/sitemap.xml"]}
+    crawl(tmp_path, site, article_url="/2026/", **source)
+    # The sitemap says the page changed since: it is due for a refetch.
+    changed = f"<loc>{listed}</loc><lastmod>2099-01-01T00:00:00Z</lastmod>"
+    site[f"{HOME}/sitemap.xml"] = urlset(listed).replace(f"<loc>{listed}</loc>", changed)
+    hits, result = crawl(tmp_path, site, article_url="/2026/", **source)
+    assert [h for h in hits if "/2026/" in h] == [listed]
+    assert result.query("select url, canonical_url from articles") == [
+        {"url": listed, "canonical_url": plain}
+    ]
+    assert result.query("select url, reason from drops") == []
