@@ -164,3 +164,38 @@ def test_a_refetch_asks_for_the_spelling_the_article_was_fetched_from(tmp_path):
         {"url": listed, "canonical_url": plain}
     ]
     assert result.query("select url, reason from drops") == []
+
+
+def test_redis_mode_a_second_run_fetches_no_slash_spelling_of_a_fetched_article(
+    tmp_path, redis_url
+):
+    # A worker cannot ask the archive; the shared "seen" set stands in for it. The
+    # spelling a worker requested last run was not looked for there, so the other
+    # spelling was fetched on every run and dropped as a duplicate by the ingester.
+    sitemap = {f"{HOME}/sitemap.xml": urlset(f"{HOME}/2026/four/")}
+    listing = {f"{HOME}/news/": f'<a href="{HOME}/2026/four">Four</a>'}
+    pages = {f"{HOME}/2026/four/": story("Lady Gaga duet"), f"{HOME}/2026/four": story("x")}
+    settings = {
+        "NEWSCRAWL_REDIS_URL": redis_url,
+        "NEWSCRAWL_DB": str(tmp_path / "no-such-folder" / "worker.db"),
+    }
+    for channel, source in (
+        (sitemap, {"sitemaps": [f"{HOME}/sitemap.xml"]}),
+        (listing, {"listings": [f"{HOME}/news/"]}),
+    ):
+        with named_sites(tmp_path, {**channel, **pages}, article_url="/2026/", **source) as (
+            hits,
+            sources,
+            artists,
+            env,
+        ):
+            scrapy_crawl(
+                db=tmp_path / "unused.db",
+                sources=sources,
+                artists=artists,
+                env=env,
+                settings=settings,
+            )
+        if channel is sitemap:
+            assert [h for h in hits if "/2026/" in h] == [f"{HOME}/2026/four/"]
+    assert [h for h in hits if "/2026/" in h] == []

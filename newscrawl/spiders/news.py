@@ -341,7 +341,9 @@ class NewsSpider(scrapy.Spider):
     def _archive_lookup(self) -> Any:
         if not (self.incremental or self.since is not None):
             return None
-        return self.session.open().archived_page
+        archive = self.session.open()
+        # Redis mode: no archive to ask; the shared "seen" set has the spellings requested.
+        return getattr(archive, "seen", None) or archive.archived_page
 
     def _decide(
         self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
