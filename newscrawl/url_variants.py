@@ -24,6 +24,10 @@ from newscrawl.urls import canonicalize_url, host_and_port
 
 LISTED_AS = "listed_as"
 """Evidence key: the spelling a channel listed, when the crawl requested another."""
+FIRST_SPELLING = "newscrawl_first_spelling"
+"""Request meta: the URL of an archived article that answered 404 or 410 before this
+request for its other spelling (a drop for both is recorded under it, the URL a later
+run asks for first)."""
 
 # Query parameters that ask for the AMP rendering: ?amp, ?amp=1 (WordPress plugins),
 # ?outputType=amp (Arc XP: The Washington Post and others), ?output=amp.
@@ -123,15 +127,45 @@ def request_spelling(
     return spellings[0]
 
 
-def listed_spelling_request(request: Request, evidence: dict[str, Any]) -> Request | None:
-    """The request for the spelling a channel listed, after the plain URL the crawl asked
-    for instead turned out not to exist (404 or 410): None when it asked for that one."""
-    listed = evidence.get(LISTED_AS)
-    if not listed:
+def spelling_after_missing(
+    request: Request, evidence: dict[str, Any], archived: Any, *, homepage: str = ""
+) -> Request | None:
+    """The request for another spelling of an article whose requested URL answered 404
+    or 410, or None. For a page the archive does not hold: the spelling a channel listed,
+    when the crawl asked for its plain URL instead. For an archived one: the other URL
+    its row knows it by (the URL it was fetched from, or its canonical URL) when that is
+    a spelling of the same article, tried once: an AMP page archived after its plain
+    URL's 404 whose AMP URL is gone since, or the reverse, was taken for removed."""
+    if not archived:
+        target = evidence.get(LISTED_AS)
+    elif isinstance(archived, dict) and not request.meta.get(FIRST_SPELLING):
+        # (Not one of the redirect chain that led to the 404.)
+        asked = [canonicalize_url(u) for u in (*request.meta.get("redirect_urls", ()), request.url)]
+        target = next(
+            (
+                url
+                for url in (archived.get("url"), archived.get("canonical_url"))
+                if url and url not in asked and _one_article(url, asked[-1], homepage)
+            ),
+            None,
+        )
+    else:
+        target = None
+    if not target:
         return None
     meta = {k: v for k, v in request.meta.items() if k not in _PER_FETCH_META}
     meta["newscrawl_evidence"] = {k: v for k, v in evidence.items() if k != LISTED_AS}
-    return request.replace(url=listed, meta=meta)
+    if archived:
+        meta[FIRST_SPELLING] = asked[0]
+    return request.replace(url=target, meta=meta)
+
+
+def _one_article(url: str, other: str, homepage: str) -> bool:
+    """Whether ``url`` and ``other`` are spellings of one article URL (AMP markers and a
+    trailing slash aside)."""
+    plain = plain_variant(url, homepage=homepage)
+    other_plain = plain_variant(other, homepage=homepage)
+    return plain == other_plain or other_slash(plain) == other_plain
 
 
 # What a fetch left in a request's meta that must not carry over to another URL's.

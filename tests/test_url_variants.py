@@ -165,6 +165,20 @@ def test_a_refetch_asks_for_the_spelling_the_article_was_fetched_from(tmp_path):
     ]
     assert result.query("select url, reason from drops") == []
 
+    # Later the site drops AMP (the AMP URL answers 404) and serves the story at its
+    # plain URL: the refetch finds it there instead of taking it for removed.
+    changed = changed.replace("2099-01-01", "2099-06-01")
+    site = {
+        f"{HOME}/sitemap.xml": urlset(listed).replace(f"<loc>{listed}</loc>", changed),
+        plain: story("Lady Gaga album, updated"),
+    }
+    hits, result = crawl(tmp_path, site, article_url="/2026/", **source)
+    assert [h for h in hits if "/2026/" in h] == [listed, plain]
+    assert result.query("select url, canonical_url, title from articles") == [
+        {"url": plain, "canonical_url": plain, "title": "Lady Gaga album, updated"}
+    ]
+    assert result.query("select url, reason from drops") == []
+
 
 def test_redis_mode_a_second_run_fetches_no_slash_spelling_of_a_fetched_article(
     tmp_path, redis_url

@@ -61,7 +61,12 @@ from newscrawl.setting_checks import check_settings
 from newscrawl.sitemap_hosts import refused_children
 from newscrawl.sources import Source, download_slots, load_sources, select_sources
 from newscrawl.store import Drop
-from newscrawl.url_variants import LISTED_AS, listed_spelling_request, request_spelling
+from newscrawl.url_variants import (
+    FIRST_SPELLING,
+    LISTED_AS,
+    request_spelling,
+    spelling_after_missing,
+)
 from newscrawl.urls import canonicalize_url, domain_allowed, site_of
 
 CHANNEL_PRIORITY = {"sitemap": 30, "feed": 20, "listing": 10, "artist-page": 10}
@@ -647,13 +652,16 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"newscrawl/not_modified_{other}")
             yield without_validators(response.request, request_url)
             return
-        if (
-            response.status in (404, 410)
-            and not self._archived(response, request_url)
-            and (listed := listed_spelling_request(response.request, evidence))
+        if response.status in (404, 410) and (
+            listed := spelling_after_missing(
+                response.request,
+                evidence,
+                self._archived(response, request_url),
+                homepage=source.homepage,
+            )
         ):
-            # The plain URL of an AMP page the channel listed is not there: fetch the
-            # page the channel listed (url_variants.py).
+            # The plain URL of an AMP page the channel listed is not there, or the URL
+            # of an archived article is not: fetch its other spelling (url_variants.py).
             self.session.count(source.id, "fetched", -1)
             self.candidates[listed.url] = listed.meta["newscrawl_evidence"]
             self.decided[listed.url] = "requested"
@@ -666,6 +674,7 @@ class NewsSpider(scrapy.Spider):
                 # the ledger says when the page was found gone (a refresh counts from then).
                 reason = "removed"
                 detail = f"HTTP {response.status} on refetch; the archived version is kept"
+                request_url = response.meta.get(FIRST_SPELLING, request_url)
             self._drop(request_url, source, "fetch", reason, detail, status=response.status)
             return
         if not domain_allowed(response.url, source.allowed_domains):
