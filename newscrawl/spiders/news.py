@@ -652,12 +652,16 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"newscrawl/not_modified_{other}")
             yield without_validators(response.request, request_url)
             return
-        if response.status in (404, 410) and (
-            listed := spelling_after_missing(
-                response.request,
-                evidence,
-                self._archived(response, request_url),
-                homepage=source.homepage,
+        if (
+            response.status in (404, 410)
+            and not self.direct_urls  # -a urls=: exactly the URLs given
+            and (
+                listed := spelling_after_missing(
+                    response.request,
+                    evidence,
+                    self._archived(response, request_url),
+                    homepage=source.homepage,
+                )
             )
         ):
             # The plain URL of an AMP page the channel listed is not there, or the URL
