@@ -213,3 +213,30 @@ def test_redis_mode_a_second_run_fetches_no_slash_spelling_of_a_fetched_article(
         if channel is sitemap:
             assert [h for h in hits if "/2026/" in h] == [f"{HOME}/2026/four/"]
     assert [h for h in hits if "/2026/" in h] == []
+
+
+def test_an_amp_page_whose_plain_url_is_a_soft_404_is_fetched_as_listed(tmp_path):
+    # A site that answers a URL it does not have with a "page not found" page and status
+    # 200: the plain URL of a story it serves only as AMP was dropped as soft_404 after
+    # extraction, and the AMP page the listing named was never fetched, on every run.
+    plain, listed = f"{HOME}/2026/only-amp/", f"{HOME}/2026/only-amp/amp/"
+    not_found = (
+        "<html><head><title>Tiny</title></head><body><h1>Tiny</h1>"
+        "<p>The page you requested could not be found.</p>"
+        f"<p>{'Latest stories about Lady Gaga and more. ' * 20}</p></body></html>"
+    )
+    hits, result = crawl(
+        tmp_path,
+        {
+            f"{HOME}/news/": f'<a href="{listed}">AMP only</a>',
+            plain: not_found,
+            listed: amp("Lady Gaga album", listed),
+        },
+        allowed_domains=["tiny.test"],
+        listings=[f"{HOME}/news/"],
+        article_url="/2026/",
+    )
+    assert [h for h in hits if "/2026/" in h] == [plain, listed]
+    assert [r["url"] for r in result.query("select url from articles")] == [listed]
+    # The plain URL is what it is: a soft 404, in the ledger.
+    assert result.query("select url, reason from drops") == [{"url": plain, "reason": "soft_404"}]

@@ -409,7 +409,15 @@ class NewsSpider(scrapy.Spider):
         self.budget_used[source.id] = used + 1
         self.candidates[url] = {**evidence, "channels": [evidence.get("channel", "url")]}
         self.session.count(source.id, "requested")
-        request = Request(
+        # (The evidence travels with the request when another process fetches it.)
+        meta = {"newscrawl_evidence": self.candidates[url], "newscrawl_limits": self.limits}
+        request = self._article_request(source, url, meta)
+        if self.conditional and source.conditional_requests:
+            request = make_conditional(request, validators_for(known, url))
+        return "requested", request
+
+    def _article_request(self, source: Source, url: str, meta: dict[str, Any]) -> Request:
+        return Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
@@ -417,16 +425,11 @@ class NewsSpider(scrapy.Spider):
                 **self._slot_meta(source),
                 "newscrawl_article": True,
                 "handle_httpstatus_list": ARTICLE_STATUSES,
-                # Travels with the request when another process fetches it (Redis mode).
-                "newscrawl_evidence": self.candidates[url],
-                "newscrawl_limits": self.limits,
+                **meta,
             },
             # -a urls: exactly these pages, now, even if a shared "seen" set has them.
             dont_filter=bool(self.direct_urls),
         )
-        if self.conditional and source.conditional_requests:
-            request = make_conditional(request, validators_for(known, url))
-        return "requested", request
 
     # -- start ----------------------------------------------------------------------
 
@@ -707,6 +710,21 @@ class NewsSpider(scrapy.Spider):
             discovery=evidence,
             limits=dict(response.meta.get("newscrawl_limits") or {}),
         )
+
+    def fetch_listed_spelling(self, page: Page) -> None:
+        """``page`` is the plain URL the crawl asked for instead of the spelling a channel
+        listed, and the extract step found a "page not found" page (soft_404, status 200):
+        fetch the listed spelling, as after a 404 (url_variants.py)."""
+        listed = (page.discovery or {}).get(LISTED_AS)
+        source = self.by_id.get(page.source_id)
+        if not listed or source is None or self.decided.get(listed) == "requested":
+            return
+        evidence = {k: v for k, v in page.discovery.items() if k != LISTED_AS}
+        self.candidates[listed] = evidence
+        self.decided[listed] = "requested"
+        self.session.count(source.id, "requested")
+        meta = {"newscrawl_evidence": evidence, "newscrawl_limits": dict(page.limits)}
+        self.crawler.engine.crawl(self._article_request(source, listed, meta))
 
     def _archived(self, response: Response, request_url: str) -> Any:
         # (A Redis-mode worker cannot ask the archive: a refetch its owner queued says
