@@ -24,6 +24,7 @@ from newscrawl.extract_worker import PRELOAD, exit_with, extract_in_worker
 from newscrawl.items import Article, NotModified, Page
 from newscrawl.refresh import parse_time
 from newscrawl.session import CrawlSession
+from newscrawl.url_variants import LISTED_AS
 from newscrawl.urls import canonicalize_url
 from newscrawl.warc import gzip_member
 from newscrawl.workers import WorkerPool
@@ -194,6 +195,11 @@ class ExtractPipeline:
         )
         if refused:
             reason, detail = refused
+            if reason == "soft_404" and LISTED_AS in (item.discovery or {}):
+                # The plain URL of an AMP page a channel listed: that page may be there.
+                fetch_listed = getattr(self.crawler.spider, "fetch_listed_spelling", None)
+                if fetch_listed is not None:
+                    fetch_listed(item)
             raise PageDropped(stage="extract", reason=reason, url=item.url, detail=detail)
         values = {k: v for k, v in fields.items() if k in _ARTICLE_FIELDS}
         values["url"] = item.url

@@ -24,6 +24,10 @@ from newscrawl.urls import canonicalize_url, host_and_port
 
 LISTED_AS = "listed_as"
 """Evidence key: the spelling a channel listed, when the crawl requested another."""
+FIRST_SPELLING = "newscrawl_first_spelling"
+"""Request meta: the URL of an archived article that answered 404 or 410 before this
+request for its other spelling (a drop for both is recorded under it, the URL a later
+run asks for first)."""
 
 # Query parameters that ask for the AMP rendering: ?amp, ?amp=1 (WordPress plugins),
 # ?outputType=amp (Arc XP: The Washington Post and others), ?output=amp.
@@ -95,8 +99,9 @@ def request_spelling(
     archived: Callable[[str], Any] | None,
 ) -> str:
     """The spelling of the article at ``url`` (canonicalised) to request: one this crawl
-    already decided on, else one the archive holds, else its plain URL when it is an AMP
-    one; its spellings are those and each of them with or without a trailing slash.
+    already decided on, else the one an archived row was fetched from (or one the archive
+    holds), else its plain URL when it is an AMP one; its spellings are those and each of
+    them with or without a trailing slash.
     ``archived`` looks a URL up in the archive (None: no archive to ask)."""
     spellings = [url]
     plain = plain_variant(url, homepage=source.homepage)
@@ -113,20 +118,54 @@ def request_spelling(
             return spelling
     if archived is not None:
         for spelling in spellings:
-            if archived(spelling):
-                return spelling
+            if known := archived(spelling):
+                # The row is found by its canonical URL too: ask for the spelling it was
+                # fetched from, which answered (the plain URL may not: an AMP page
+                # fetched after its plain URL's 404) and which its validators are for.
+                fetched_from = known.get("url") if isinstance(known, dict) else None
+                return fetched_from if fetched_from in spellings else spelling
     return spellings[0]
 
 
-def listed_spelling_request(request: Request, evidence: dict[str, Any]) -> Request | None:
-    """The request for the spelling a channel listed, after the plain URL the crawl asked
-    for instead turned out not to exist (404 or 410): None when it asked for that one."""
-    listed = evidence.get(LISTED_AS)
-    if not listed:
+def spelling_after_missing(
+    request: Request, evidence: dict[str, Any], archived: Any, *, homepage: str = ""
+) -> Request | None:
+    """The request for another spelling of an article whose requested URL answered 404
+    or 410, or None. For a page the archive does not hold: the spelling a channel listed,
+    when the crawl asked for its plain URL instead. For an archived one: the other URL
+    its row knows it by (the URL it was fetched from, or its canonical URL) when that is
+    a spelling of the same article, tried once: an AMP page archived after its plain
+    URL's 404 whose AMP URL is gone since, or the reverse, was taken for removed."""
+    if not archived:
+        target = evidence.get(LISTED_AS)
+    elif isinstance(archived, dict) and not request.meta.get(FIRST_SPELLING):
+        # (Not one of the redirect chain that led to the 404.)
+        asked = [canonicalize_url(u) for u in (*request.meta.get("redirect_urls", ()), request.url)]
+        target = next(
+            (
+                url
+                for url in (archived.get("url"), archived.get("canonical_url"))
+                if url and url not in asked and _one_article(url, asked[-1], homepage)
+            ),
+            None,
+        )
+    else:
+        target = None
+    if not target:
         return None
     meta = {k: v for k, v in request.meta.items() if k not in _PER_FETCH_META}
     meta["newscrawl_evidence"] = {k: v for k, v in evidence.items() if k != LISTED_AS}
-    return request.replace(url=listed, meta=meta)
+    if archived:
+        meta[FIRST_SPELLING] = asked[0]
+    return request.replace(url=target, meta=meta)
+
+
+def _one_article(url: str, other: str, homepage: str) -> bool:
+    """Whether ``url`` and ``other`` are spellings of one article URL (AMP markers and a
+    trailing slash aside)."""
+    plain = plain_variant(url, homepage=homepage)
+    other_plain = plain_variant(other, homepage=homepage)
+    return plain == other_plain or other_slash(plain) == other_plain
 
 
 # What a fetch left in a request's meta that must not carry over to another URL's.

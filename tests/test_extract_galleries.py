@@ -7,6 +7,8 @@ credit (People), and a crawl of a gallery on a real local server."""
 
 from __future__ import annotations
 
+import json
+
 from crawling import serve_locally
 from extract_pages import PARAGRAPHS, URL, page
 from test_publisher_quirks import crawl, publisher
@@ -140,3 +142,42 @@ def test_a_crawled_gallery_is_archived_flagged_with_its_captions(tmp_path):
     assert rows["best-looks"]["body"].split("\n\n") == [INTRO, *LOOKS]
     assert "Lady Gaga" in rows["best-looks"]["artists"]
     assert rows["album"]["is_gallery"] == 0
+
+
+def test_captions_are_weighed_against_the_article_body():
+    # The page's HTML holds a one-line dek and four captioned photos; the story itself
+    # is in its JSON-LD articleBody (a page rendered by script). The captions outweighed
+    # the dek, so the story was archived as a gallery of captions and lost its text.
+    story = "\n\n".join(PARAGRAPHS * 2)
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "articleBody": story}
+    photos = "".join(
+        f"<figure><img src='look-{i}.jpg' alt=''><figcaption>{text}</figcaption></figure>"
+        for i, text in enumerate(LOOKS[:4])
+    )
+    html = page(
+        "<title>Lady Gaga Announces World Tour</title>"
+        f"<script type='application/ld+json'>{json.dumps(ld)}</script>",
+        "<main><h1>Lady Gaga Announces World Tour</h1>"
+        f"<p>The singer shared the dates on Monday.</p>{photos}</main>",
+    )
+    fields = extract_article(html, URL)
+    assert fields["is_gallery"] is False
+    assert fields["body"] == story
+
+    # Weighed the same way, a gallery whose articleBody is its intro and captions run
+    # together (some publishers fill it so) stays a gallery.
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "articleBody": " ".join([INTRO, *LOOKS]),
+    }
+    slides = "".join(
+        f"<figure><img src='look-{i}.jpg' alt=''><figcaption>{text}</figcaption></figure>"
+        for i, text in enumerate(LOOKS)
+    )
+    html = slideshow(slides).replace(
+        b"</head>", f"<script type='application/ld+json'>{json.dumps(ld)}</script></head>".encode()
+    )
+    fields = extract_article(html, URL)
+    assert fields["is_gallery"] is True
+    assert fields["body"].split("\n\n") == [INTRO, *LOOKS]

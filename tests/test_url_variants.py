@@ -141,3 +141,102 @@ def test_an_amp_page_whose_plain_url_is_missing_is_fetched_as_listed(tmp_path):
     assert result.query("select url from drops") == []
     run = result.run()
     assert (run["requested"], run["pages_fetched"]) == (1, 1)
+
+
+def test_a_refetch_asks_for_the_spelling_the_article_was_fetched_from(tmp_path):
+    # The AMP page names its plain URL as canonical, but the plain URL answers 404: the
+    # first run archived the AMP page (url /amp/, canonical_url the plain URL). A refetch
+    # found the archived row by its canonical URL and asked for the plain URL, whose 404
+    # was a "removed" drop: the living article was never refreshed again.
+    plain, listed = f"{HOME}/2026/only-amp/", f"{HOME}/2026/only-amp/amp/"
+    site = {
+        f"{HOME}/sitemap.xml": urlset(listed),
+        listed: amp("Lady Gaga album", plain),
+    }
+    source = {"allowed_domains": ["tiny.test"], "sitemaps": [f"{HOME}/sitemap.xml"]}
+    crawl(tmp_path, site, article_url="/2026/", **source)
+    # The sitemap says the page changed since: it is due for a refetch.
+    changed = f"<loc>{listed}</loc><lastmod>2099-01-01T00:00:00Z</lastmod>"
+    site[f"{HOME}/sitemap.xml"] = urlset(listed).replace(f"<loc>{listed}</loc>", changed)
+    hits, result = crawl(tmp_path, site, article_url="/2026/", **source)
+    assert [h for h in hits if "/2026/" in h] == [listed]
+    assert result.query("select url, canonical_url from articles") == [
+        {"url": listed, "canonical_url": plain}
+    ]
+    assert result.query("select url, reason from drops") == []
+
+    # Later the site drops AMP (the AMP URL answers 404) and serves the story at its
+    # plain URL: the refetch finds it there instead of taking it for removed.
+    changed = changed.replace("2099-01-01", "2099-06-01")
+    site = {
+        f"{HOME}/sitemap.xml": urlset(listed).replace(f"<loc>{listed}</loc>", changed),
+        plain: story("Lady Gaga album, updated"),
+    }
+    hits, result = crawl(tmp_path, site, article_url="/2026/", **source)
+    assert [h for h in hits if "/2026/" in h] == [listed, plain]
+    assert result.query("select url, canonical_url, title from articles") == [
+        {"url": plain, "canonical_url": plain, "title": "Lady Gaga album, updated"}
+    ]
+    assert result.query("select url, reason from drops") == []
+
+
+def test_redis_mode_a_second_run_fetches_no_slash_spelling_of_a_fetched_article(
+    tmp_path, redis_url
+):
+    # A worker cannot ask the archive; the shared "seen" set stands in for it. The
+    # spelling a worker requested last run was not looked for there, so the other
+    # spelling was fetched on every run and dropped as a duplicate by the ingester.
+    sitemap = {f"{HOME}/sitemap.xml": urlset(f"{HOME}/2026/four/")}
+    listing = {f"{HOME}/news/": f'<a href="{HOME}/2026/four">Four</a>'}
+    pages = {f"{HOME}/2026/four/": story("Lady Gaga duet"), f"{HOME}/2026/four": story("x")}
+    settings = {
+        "NEWSCRAWL_REDIS_URL": redis_url,
+        "NEWSCRAWL_DB": str(tmp_path / "no-such-folder" / "worker.db"),
+    }
+    for channel, source in (
+        (sitemap, {"sitemaps": [f"{HOME}/sitemap.xml"]}),
+        (listing, {"listings": [f"{HOME}/news/"]}),
+    ):
+        with named_sites(tmp_path, {**channel, **pages}, article_url="/2026/", **source) as (
+            hits,
+            sources,
+            artists,
+            env,
+        ):
+            scrapy_crawl(
+                db=tmp_path / "unused.db",
+                sources=sources,
+                artists=artists,
+                env=env,
+                settings=settings,
+            )
+        if channel is sitemap:
+            assert [h for h in hits if "/2026/" in h] == [f"{HOME}/2026/four/"]
+    assert [h for h in hits if "/2026/" in h] == []
+
+
+def test_an_amp_page_whose_plain_url_is_a_soft_404_is_fetched_as_listed(tmp_path):
+    # A site that answers a URL it does not have with a "page not found" page and status
+    # 200: the plain URL of a story it serves only as AMP was dropped as soft_404 after
+    # extraction, and the AMP page the listing named was never fetched, on every run.
+    plain, listed = f"{HOME}/2026/only-amp/", f"{HOME}/2026/only-amp/amp/"
+    not_found = (
+        "<html><head><title>Tiny</title></head><body><h1>Tiny</h1>"
+        "<p>The page you requested could not be found.</p>"
+        f"<p>{'Latest stories about Lady Gaga and more. ' * 20}</p></body></html>"
+    )
+    hits, result = crawl(
+        tmp_path,
+        {
+            f"{HOME}/news/": f'<a href="{listed}">AMP only</a>',
+            plain: not_found,
+            listed: amp("Lady Gaga album", listed),
+        },
+        allowed_domains=["tiny.test"],
+        listings=[f"{HOME}/news/"],
+        article_url="/2026/",
+    )
+    assert [h for h in hits if "/2026/" in h] == [plain, listed]
+    assert [r["url"] for r in result.query("select url from articles")] == [listed]
+    # The plain URL is what it is: a soft 404, in the ledger.
+    assert result.query("select url, reason from drops") == [{"url": plain, "reason": "soft_404"}]

@@ -103,6 +103,16 @@ def gallery_body(gallery: Gallery, prose: list[str]) -> list[str] | None:
     return intro + gallery.paragraphs
 
 
+def outweighs_captions(paragraphs: list[str], gallery: Gallery) -> bool:
+    """True when ``paragraphs`` (the page's articleBody) hold more words than the
+    gallery's captions once the captions themselves are taken out of them: the story of
+    a page whose HTML shows little more than its photos."""
+    text = " ".join(" ".join(paragraphs).split())
+    for caption in gallery.paragraphs:
+        text = text.replace(" ".join(caption.split()), " ")
+    return len(text.split()) > gallery.words
+
+
 def _in_noscript(element: lxml.html.HtmlElement) -> bool:
     # Lazy-loading templates repeat the picture in <noscript>.
     return next(element.iterancestors("noscript"), None) is not None

@@ -16,7 +16,7 @@ from newscrawl.extract.decode import decode_html
 from newscrawl.extract.document import Document
 from newscrawl.extract.errors import ExtractError
 from newscrawl.extract.evaluate import shingles
-from newscrawl.extract.gallery import Gallery, find_gallery, gallery_body
+from newscrawl.extract.gallery import Gallery, find_gallery, gallery_body, outweighs_captions
 from newscrawl.extract.normalize import clean_text
 from newscrawl.extract.relative import fetch_time
 from newscrawl.extract.title import key as title_key
@@ -80,8 +80,16 @@ def _body(
         structured, label = doc.microdata.first("articlebody"), "microdata"
     article_body = body_layer.from_article_body(structured)
     found = body_layer.extract_body(doc, title, authors)
-    paragraphs = found.paragraphs
-    if gallery is not None and (slides := gallery_body(gallery, paragraphs)):
+    # The page's own articleBody tells how long the story is when the DOM holds little of
+    # it (a page rendered by script): captions that do not outweigh it are its photos'.
+    if (
+        gallery is not None
+        and not (
+            body_layer.word_count(article_body) >= ARTICLE_BODY_WORDS
+            and outweighs_captions(article_body, gallery)
+        )
+        and (slides := gallery_body(gallery, found.paragraphs))
+    ):
         return slides, "html", True
     return (*_story_body(doc, title, found, article_body, label), False)
 

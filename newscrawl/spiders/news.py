@@ -61,7 +61,12 @@ from newscrawl.setting_checks import check_settings
 from newscrawl.sitemap_hosts import refused_children
 from newscrawl.sources import Source, download_slots, load_sources, select_sources
 from newscrawl.store import Drop
-from newscrawl.url_variants import LISTED_AS, listed_spelling_request, request_spelling
+from newscrawl.url_variants import (
+    FIRST_SPELLING,
+    LISTED_AS,
+    request_spelling,
+    spelling_after_missing,
+)
 from newscrawl.urls import canonicalize_url, domain_allowed, site_of
 
 CHANNEL_PRIORITY = {"sitemap": 30, "feed": 20, "listing": 10, "artist-page": 10}
@@ -341,7 +346,9 @@ class NewsSpider(scrapy.Spider):
     def _archive_lookup(self) -> Any:
         if not (self.incremental or self.since is not None):
             return None
-        return self.session.open().archived_page
+        archive = self.session.open()
+        # Redis mode: no archive to ask; the shared "seen" set has the spellings requested.
+        return getattr(archive, "seen", None) or archive.archived_page
 
     def _decide(
         self, source: Source, url: str, evidence: dict[str, Any], *, report_off_pattern: bool
@@ -402,7 +409,15 @@ class NewsSpider(scrapy.Spider):
         self.budget_used[source.id] = used + 1
         self.candidates[url] = {**evidence, "channels": [evidence.get("channel", "url")]}
         self.session.count(source.id, "requested")
-        request = Request(
+        # (The evidence travels with the request when another process fetches it.)
+        meta = {"newscrawl_evidence": self.candidates[url], "newscrawl_limits": self.limits}
+        request = self._article_request(source, url, meta)
+        if self.conditional and source.conditional_requests:
+            request = make_conditional(request, validators_for(known, url))
+        return "requested", request
+
+    def _article_request(self, source: Source, url: str, meta: dict[str, Any]) -> Request:
+        return Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
@@ -410,16 +425,11 @@ class NewsSpider(scrapy.Spider):
                 **self._slot_meta(source),
                 "newscrawl_article": True,
                 "handle_httpstatus_list": ARTICLE_STATUSES,
-                # Travels with the request when another process fetches it (Redis mode).
-                "newscrawl_evidence": self.candidates[url],
-                "newscrawl_limits": self.limits,
+                **meta,
             },
             # -a urls: exactly these pages, now, even if a shared "seen" set has them.
             dont_filter=bool(self.direct_urls),
         )
-        if self.conditional and source.conditional_requests:
-            request = make_conditional(request, validators_for(known, url))
-        return "requested", request
 
     # -- start ----------------------------------------------------------------------
 
@@ -647,11 +657,18 @@ class NewsSpider(scrapy.Spider):
             return
         if (
             response.status in (404, 410)
-            and not self._archived(response, request_url)
-            and (listed := listed_spelling_request(response.request, evidence))
+            and not self.direct_urls  # -a urls=: exactly the URLs given
+            and (
+                listed := spelling_after_missing(
+                    response.request,
+                    evidence,
+                    self._archived(response, request_url),
+                    homepage=source.homepage,
+                )
+            )
         ):
-            # The plain URL of an AMP page the channel listed is not there: fetch the
-            # page the channel listed (url_variants.py).
+            # The plain URL of an AMP page the channel listed is not there, or the URL
+            # of an archived article is not: fetch its other spelling (url_variants.py).
             self.session.count(source.id, "fetched", -1)
             self.candidates[listed.url] = listed.meta["newscrawl_evidence"]
             self.decided[listed.url] = "requested"
@@ -664,6 +681,7 @@ class NewsSpider(scrapy.Spider):
                 # the ledger says when the page was found gone (a refresh counts from then).
                 reason = "removed"
                 detail = f"HTTP {response.status} on refetch; the archived version is kept"
+                request_url = response.meta.get(FIRST_SPELLING, request_url)
             self._drop(request_url, source, "fetch", reason, detail, status=response.status)
             return
         if not domain_allowed(response.url, source.allowed_domains):
@@ -692,6 +710,21 @@ class NewsSpider(scrapy.Spider):
             discovery=evidence,
             limits=dict(response.meta.get("newscrawl_limits") or {}),
         )
+
+    def fetch_listed_spelling(self, page: Page) -> None:
+        """``page`` is the plain URL the crawl asked for instead of the spelling a channel
+        listed, and the extract step found a "page not found" page (soft_404, status 200):
+        fetch the listed spelling, as after a 404 (url_variants.py)."""
+        listed = (page.discovery or {}).get(LISTED_AS)
+        source = self.by_id.get(page.source_id)
+        if not listed or source is None or self.decided.get(listed) == "requested":
+            return
+        evidence = {k: v for k, v in page.discovery.items() if k != LISTED_AS}
+        self.candidates[listed] = evidence
+        self.decided[listed] = "requested"
+        self.session.count(source.id, "requested")
+        meta = {"newscrawl_evidence": evidence, "newscrawl_limits": dict(page.limits)}
+        self.crawler.engine.crawl(self._article_request(source, listed, meta))
 
     def _archived(self, response: Response, request_url: str) -> Any:
         # (A Redis-mode worker cannot ask the archive: a refetch its owner queued says
