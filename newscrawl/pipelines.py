@@ -117,7 +117,14 @@ class WarcPipeline:
             member = await loop.run_in_executor(
                 self.compressor, gzip_member, raw, self.series.gzip_level
             )
-        item.warc_file, item.warc_offset = self.series.append(member)
+        try:
+            item.warc_file, item.warc_offset = self.series.append(member)
+        except OSError as error:
+            # The WARC folder's disk is full or failing (it may not be the archive's):
+            # every later page would be lost the same way, with no row and no drop.
+            why = f"{self.series.directory}: cannot write the WARC records: "
+            CrawlSession.of(self.crawler).fail(why + (error.strerror or str(error)))
+            raise DropItem(f"{why}{error}") from None
         self.crawler.stats.inc_value("newscrawl/warc_records")
         return item
 

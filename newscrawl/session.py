@@ -301,12 +301,22 @@ class CrawlSession:
                 self.count(outcome.replaced_source_id, "dropped")
             self.crawler.stats.inc_value(f"newscrawl/articles_{outcome.action}")
 
+    def fail(self, why: str) -> None:
+        """Stop the crawl because the page at hand cannot be archived (its raw record
+        cannot be written): the rows buffered so far, whose records are written, are
+        stored first; the run ends as ``archive_error``, so the next one fetches again
+        what this one lost."""
+        self.flush()
+        if not self.error:
+            self._stop(why, 1, stopping=False)
+
     def _stop(self, why: str, lost: int, stopping: bool) -> None:
         """The archive refuses writes (disk full, read-only, I/O error), or the WARC
         records a batch points at cannot be made durable: the batch's transaction left
         nothing behind; stop the crawl with one clear line instead of fetching pages
         that cannot be stored."""
-        self.error = f"{why} (the crawl stopped; the last {lost} rows were not written)"
+        rows = "row was" if lost == 1 else f"{lost} rows were"
+        self.error = f"{why} (the crawl stopped; the last {rows} not written)"
         logger.error(self.error)
         self.crawler.stats.set_value("newscrawl/archive_error", self.error)
         engine = self.crawler.engine

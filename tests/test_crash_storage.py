@@ -18,6 +18,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -224,6 +225,62 @@ def test_disk_full_halfway_stops_the_crawl_cleanly(demo_config, tmp_path, jobdir
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert check_consistent(db) == 46
     assert ("did not stop cleanly" in proc.stderr) == jobdir
+
+
+def test_a_warc_folder_that_refuses_writes_stops_the_crawl(demo_config, tmp_path):
+    # The raw records may live on another disk than the archive (NEWSCRAWL_WARC_DIR).
+    # When that one filled or failed, each page's record failed to append, Scrapy logged
+    # "Error processing" and went on: the page had no row and no drop, and the run
+    # "finished". Here the folder turns read-only once the crawl has begun (it checks
+    # that it can write there before the first request), and small WARC files make the
+    # crawl open a new one every record or two.
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    warc = tmp_path / "warc"
+    warc.mkdir()
+    settings = {
+        "NEWSCRAWL_BATCH_SIZE": "5",
+        "NEWSCRAWL_WARC_DIR": str(warc),
+        "NEWSCRAWL_WARC_MAX_SIZE": "20000",
+        "NEWSCRAWL_WARC_GZIP_LEVEL": "0",
+    }
+    sources, artists = demo_config
+    command = crawl_command(db=db, sources=sources, artists=artists, settings=settings)
+    crawler = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        preexec_fn=_as_an_ordinary_user,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(warc.glob("*.warc.gz")) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        warc.chmod(0o555)
+        stdout, stderr = crawler.communicate(timeout=120)
+    finally:
+        if crawler.poll() is None:
+            crawler.kill()
+        warc.chmod(0o755)
+    output = stdout + stderr
+    assert crawler.returncode == 1, output[-3000:]
+    assert "Traceback" not in output and "Error processing" not in output
+    last = output.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {warc}: cannot write the WARC records: Permission denied")
+    assert "Spider closed (archive_error)" in output
+    written = check_consistent(db)  # every row points at a record written before the stop
+    assert written < 46
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select finish_reason from crawl_runs").fetchone()[0] == (
+            "archive_error"
+        )
+    # With a folder it can write to, the next crawl completes the archive.
+    proc = crawl(demo_config, db, settings=settings)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert check_consistent(db) == 46
 
 
 def test_disk_full_at_the_last_batch_is_not_a_finished_run(demo_config, tmp_path):
