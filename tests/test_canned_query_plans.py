@@ -23,24 +23,32 @@ from test_store import Art, Src
 
 from newscrawl.store import Archive
 
-# artist_articles before it chose a plan: one sort of every mention.
-PLAIN = """
-with wanted as (
-  select id from artists where id = :artist
+
+def artists_named(name: str, parameter: str) -> str:
+    """The CTE every query starts with: the artists a parameter names (slug, name or
+    alias), as in archive/metadata.yml."""
+    return f"""{name} as (
+  select id from artists where id = :{parameter}
   union all
   select id from artists
-  where not exists (select 1 from artists where id = :artist)
-    and (newscrawl_fold(:artist) in (newscrawl_fold(id), newscrawl_fold(name))
+  where not exists (select 1 from artists where id = :{parameter})
+    and (newscrawl_fold(:{parameter}) in (newscrawl_fold(id), newscrawl_fold(name))
       or exists (select 1 from json_each(artists.aliases) as alias
-                 where newscrawl_fold(alias.value) = newscrawl_fold(:artist)))
-)
+                 where newscrawl_fold(alias.value) = newscrawl_fold(:{parameter})))
+)"""
+
+
+WANTED = artists_named("wanted", "artist")
+# artist_articles before it chose a plan: one sort of every mention.
+PLAIN = f"""
+with {WANTED}
 select
   articles.id as article_id, articles.title, articles.published_at, articles.source_id,
   mentions.artist_id, mentions.salience, mentions.count as mention_count,
   mentions.in_title, articles.url
 from mentions
 join articles on articles.id = mentions.article_id
-where json_extract('{}', coalesce(
+where json_extract('{{}}', coalesce(
     newscrawl_date_error('since', :since, 'until', :until), '$.ok'
   )) is null
   and mentions.artist_id in (select id from wanted)
@@ -53,16 +61,8 @@ order by
   articles.id
 """
 # publisher_share before it read coverage_monthly: every mention, distinct articles.
-PLAIN_SHARE = """
-with wanted as (
-  select id from artists where id = :artist
-  union all
-  select id from artists
-  where not exists (select 1 from artists where id = :artist)
-    and (newscrawl_fold(:artist) in (newscrawl_fold(id), newscrawl_fold(name))
-      or exists (select 1 from json_each(artists.aliases) as alias
-                 where newscrawl_fold(alias.value) = newscrawl_fold(:artist)))
-)
+PLAIN_SHARE = f"""
+with {WANTED}
 select
   articles.source_id,
   sources.name as publisher,
@@ -80,25 +80,9 @@ order by articles desc, articles.source_id
 """
 # articles_about_both before it read co_mention_pairs: every mention of one artist joined
 # with every mention of the other.
-PLAIN_BOTH = """
-with a as (
-  select id from artists where id = :artist_a
-  union all
-  select id from artists
-  where not exists (select 1 from artists where id = :artist_a)
-    and (newscrawl_fold(:artist_a) in (newscrawl_fold(id), newscrawl_fold(name))
-      or exists (select 1 from json_each(artists.aliases) as alias
-                 where newscrawl_fold(alias.value) = newscrawl_fold(:artist_a)))
-),
-b as (
-  select id from artists where id = :artist_b
-  union all
-  select id from artists
-  where not exists (select 1 from artists where id = :artist_b)
-    and (newscrawl_fold(:artist_b) in (newscrawl_fold(id), newscrawl_fold(name))
-      or exists (select 1 from json_each(artists.aliases) as alias
-                 where newscrawl_fold(alias.value) = newscrawl_fold(:artist_b)))
-)
+PLAIN_BOTH = f"""
+with {artists_named("a", "artist_a")},
+{artists_named("b", "artist_b")}
 select
   articles.id as article_id, articles.title, articles.published_at, articles.source_id,
   ma.salience as salience_a, mb.salience as salience_b,
