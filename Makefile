@@ -20,8 +20,14 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/newscrawl demo
 
+# Three test processes on two cores: the slow tests mostly wait (crawls of local
+# servers, Redis, Scrapyd, kills and restarts). --dist loadfile keeps a module's tests
+# in one process, so a module's shared crawl fixture is built once.
+# `make test TEST_WORKERS=0` runs them in this process, one at a time.
+TEST_WORKERS ?= 3
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --quick
