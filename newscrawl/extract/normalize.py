@@ -11,6 +11,10 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
+# Control characters that are not whitespace to str.split (C0 but for \t\n\v\f\r and
+# \x1c-\x1f, DEL, C1 but for NEL): never text, and XML refuses them, so lxml would not
+# take a title holding one as an XPath value (a stray "&#x2" in a <title> failed the page).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _TAG = re.compile(r"<[^>]{0,2000}>")
 
 
@@ -20,14 +24,16 @@ def words(text: str) -> frozenset[str]:
 
 
 def fold(text: str | None) -> str:
-    """Whitespace (including no-break spaces) folded to single spaces; zero-width
-    characters removed."""
+    """Whitespace (including no-break spaces) folded to single spaces; zero-width and
+    control characters removed."""
     if not text:
         return ""
     if not text.isascii():
         for char in _INVISIBLE:
             if char in text:
                 text = text.replace(char, "")
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
     return " ".join(text.split())
 
 
