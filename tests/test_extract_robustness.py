@@ -64,6 +64,37 @@ def test_cp1252_pages_decode(declared, headers):
     assert TEXT in fields["body"]
 
 
+ASCII_TEXT = (
+    "The singer's tour opened in Zurich, where fans sang every word; the set list, saved "
+    "as C:\\new\\tour.txt, ran A+B-1 style for three hours and ended with fireworks."
+)
+
+
+@pytest.mark.parametrize(
+    ("declared", "text"),
+    [
+        # Python codecs that raise on any HTML: the page was lost as "failed".
+        ("undefined", ASCII_TEXT),
+        ("punycode", ASCII_TEXT),
+        # Codecs that decode without an error but misread: "\n" became a line break,
+        # every character came out as another (EBCDIC).
+        ("unicode_escape", TEXT + " " + ASCII_TEXT),
+        ("raw_unicode_escape", TEXT + " Saved as C:\\u00e9t\u00e9.txt."),
+        ("cp037", TEXT),
+    ],
+)
+@pytest.mark.parametrize("where", ["meta", "http"])
+def test_a_declared_codec_that_is_no_web_charset_is_not_used(declared, text, where):
+    page = legacy_page(declared if where == "meta" else None, text)
+    title = "Café Olé review"
+    if text.isascii():  # all ASCII, as the pages 'punycode' refused
+        page, title = page.replace(title, "Cafe Ole review"), "Cafe Ole review"
+    headers = {"Content-Type": f"text/html; charset={declared}"} if where == "http" else None
+    fields = extract_article(page.encode(), URL, headers=headers)
+    assert fields["title"] == title
+    assert text in fields["body"]
+
+
 def test_shift_jis_declared_as_utf8():
     sentence = "歌手が新しいアルバムを発表し、ファンは喜んでいます。ツアーは来月から始まります。"
     data = legacy_page("utf-8", sentence * 3).replace("Café Olé review", "東京の音楽ニュース")

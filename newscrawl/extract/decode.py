@@ -12,6 +12,7 @@ never raises.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Mapping
 
@@ -132,6 +133,23 @@ def _codec(label: str | None) -> str | None:
     return _SUPERSETS.get(name, name)
 
 
+# Markup that every charset a page can declare reads as itself: the declaration was
+# found as ASCII bytes, so a codec that reads these otherwise is not the page's. That
+# refuses UTF-16/32, EBCDIC, UTF-7 and HZ (whose escapes turn "+" and "~{" into other
+# text), Python's own escape codecs (a "\\n" in the text would become a line break),
+# and codecs that cannot read HTML at all ('undefined' and 'punycode' raise on any
+# input: a page naming one was lost as "failed").
+_ASCII_PROBE = rb'<meta charset="x"> C:\new\u00e9 A+B-1 ~{a} x.y'
+
+
+@functools.lru_cache(maxsize=64)
+def _reads_ascii_as_ascii(name: str) -> bool:
+    try:
+        return _ASCII_PROBE.decode(name) == _ASCII_PROBE.decode("ascii")
+    except (UnicodeError, LookupError):
+        return False
+
+
 def _mostly_utf8(text: str) -> bool:
     """UTF-8 with a few broken sequences (a truncated or spliced page), not another charset."""
     errors = text.count("\ufffd")
@@ -174,10 +192,7 @@ def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     meta = _META_CHARSET.search(data[:8192])
     for label in (http_charset, meta.group(1).decode("ascii", "replace") if meta else None):
         name = _codec(label)
-        if name in ("utf-16-le", "utf-16-be", "utf-16", "utf-32"):
-            # A page that was decodable enough to show this ASCII label is not UTF-16.
-            name = None
-        if not name or name in tried:
+        if not name or name in tried or not _reads_ascii_as_ascii(name):
             continue
         tried.append(name)
         if name == "cp1252" and not data.isascii():
@@ -189,7 +204,7 @@ def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[
                 pass
         try:
             return data.decode(name), name
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # idna raises UnicodeError, not ...DecodeError
             continue
     text = data.decode("utf-8", "replace")
     if "\ufffd" not in text or _mostly_utf8(text):
@@ -197,5 +212,5 @@ def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     name = _detect(data) or "cp1252"
     try:
         return data.decode(name, "replace"), name
-    except LookupError:
+    except (UnicodeError, LookupError):
         return data.decode("cp1252", "replace"), "cp1252"
