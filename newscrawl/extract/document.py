@@ -73,12 +73,22 @@ NOTHING = Value(None, None)
 # Characters libxml2 keeps in text but lxml refuses to write back (tails are rewritten
 # when the body extractor removes elements).
 _CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32)])
+# Character references to the same characters (and to U+FFFE / U+FFFF), with or without
+# the ";": libxml2 decodes them into the tree, where a "&#x1;" in a tail made the body
+# extractor's drop_tree() raise and the page was lost as "failed". They are dropped
+# before parsing, as the characters themselves are.
+_CONTROL_REFERENCE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[1-2]|1[4-9]|2[0-9]|3[01]|6553[45])(?![0-9])"
+    r"|[xX]0*(?:[0-8bcefBCEF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F]));?"
+)
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """An lxml tree for ``text``; ``ExtractError("empty")`` when there is no document."""
     if "\ufffe" in text or "\uffff" in text:
         text = text.replace("\ufffe", "").replace("\uffff", "")
+    if "&#" in text:
+        text = _CONTROL_REFERENCE.sub("", text)
     # Lone surrogates become "?"; control bytes never occur inside UTF-8 sequences.
     data = text.encode("utf-8", "replace").translate(None, _CONTROL_BYTES)
     if not data.strip():
