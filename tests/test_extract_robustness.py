@@ -45,6 +45,33 @@ def test_control_characters_in_a_title_are_dropped_not_fatal(head):
     assert not any(ord(char) < 32 or 0x7F <= ord(char) <= 0x9F for char in fields["title"])
 
 
+def _ld(fields: str) -> str:
+    return f'<script type="application/ld+json">{{"@type": "NewsArticle", {fields}}}</script>'
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # Past year 9999 once in UTC: comparing it with "now" raised OverflowError.
+        '<meta property="article:published_time" content="9999-12-31T23:59:59-14:00">',
+        '<meta property="article:modified_time" content="Fri, 31 Dec 9999 23:00:00 -0500">',
+        _ld('"datePublished": "9999-12-31T20:00:00 PST"'),
+        # Numbers JSON reads but int() refuses.
+        _ld('"datePublished": Infinity'),
+        _ld('"datePublished": NaN, "dateModified": -Infinity'),
+        _ld('"datePublished": 1e999'),
+        # Go's zero time, an unset date: email.utils read the year 0001 as 2001.
+        '<meta property="article:published_time" content="Mon, 01 Jan 0001 00:00:00 UTC">',
+    ],
+    ids=["iso-9999", "rfc-9999", "zone-9999", "infinity", "nan", "1e999", "go-zero-time"],
+)
+def test_impossible_dates_are_dropped_not_fatal(head):
+    page = f"<html><head>{head}</head><body><article><h1>A duet</h1><p>{TEXT}</p></article></body></html>"
+    fields = extract_article(page.encode(), URL)
+    assert fields["title"] == "A duet" and TEXT in fields["body"]
+    assert fields["published_at"] is None and fields["modified_at"] is None
+
+
 @pytest.mark.parametrize("reference", ["&#x1;", "&#1;", "&#X1B", "&#0011;", "&#xfffe;", "&#65535;"])
 def test_references_to_control_characters_in_the_tree_are_dropped_not_fatal(reference):
     # The fuzzer's find: libxml2 decodes the reference into the tail of an element the

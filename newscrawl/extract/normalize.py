@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -109,6 +110,10 @@ _COMPACT = re.compile(
     r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:T?(?P<H>\d{2})(?P<M>\d{2}))?$"
 )
 _EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
+# A four-digit year below 100 ("Mon, 01 Jan 0001 00:00:00 UTC", Go's zero time, which
+# unset dates of Go-written pages and feeds show): email.utils reads any year under 100
+# as a two-digit one and made it 2001. Not a time ("00:30") nor an offset ("-0030").
+_YEAR_BEFORE_100 = re.compile(r"(?<![\d+-])00\d{2}(?![\d:])")
 _MONTHS = {
     name: index
     for index, names in enumerate(
@@ -265,6 +270,18 @@ def _build(y, m, d, hh=None, mm=None, ss=None, tz=None) -> When | None:
     if tz is not None and not isinstance(tz, timezone):
         # A region ("ET"): keep the offset in force on that day.
         value = value.replace(tzinfo=timezone(value.utcoffset()))
+    return _instant(value)
+
+
+def _instant(value: datetime) -> When | None:
+    """``value`` as a :class:`When`, or None when its offset puts it outside the years
+    datetime can hold once in UTC ("9999-12-31T23:00-05:00" is year 10000 there): every
+    comparison converts to UTC, and such a date made the page fail."""
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            return None
     return When(value)
 
 
@@ -283,6 +300,8 @@ def parse_date(value: object) -> When | None:
     """Parse the date formats pages use: ISO 8601 variants, epoch seconds/milliseconds,
     RFC 2822 and "April 28, 2023 3:02 PM" text. None when nothing sensible is found."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):  # JSON-LD's Infinity, NaN, 1e999
+            return None
         value = str(int(value))
     text = clean_text(value)
     if not text or len(text) > 200:
@@ -310,9 +329,10 @@ def parse_date(value: object) -> When | None:
         if g["H"] is None:
             return _build(g["y"], g["m"], g["d"])
         return _build(g["y"], g["m"], g["d"], g["H"], g["M"], 0, None)
-    if re.match(r"^[A-Za-z]{3},\s", text) or re.search(
+    rfc_2822 = re.match(r"^[A-Za-z]{3},\s", text) or re.search(
         r"\d{2}:\d{2}(:\d{2})?\s+([+-]\d{4}|GMT)$", text
-    ):
+    )
+    if rfc_2822 and not _YEAR_BEFORE_100.search(text):
         try:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
@@ -323,7 +343,7 @@ def parse_date(value: object) -> When | None:
             label = text.rsplit(None, 1)[-1]
             parsed = parsed.replace(tzinfo=_zone(label) if label.isalpha() else None)
         if parsed is not None:
-            return When(parsed)
+            return _instant(parsed)
     return parse_text_date(text)
 
 
