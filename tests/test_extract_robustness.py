@@ -72,6 +72,17 @@ def test_impossible_dates_are_dropped_not_fatal(head):
     assert fields["published_at"] is None and fields["modified_at"] is None
 
 
+@pytest.mark.parametrize("depth", [500, 900])
+def test_a_lone_surrogate_escape_in_deeply_nested_json_ld_is_replaced_not_fatal(depth):
+    # Replacing it walked the parsed JSON by recursion, which Python's stack does not
+    # allow as deep as the JSON parser does: the page was lost on a RecursionError.
+    nested = "[" * depth + '"\\udc00"' + "]" * depth
+    head = _ld(f'"headline": "A duet \\ud83c for the ages", "about": {nested}')
+    page = f"<html><head>{head}</head><body><article><p>{TEXT}</p></article></body></html>"
+    fields = extract_article(page.encode(), URL)
+    assert fields["title"] == "A duet \ufffd for the ages"
+
+
 @pytest.mark.parametrize("reference", ["&#x1;", "&#1;", "&#X1B", "&#0011;", "&#xfffe;", "&#65535;"])
 def test_references_to_control_characters_in_the_tree_are_dropped_not_fatal(reference):
     # The fuzzer's find: libxml2 decodes the reference into the tail of an element the

@@ -124,17 +124,32 @@ def _whole_characters(values: list[Any], text: str) -> list[Any]:
     such an escape is walked; a whole escaped pair is already one character."""
     if not _SURROGATE_ESCAPE.search(text):
         return values
-    return [_replace_surrogates(value) for value in values]
+    _replace_surrogates(values)
+    return values
 
 
-def _replace_surrogates(value: Any) -> Any:
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_replace_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
-    return value
+def _replace_surrogates(values: list[Any]) -> None:
+    """Lone surrogates replaced in place, in every string of the freshly parsed
+    ``values``. A loop, not a recursion: JSON nests deeper than Python's call stack goes
+    (a 500-deep list with one such escape made the page fail on a RecursionError)."""
+    stack: list[list | dict] = [values]
+    while stack:
+        container = stack.pop()
+        if isinstance(container, list):
+            for index, item in enumerate(container):
+                if isinstance(item, str):
+                    container[index] = _LONE_SURROGATE.sub("\ufffd", item)
+                elif isinstance(item, (list, dict)):
+                    stack.append(item)
+            continue
+        items = list(container.items())
+        container.clear()  # rebuilt in the same order, with the keys replaced too
+        for key, item in items:
+            if isinstance(item, str):
+                item = _LONE_SURROGATE.sub("\ufffd", item)
+            elif isinstance(item, (list, dict)):
+                stack.append(item)
+            container[_LONE_SURROGATE.sub("\ufffd", key)] = item
 
 
 @dataclass
