@@ -83,6 +83,26 @@ def test_a_lone_surrogate_escape_in_deeply_nested_json_ld_is_replaced_not_fatal(
     assert fields["title"] == "A duet \ufffd for the ages"
 
 
+@pytest.mark.parametrize(
+    "nesting",
+    [
+        "<div>" * 300 + "menu" + "</div>" * 300,  # closed again: a layout builder's
+        "<font>" * 300 + "menu",  # never closed: legacy markup
+        "<div>" * 2000 + "menu" + "</div>" * 2000,
+    ],
+    ids=["closed-300", "unclosed-300", "closed-2000"],
+)
+def test_a_deeply_nested_block_does_not_hide_the_rest_of_the_page(nesting):
+    # libxml2 stops reading at the 256th level unless the tree may be "huge": the rest
+    # of the page was not in the tree, and the page was dropped as "empty".
+    page = (
+        f"<html><head></head><body>{nesting}<article><h1>A duet</h1><p>{TEXT}</p>"
+        f"<p>{TEXT}</p></article></body></html>"
+    )
+    fields = extract_article(page.encode(), URL)
+    assert fields["title"] == "A duet" and TEXT in fields["body"]
+
+
 @pytest.mark.parametrize("reference", ["&#x1;", "&#1;", "&#X1B", "&#0011;", "&#xfffe;", "&#65535;"])
 def test_references_to_control_characters_in_the_tree_are_dropped_not_fatal(reference):
     # The fuzzer's find: libxml2 decodes the reference into the tail of an element the

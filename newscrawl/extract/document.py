@@ -45,6 +45,10 @@ def _parser() -> etree.HTMLParser:
             remove_pis=True,
             no_network=True,
             default_doctype=False,
+            # Without it libxml2 stops reading at the 256th nesting level (legacy pages
+            # never close their <font>s): the rest of the page was missing from the tree
+            # and the page was dropped as "empty". With it the limit is 2,048 levels.
+            huge_tree=True,
         )
         # Every element is an HtmlElement (text_content, drop_tree) without lxml.html's
         # per-element Python class lookup, which costs more than the parse itself.
