@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import random
 
 import pytest
@@ -115,6 +116,17 @@ def test_references_to_control_characters_in_the_tree_are_dropped_not_fatal(refe
     fields = extract_article(page.encode(), URL)
     assert "The encore came last." in fields["body"]
     assert not any(ord(char) < 32 and char not in "\n" for char in fields["body"])
+
+
+@pytest.mark.parametrize("key", ["title", "author", "keywords", "categories"])
+def test_lone_surrogates_in_the_discovery_evidence_are_dropped(key):
+    # The evidence is the caller's (extract_article's API; today's sitemap and feed
+    # parsers cannot produce one): half an emoji in it, a lone surrogate, failed the page
+    # as a title (lxml refused it) and elsewhere left a field UTF-8 cannot encode.
+    page = f"<html><body><article><p>{TEXT}</p><p>{TEXT}</p></article></body></html>"
+    fields = extract_article(page.encode(), URL, evidence={key: "Lady Gaga \ud83c duets"})
+    stored = json.dumps(fields, ensure_ascii=False).encode("utf-8")
+    assert "Lady Gaga duets" in stored.decode("utf-8")
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ _INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
 # Control characters that are not whitespace to str.split (C0 but for \t\n\v\f\r and
 # \x1c-\x1f, DEL, C1 but for NEL): never text, and XML refuses them, so lxml would not
 # take a title holding one as an XPath value (a stray "&#x2" in a <title> failed the page).
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# Lone surrogates too: no text either, and UTF-8 cannot hold them (an evidence title
+# holding one failed the page the same way; other fields kept it, unstorable as UTF-8).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 _TAG = re.compile(r"<[^>]{0,2000}>")
 
 
@@ -26,7 +28,7 @@ def words(text: str) -> frozenset[str]:
 
 def fold(text: str | None) -> str:
     """Whitespace (including no-break spaces) folded to single spaces; zero-width and
-    control characters removed."""
+    control characters and lone surrogates removed."""
     if not text:
         return ""
     if not text.isascii():
