@@ -73,6 +73,20 @@ def test_impossible_dates_are_dropped_not_fatal(head):
     assert fields["published_at"] is None and fields["modified_at"] is None
 
 
+@pytest.mark.parametrize(
+    "fetched_at", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "0001-01-01"]
+)
+def test_a_fetch_time_at_the_ends_of_the_calendar_reads_no_relative_date(fetched_at):
+    # The caller's fetch time (a re-extracted record's date): converting it to UTC, or
+    # counting "3 hours ago" back from it, raised OverflowError and failed the page.
+    page = (
+        "<html><body><article><h1>A duet</h1><p>Yesterday at 5:10 PM</p><p>3 hours ago</p>"
+        f"<p>{TEXT}</p></article></body></html>"
+    )
+    fields = extract_article(page.encode(), URL, fetched_at=fetched_at)
+    assert fields["title"] == "A duet" and fields["published_at"] is None
+
+
 @pytest.mark.parametrize("depth", [500, 900])
 def test_a_lone_surrogate_escape_in_deeply_nested_json_ld_is_replaced_not_fatal(depth):
     # Replacing it walked the parsed JSON by recursion, which Python's stack does not

@@ -84,7 +84,10 @@ def fetch_time(value: str | datetime | None) -> datetime | None:
             return None
     if not isinstance(value, datetime):
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # "9999-12-31T23:00-05:00" is past year 9999 in UTC
+        return None
 
 
 def resolve(text: str, fetched_at: datetime) -> tuple[When, bool] | None:
@@ -129,7 +132,10 @@ def relative_date(doc: Document, *, modified: bool) -> When | None:
     near = [item for item in doc.short_lines if abs(item[0] - start) <= NEAR_HEADLINE]
     for _, line in sorted(near, key=lambda item: (item[0] < start, abs(item[0] - start))):
         for part in _PARTS.split(line):
-            found = resolve(part, doc.fetched_at)
+            try:
+                found = resolve(part, doc.fetched_at)
+            except OverflowError:  # a fetch time in year 1 has no "3 hours ago"
+                return None
             if found is not None and found[1] == modified:
                 return found[0]
     return None
