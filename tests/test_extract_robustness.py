@@ -352,6 +352,26 @@ def test_pathological_pages_finish(data):
         assert len(fields["title"] or "") <= 400
 
 
+def test_a_paragraph_of_thousands_of_links_is_read_in_short_lines_without_fallbacks():
+    # Found looking for slow pages: each text node of the paragraph was extended to its
+    # visual line through every link after it (150,000 links: six minutes), and
+    # trafilatura's time grows with the square of a paragraph's children (29,000 links:
+    # over three minutes). Checked by what is read, not by a clock.
+    from newscrawl.extract.document import Document
+
+    links = "<a href='/x'>link</a> " * 5000
+    page = (
+        f"<html><body><article><h1>A duet</h1><p>{TEXT}</p><p>{links}</p></article></body></html>"
+    )
+    doc = Document.from_text(page, URL)
+    lines = [line for _, line in doc.short_lines if line.startswith("link")]
+    assert len(lines) > 100
+    assert all(len(line) <= 1000 for line in lines)  # was 25,000 characters each
+    assert not doc.worth_fallbacks
+    fields = extract_article(page.encode(), URL)
+    assert fields["title"] == "A duet" and TEXT in fields["body"]
+
+
 def test_threads_give_the_same_results(corpus_pages):
     from concurrent.futures import ThreadPoolExecutor
 

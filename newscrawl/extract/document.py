@@ -30,6 +30,15 @@ MAX_ELEMENTS = 250_000
 DOM this size is generated junk, not an article."""
 HEAVY_ELEMENTS = 30_000
 """Above this the slow fallbacks (trafilatura, htmldate) are skipped."""
+CROWDED_PARAGRAPH = 2_000
+"""A ``<p>`` with more child elements than this also skips the slow fallbacks:
+trafilatura's time grows with the square of a paragraph's inline children (8,000 links
+in one paragraph took it 6 s, 29,000 over three minutes)."""
+MAX_LINE_CHARS = 400
+"""A visual line (:meth:`Document.text_lines`) is read up to this many characters other
+than whitespace, and cut after them: every text node of a paragraph of 150,000 inline
+links read all the links after it (six minutes for one page). Its readers want short
+lines (a byline, a dateline, a paywall prompt: 320 characters at most)."""
 
 _LOCAL = threading.local()
 
@@ -142,8 +151,10 @@ class Document:
     @property
     def worth_fallbacks(self) -> bool:
         """Whether the slow fallback extractors may run: the page has some text and is
-        not so large that they would take seconds."""
-        return self.size <= HEAVY_ELEMENTS and len(self.text) >= 500
+        not so large (or its paragraphs so crowded) that they would take seconds."""
+        if self.size > HEAVY_ELEMENTS or len(self.text) < 500:
+            return False
+        return all(len(paragraph) <= CROWDED_PARAGRAPH for paragraph in self.tree.iter("p"))
 
     # -- raw inputs -------------------------------------------------------------------
 
@@ -302,6 +313,7 @@ class Document:
             if element is None:
                 continue
             parts = [str(node)]
+            size = _visible(parts[0])
             following = element.itersiblings() if node.is_tail else iter(element)
             for sibling in following:
                 if not isinstance(sibling.tag, str) or sibling.tag == "br":
@@ -310,6 +322,11 @@ class Document:
                     break
                 parts.append(sibling.text_content())
                 parts.append(sibling.tail or "")
+                size += _visible(parts[-2]) + _visible(parts[-1])
+                if size > MAX_LINE_CHARS:
+                    # Cut: the "…" keeps a relative date from ending at the cut.
+                    parts.append(" …")
+                    break
             anchor = element.getparent() if node.is_tail else element
             line = fold("".join(parts))
             if line:
@@ -329,6 +346,13 @@ class Document:
         return "sitemap" if "sitemap" in channel else "feed"
 
 
+def _visible(text: str) -> int:
+    """How many characters of ``text`` are not whitespace: its length once folded, less
+    the spaces between its words."""
+    return len(text) - sum(len(space) for space in _SPACES.findall(text))
+
+
+_SPACES = re.compile(r"\s+")
 _SITE_KEY = re.compile(r"[^a-z0-9]+")
 
 
