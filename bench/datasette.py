@@ -274,6 +274,10 @@ def requests_to_time(
         # The co-mentions view: all pairs, and one artist's (its facets count the rest).
         ("co_mentions", "facet", "/archive/co_mentions"),
         ("co_mentions_artist", "facet", f"/archive/co_mentions?artist_a={quote(artist_id)}"),
+        # The database page (every table with its row count) and the mentions table
+        # (most salient first, with its artist and in_title facets).
+        ("database_page", "facet", "/archive"),
+        ("mentions_table", "facet", "/archive/mentions"),
         # The coverage charts page: the top ten artists, and one artist's.
         ("charts_all", "chart", "/-/charts/archive"),
         ("charts_artist", "chart", f"/-/charts/archive?artist={quote(artist)}"),

@@ -70,6 +70,39 @@ _BLOCKED = re.compile(
     r"\berror code 5\d\d\b",
     re.IGNORECASE,
 )
+# Every match of _BLOCKED contains one of these once lowercased, and `in` on the text is
+# far cheaper than the case-insensitive search from every position (~0.6 ms on a 5 KB
+# story, in the crawl's own process). Two characters lowercase to an ASCII letter plus
+# more (U+0130 "İ", U+212A Kelvin sign) and two others match an ASCII letter under
+# IGNORECASE without lowercasing to it (U+0131 "ı", U+017F "ſ"): text holding one of
+# them goes to the regex as before.
+_BLOCKED_WORDS = (
+    "checking ",
+    "enable javascript and cookies to continue",
+    "needs to review the security of your connection",
+    "verify",
+    "attention required",
+    "sorry, you have been blocked",
+    "you don't have permission to access",
+    "guru meditation",
+    "backend fetch failed",
+    "bad gateway",
+    "unavailable",
+    "gateway time",
+    "error code 5",
+)
+_FOLDS_TO_ASCII = ("\u0130", "\u212a", "\u0131", "\u017f")
+
+
+def blocked_phrase(text: str) -> re.Match | None:
+    """The first bot-check or error-page phrase of :data:`_BLOCKED` in ``text``."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _BLOCKED_WORDS) and not any(
+        char in text for char in _FOLDS_TO_ASCII
+    ):
+        return None
+    return _BLOCKED.search(text)
+
 
 # The headline of such a page once its status code, "error" and punctuation are taken
 # out (nginx's "502 Bad Gateway", Fastly's "Error 503 Backend fetch failed",
@@ -192,7 +225,7 @@ def why_not_an_article(
     if soft_404_headline(title):
         return "soft_404", f"an error page served with status 200: {title!r}"
     text = f"{title or ''}\n{fields.get('body') or ''}".replace("\u2019", "'")
-    if (blocked := _BLOCKED.search(text)) and error_page_look(fields, site_names):
+    if (blocked := blocked_phrase(text)) and error_page_look(fields, site_names):
         return "blocked", f"a bot check or error page served with status 200: {blocked[0]!r}"
     if generic_headline(title, fields.get("url") or "", site_names) and (
         message := soft_404_body(fields.get("body"))

@@ -704,6 +704,20 @@ def m017_article_is_gallery(db: Database) -> None:
         db.execute("alter table articles add column is_gallery integer")
 
 
+@migrations()
+def m018_mentions_table_page(db: Database) -> None:
+    # The mentions table page lists the most salient mentions first and offers an
+    # in_title facet; both read every mention row (snippets and spans included): 0.18 s
+    # and 0.44 s of its 0.76 s at 1,000,000 articles. The first index is that order
+    # (ties by key, as the sort-ties plugin adds), so a page is a range of it; the
+    # second makes the facet a scan of one small index.
+    db.execute(
+        "create index if not exists mentions_by_salience"
+        " on mentions (salience desc, article_id, artist_id)"
+    )
+    db.execute("create index if not exists mentions_by_in_title on mentions (in_title)")
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the latest schema (idempotent).
 

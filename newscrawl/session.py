@@ -36,9 +36,11 @@ FUNNEL = ("discovered", "requested", "fetched", "skipped", "archived", "dropped"
 # Recorded with a run (crawl_runs.settings): every NEWSCRAWL_* setting in force, so a
 # run with NEWSCRAWL_INCREMENTAL=0 or NEWSCRAWL_WARC_ENABLED=0 says so, and these.
 RECORDED_SETTINGS = ("JOBDIR", "USER_AGENT")
-# Files a run read, recorded as absolute paths: `newscrawl reextract` tags with the
-# watchlist the latest run names, and may run from another folder than the crawl did.
-RECORDED_FILES = ("NEWSCRAWL_ARTISTS", "NEWSCRAWL_SOURCES")
+# Files a run read and the folder it wrote its WARC files to, recorded as absolute
+# paths: `newscrawl reextract` tags with the watchlist the latest run names and replays
+# the WARC folder the latest crawl names, and may run from another folder than the
+# crawl did.
+RECORDED_FILES = ("NEWSCRAWL_ARTISTS", "NEWSCRAWL_SOURCES", "NEWSCRAWL_WARC_DIR")
 # The finish reason of a crawl stopped because its archive refused writes.
 ARCHIVE_ERROR = "archive_error"
 

@@ -163,6 +163,7 @@ def test_datasette_answers_every_timed_request(tmp_path, corpus):
         assert by_name[name]["rows"] > 0, name
     assert by_name["articles_about_both"]["rows"] > 0 and by_name["both_selected"]["rows"] > 0
     assert by_name["co_mentions"]["rows"] > 0 and by_name["co_mentions_artist"]["rows"] > 0
+    assert by_name["mentions_table"]["rows"] > 0 and by_name["database_page"]["status"] == 200
     floor = datasette_bench.sqlite_floor(path, datasette_bench.search_terms(path), repeats=2)
     assert set(floor) == {
         f"{query}_{term}"

@@ -127,3 +127,18 @@ def test_bad_settings_are_one_line_errors(tmp_path, demo_config, setting):
     sources, artists = demo_config
     line = one_line_error(crawl(tmp_path, sources, artists, "-s", setting))
     assert setting.split("=")[0] in line
+
+
+def test_config_errors_reach_the_crawls_log_file(tmp_path, demo_config):
+    """cron (docs/scaling.md) and Scrapyd run crawls with LOG_FILE: the log is what an
+    operator reads afterwards (Scrapyd's log_url), so it says why the crawl never
+    started; stderr keeps its one line."""
+    sources, artists = demo_config
+    bad = tmp_path / "bad.yml"
+    bad.write_text(sources.read_text().replace("max_pages: 1000", "max_pages: lots", 1))
+    log = tmp_path / "crawl.log"
+    line = one_line_error(crawl(tmp_path, bad, artists, "-s", f"LOG_FILE={log}"))
+    error = line.removeprefix("Error: ")
+    assert "field 'max_pages'" in error
+    logged = [entry for entry in log.read_text().splitlines() if error in entry]
+    assert len(logged) == 1 and "ERROR" in logged[0], log.read_text()[-2000:]

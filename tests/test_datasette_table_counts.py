@@ -5,13 +5,16 @@ Datasette's own counts never honoured."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from archive_fixtures import SyncClient, build_archive
 
-from newscrawl.serve import build_datasette
+from newscrawl.serve import build_datasette, datasette_options
 
 FTS_TABLES = {
     "articles_fts",
@@ -124,5 +127,30 @@ def test_an_immutable_archive_is_counted_too(archive_db):
         shown = page_counts(client)
         assert shown["articles"] == direct_counts(archive_db)["articles"]
         assert client.get("/").status_code == 200
+    finally:
+        client.close()
+
+
+def test_counts_from_datasette_inspect_are_used_as_they_are(archive_db, tmp_path):
+    # `datasette inspect` wrote them when the copy was published (docs/datasette.md):
+    # Datasette shows those, and so does this plugin; a marker value tells them apart.
+    from datasette.app import Datasette
+
+    inspect_file = tmp_path / "inspect.json"
+    subprocess.run(
+        [sys.executable, "-m", "datasette", "inspect", str(archive_db)]
+        + ["--inspect-file", str(inspect_file)],
+        check=True,
+        capture_output=True,
+    )
+    inspected = json.loads(inspect_file.read_text())
+    assert (
+        inspected["archive"]["tables"]["articles"]["count"] == direct_counts(archive_db)["articles"]
+    )
+    inspected["archive"]["tables"]["articles"]["count"] = 12345
+    options = datasette_options(archive_db, immutable=True)
+    client = SyncClient(Datasette(**options, inspect_data=inspected))
+    try:
+        assert page_counts(client)["articles"] == 12345
     finally:
         client.close()

@@ -442,6 +442,10 @@ _PROMPT_PIECES = [
     "get the latest news in your inbox",
     "get daily emails",
     "ſign up",  # long s: folds to s, as the regex's IGNORECASE does
+    # Dotless and dotted i match "i" under IGNORECASE but do not casefold to it.
+    "Regıster to contınue readıng",
+    "news ın your ınbox",
+    "SİGN UP for the newsletter",
     "Lady Gaga",
     "the duet",
     "with Britney",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 from crawling import serve_locally
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_discovery_channels import STORY_WORDS, story
 from test_publisher_quirks import archived, crawl, drops, page, publisher
 
@@ -278,3 +280,43 @@ def test_error_page_headlines_are_soft_404s(headline):
 )
 def test_headlines_that_only_quote_error_words_are_articles(headline):
     assert not soft_404_headline(headline)
+
+
+# Pieces of what the bot-check phrases are made of, in other cases and with the four
+# characters that match an ASCII letter under IGNORECASE without lowercasing to it.
+_BLOCKED_PIECES = [
+    "Checking your browser before accessing",
+    "checking if the site connection is secure",
+    "Enable JavaScript and cookies to continue",
+    "needs to review the security of your connection",
+    "Verifying you are human",
+    "verify you are a human",
+    "VERİFY you are human",
+    "verıfy you are human",
+    "Attention Required! | Cloudflare",
+    "Sorry, you have been blocked",
+    "ſorry, you have been blocked",
+    "You don't have permission to access",
+    "Guru Meditation",
+    "Backend fetch failed",
+    "502 Bad Gateway",
+    "503: Service Temporarily Unavailable",
+    "504 Gateway Time-out",
+    "Error code 502",
+    "error code 5",
+    "\u212aeep checking",
+    "Lady Gaga",
+    "gateway",
+    "service",
+    "the duet was unavailable",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_BLOCKED_PIECES) | st.text(max_size=12), max_size=8))
+def test_the_blocked_word_filter_never_changes_the_answer(parts):
+    from newscrawl.article_gate import _BLOCKED, blocked_phrase
+
+    text = " ".join(parts)
+    found, expected = blocked_phrase(text), _BLOCKED.search(text)
+    assert (found and found.span()) == (expected and expected.span())

@@ -236,10 +236,13 @@ def test_other_sources_go_on_while_one_waits(tmp_path, busy):
     assert result.scalar("select count(*) from articles") == 10
     (asked_at, _), *later = article_requests(busy)
     assert all(t >= asked_at + 2 for t, _ in later), [t - asked_at for t, _ in later]
-    # Calm's pages take 0.3 s each, one at a time: a second one within the wait was
-    # requested after busy's slot began to wait.
+    # With one request at a time, none of calm's can be under way when busy's is
+    # answered; before the fix none came until busy's wait was over. Calm's pages take
+    # 0.3 s each, so about six fit in the wait; on a machine loaded several times over
+    # (load average 10: make test's three processes beside other work) fewer than two
+    # were, so one is what is required.
     meanwhile = [t for t, _ in article_requests(calm) if asked_at < t < asked_at + 2]
-    assert len(meanwhile) >= 2, [t - asked_at for t, _ in article_requests(calm)]
+    assert len(meanwhile) >= 1, [t - asked_at for t, _ in article_requests(calm)]
 
 
 def test_after_a_429_the_publisher_is_not_asked_at_the_old_pace_again(tmp_path, busy):

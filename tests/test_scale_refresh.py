@@ -380,6 +380,71 @@ def test_a_source_without_conditional_requests_is_refetched_in_full(tmp_path, re
     assert "if-none-match" not in edited_asked[0] and edited_asked[1] == 200
 
 
+def test_a_partitioned_node_fetches_only_its_own_sources_refetches(
+    tmp_path, redis_url, redis_client, publisher
+):
+    """Partitioned crawls (docs/scaling.md: each node its own sources and request
+    queue). `newscrawl refresh --sources ... --queue ...` queues one node's due pages
+    only, onto its queue. A refetch that reaches a node that does not crawl its source
+    (a refresh without --sources) is not sent, and its claim is released, so the
+    source's own node gets it from its next scheduling step. Before, refresh had no
+    --sources, and a node fetched every refetch in its queue, whatever its sources: the
+    other node's publisher at this node's pace."""
+    config = write_config(tmp_path, publisher.host)
+    db = first_run_then_time_passes(tmp_path, redis_url, publisher, config)
+    data = yaml.safe_load(config[0].read_text())
+    host = publisher.host
+    data["sources"].append(
+        {
+            "id": "other",
+            "name": "Other",
+            "homepage": f"http://{host}/other/",
+            "allowed_domains": [host],
+            "sitemaps": [f"http://{host}/other-sitemap.xml"],
+            "article_url": "/other/",
+        }
+    )
+    config[0].write_text(yaml.safe_dump(data))
+
+    def refetched() -> list[str]:
+        return sorted(path for path, _, _ in publisher.requests if path in STORIES)
+
+    def node(name: str) -> Worker:
+        return Worker(
+            f"node-{name}",
+            redis_url,
+            tmp_path,
+            config,
+            spider_args={"sources": name},
+            settings={"SCHEDULER_QUEUE_KEY": f"news:requests:{name}"},
+        )
+
+    # The archive has pages of "fresh" only; a name it does not know is a warning.
+    unknown = refresh(redis_url, db, "--sources", "other,nope", "--queue", "news:requests:other")
+    _, err = unknown.communicate(timeout=120)
+    assert unknown.returncode == 0 and "no source 'nope'" in err, err
+    assert "0 pages due, 0 queued" in err, err
+    assert redis_client.zcard("news:requests:other") == 0
+
+    # Misrouted: every due page onto the queue of the node that crawls "other".
+    assert queued_by(refresh(redis_url, db, "--queue", "news:requests:other")) == 3
+    other = node("other")
+    other.wait()
+    assert refetched() == []
+    assert "Refetches of fresh not sent: this run crawls only other" in other.output
+    assert redis_client.zcard("news:requests:other") == 0
+    assert list(redis_client.scan_iter(match="news:refresh:*")) == []
+
+    # Routed: "fresh"'s node gets its own pages on its own queue.
+    fresh_queue = ("--sources", "fresh", "--queue", "news:requests:fresh")
+    assert queued_by(refresh(redis_url, db, *fresh_queue)) == 3
+    node("fresh").wait()
+    assert refetched() == sorted(STORIES)
+    assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0
+    assert rows(db, "select count(*) n from revisions") == [{"n": 1}]
+    assert queued_by(refresh(redis_url, db, *fresh_queue)) == 0
+
+
 def test_refresh_of_a_file_that_is_no_archive_is_a_one_line_error(tmp_path, redis_url):
     """`newscrawl refresh --db` naming an SQLite file that is not an archive, or a file
     that is not SQLite at all: one line naming the file, exit code 1, as the other

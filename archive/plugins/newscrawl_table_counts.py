@@ -22,7 +22,8 @@ This plugin replaces ``Database.table_counts`` for each file database:
   short shows as "Many rows", as Datasette shows a count it gave up on. Their rows are
   the index, not rows a researcher reads: the articles table holds the count that matters.
 
-An immutable database (``--immutable``) is counted once, as Datasette does.
+An immutable database (``--immutable``) is counted once, as Datasette does, unless its
+counts come from ``datasette inspect`` (``--inspect-file``): those are used as they are.
 
 Self-contained (standard library and Datasette only) so that ``datasette publish ...
 --plugins-dir archive/plugins`` works without installing newscrawl.
@@ -115,6 +116,10 @@ def install(database):
     counter = TableCounter(database.path, immutable=not database.is_mutable)
 
     async def table_counts(limit=10):
+        # An immutable copy published with `datasette inspect` counts (--inspect-file)
+        # has its counts already: Datasette's own answer.
+        if not database.is_mutable and database.cached_table_counts is not None:
+            return database.cached_table_counts
         names = await database.table_names()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, counter.counts, names, limit)

@@ -10,11 +10,12 @@ import click
 from newscrawl.errors import NewscrawlError
 
 
-def crawl_watchlist(db: Path) -> tuple[int, str] | None:
-    """The latest run of ``db`` that names its watchlist file: (run id, NEWSCRAWL_ARTISTS).
+def latest_run_setting(db: Path, name: str, *, spider: str | None = None) -> tuple[int, str] | None:
+    """(run id, value) of the setting ``name`` the latest run of ``db`` recorded (of
+    ``spider`` only, when given).
 
     None when the archive does not exist yet (a rebuild), has no runs, or its latest run
-    used the packaged watchlist (an empty NEWSCRAWL_ARTISTS).
+    left the setting at its default (an empty value is not recorded).
     """
     if not db.exists():
         return None
@@ -26,14 +27,33 @@ def crawl_watchlist(db: Path) -> tuple[int, str] | None:
         return None  # not an archive (yet): the run itself says what is wrong with it
     try:
         row = conn.execute(
-            "select id, json_extract(settings, '$.NEWSCRAWL_ARTISTS') from crawl_runs"
-            " where json_valid(settings) order by id desc limit 1"
+            "select id, json_extract(settings, '$.' || ?) from crawl_runs"
+            " where json_valid(settings) and (? is null or spider = ?)"
+            " order by id desc limit 1",
+            (name, spider, spider),
         ).fetchone()
     except sqlite3.Error:
         return None  # an archive from before runs recorded their settings
     finally:
         conn.close()
     return (row[0], row[1]) if row and row[1] else None
+
+
+def crawl_watchlist(db: Path) -> tuple[int, str] | None:
+    """The latest run of ``db`` that names its watchlist file: (run id, NEWSCRAWL_ARTISTS);
+    None when it used the packaged watchlist."""
+    return latest_run_setting(db, "NEWSCRAWL_ARTISTS")
+
+
+def crawl_warc_dir(db: Path) -> tuple[int, str] | None:
+    """The folder the latest crawl of ``db`` wrote its WARC files to: (run id,
+    NEWSCRAWL_WARC_DIR); None when it wrote them to the default, warc/ next to the DB.
+
+    `newscrawl demo` writes archive/demo-warc/, and any crawl may be given its own
+    folder: reading warc/ next to the DB instead found nothing there, or another
+    archive's pages. A `reextract` run names its folder as an argument, not a setting,
+    so only crawls count."""
+    return latest_run_setting(db, "NEWSCRAWL_WARC_DIR", spider="news")
 
 
 @click.command()
@@ -47,7 +67,8 @@ def crawl_watchlist(db: Path) -> tuple[int, str] | None:
 @click.option(
     "--warc-dir",
     type=click.Path(file_okay=False),
-    help="WARC directory (default: warc/ next to --db).",
+    help="WARC directory (default: the one the archive's latest crawl wrote to, else"
+    " warc/ next to --db).",
 )
 @click.option(
     "--artists",
@@ -101,6 +122,18 @@ def reextract(
         settings["NEWSCRAWL_ARTISTS"] = artists_path
     if sources_path:
         settings["NEWSCRAWL_SOURCES"] = sources_path
+    if not warc_dir and (crawled_into := crawl_warc_dir(db)):
+        run_id, warc_dir = crawled_into
+        if not Path(warc_dir).is_dir():
+            raise NewscrawlError(
+                f"{db}: run {run_id} wrote its WARC files to {warc_dir}, which is gone:"
+                " name the folder to replay, --warc-dir DIR"
+            )
+        click.echo(
+            f"Replaying the WARC files in {warc_dir}, the WARC folder of run {run_id}"
+            " (--warc-dir to choose).",
+            err=True,
+        )
     show_progress()
     args = {"warc_dir": warc_dir} if warc_dir else {}
     stats = run_crawl("reextract", settings=settings, **args)

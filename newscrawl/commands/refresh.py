@@ -45,6 +45,13 @@ from newscrawl.extras import require_scale
     " the workers that should fetch them, when nodes have their own queues).",
 )
 @click.option(
+    "--sources",
+    "source_ids",
+    metavar="IDS",
+    help="Only the due pages of these sources (comma-separated ids): with --queue, the"
+    " refetches of one node of a partitioned crawl (its -a sources= and its queue).",
+)
+@click.option(
     "--claim-ttl",
     type=click.FloatRange(min=1),
     default=24 * 3600.0,
@@ -59,6 +66,7 @@ def refresh(
     ages: str,
     prefix: str,
     queue_key: str | None,
+    source_ids: str | None,
     claim_ttl: float,
 ) -> None:
     """Queue refetches of archived articles for Redis-mode workers.
@@ -75,6 +83,8 @@ def refresh(
     Example:
         newscrawl refresh --redis redis://127.0.0.1:6379/0 --db archive/archive.db
         newscrawl refresh --redis redis://queue.lan:6379/0 --db /srv/archive.db --ages 1h,1d
+        newscrawl refresh --redis redis://queue.lan:6379/0 --db /srv/archive.db \
+            --sources popwire,stagescreen --queue news:requests:eu
     """
     require_scale("newscrawl refresh")
     from newscrawl.refresh import policy_from_option
@@ -82,6 +92,11 @@ def refresh(
     from newscrawl.scale.refresh_queue import schedule_refreshes
 
     policy = policy_from_option(ages, "--ages")
+    sources = None
+    if source_ids is not None:
+        sources = [part.strip() for part in source_ids.split(",") if part.strip()]
+        if not sources:
+            raise click.BadParameter("give one or more source ids", param_hint="--sources")
     logging.basicConfig(level=logging.WARNING, format="  %(message)s")
     server = connect(redis_url)
     try:
@@ -92,6 +107,7 @@ def refresh(
             policy=policy,
             queue_key=queue_key,
             claim_ttl=claim_ttl,
+            sources=sources,
         )
     finally:
         server.close()

@@ -198,7 +198,11 @@ def without_photo_credit(text: str) -> str:
 
 def _is_prompt(text: str) -> bool:
     folded = text.casefold()
-    if not any(word in folded for word in _PROMPT_WORDS):
+    # "ı" and "İ" match "i" under the regex's IGNORECASE but do not casefold to it: a
+    # paragraph holding one goes to the regex.
+    if not any(word in folded for word in _PROMPT_WORDS) and not (
+        "\u0131" in text or "\u0130" in text
+    ):
         return False
     return bool(_PROMPT.search(text))
 

@@ -30,8 +30,9 @@ def prepare_refetch(request: Request, spider: Spider) -> Request | None:
     (``NEWSCRAWL_CONDITIONAL_REQUESTS=0``) or its source says so
     (``conditional_requests: false``); it spends a page of the source's ``max_pages``
     in this worker run, as a local crawl's refetch does. None when the request is not
-    sent: this worker does not know the source (its sources file lacks it), or the
-    run's budget for it is spent (:func:`_over_budget`)."""
+    sent: this worker does not know the source (its sources file lacks it), this run
+    does not crawl it (:func:`_in_this_run`), or the run's budget for it is spent
+    (:func:`_over_budget`)."""
     if request.meta.get(_PREPARED):
         return request
     by_id = getattr(spider, "by_id", {})
@@ -42,6 +43,9 @@ def prepare_refetch(request: Request, spider: Spider) -> Request | None:
             request.url,
             request.meta.get("source_id"),
         )
+        return None
+    if not _in_this_run(source, spider):
+        _release(request, spider)
         return None
     if _over_budget(request, source, spider):
         return None
@@ -54,6 +58,34 @@ def prepare_refetch(request: Request, spider: Spider) -> Request | None:
     return request
 
 
+def _in_this_run(source: Any, spider: Spider) -> bool:
+    """Whether this run crawls ``source``. A node given some sources (``-a sources=``,
+    partitioned crawls: docs/scaling.md) leaves the others' refetches unsent, with their
+    claims released, so that their publishers are fetched by their own node only, at its
+    pace; the scheduling step for that node (``newscrawl refresh --sources ... --queue
+    ...``) queues them again. One warning per source and run."""
+    if source.id in {s.id for s in getattr(spider, "sources", ())}:
+        return True
+    stats = spider.crawler.stats
+    if not stats.get_value(f"newscrawl/refetches_other_sources/{source.id}"):
+        logger.warning(
+            "Refetches of %s not sent: this run crawls only %s (-a sources=); queue a"
+            " node's refetches onto its own queue with newscrawl refresh --sources ... --queue ...",
+            source.id,
+            ", ".join(s.id for s in spider.sources),
+        )
+    stats.inc_value(f"newscrawl/refetches_other_sources/{source.id}")
+    stats.inc_value("newscrawl/refetches_other_sources")
+    return False
+
+
+def _release(request: Request, spider: Spider) -> None:
+    """Give up the claim of a refetch this run does not send: the page is still due, and
+    the next scheduling step queues it again."""
+    writer = spider.session.open()
+    writer.server.delete(claim_key(writer.keys, request.url))
+
+
 def _over_budget(request: Request, source: Any, spider: Spider) -> bool:
     """Spend a page of ``source``'s budget in this run for ``request``, or, when none is
     left, release the refetch's claim: the page is still due, so the next scheduling
@@ -64,8 +96,7 @@ def _over_budget(request: Request, source: Any, spider: Spider) -> bool:
     if used < source.max_pages:
         spider.budget_used[source.id] = used + 1
         return False
-    writer = spider.session.open()
-    writer.server.delete(claim_key(writer.keys, request.url))
+    _release(request, spider)
     stats = spider.crawler.stats
     if not stats.get_value(f"newscrawl/refetches_over_budget/{source.id}"):
         logger.info(

@@ -262,11 +262,19 @@ def schedule_refreshes(
     queue_key: str | None = None,
     seen_key: str | None = None,
     claim_ttl: float = DEFAULT_CLAIM_TTL,
+    sources: Iterable[str] | None = None,
 ) -> ScheduleResult:
     """Queue a refetch of every due page of the archive at ``db_path`` that no other
-    refetch of it is queued or in flight for (module docstring)."""
+    refetch of it is queued or in flight for (module docstring); of ``sources`` only,
+    when given (a node of a partitioned crawl, fed through its own ``queue_key``)."""
     # A missing file, or one that is not SQLite or not an archive, is a one-line error.
     conn = open_readonly(db_path)
+    wanted = None if sources is None else set(sources)
+    if wanted:
+        known = {row[0] for row in conn.execute("select id from sources")}
+        for name in sorted(wanted - known):
+            # Not an error: a source added to a node's list has no page archived yet.
+            logger.warning("--sources: the archive has no source %r (yet)", name)
     queue_claimed = server.register_script(_QUEUE_CLAIMED)
     queue_key = queue_key or f"{keys.prefix}:requests"
     seen_key = seen_key or f"{keys.prefix}:dupefilter"
@@ -275,6 +283,8 @@ def schedule_refreshes(
     scheduler = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
     try:
         for due in list(due_pages(conn, policy)):
+            if wanted is not None and due.source_id not in wanted:
+                continue
             result.due += 1
             # Read again once the URL is ours: a refetch whose outcome the ingester
             # committed (and whose claim it released) since the read above has made the

@@ -6,10 +6,15 @@ code 1, instead of a traceback from inside the crawler. So is an archive (or WAR
 folder) that cannot be written, checked before the first request, a JOBDIR another
 crawl is running with, and a crawl that stopped because its archive refused writes
 halfway (a full disk).
+
+With ``LOG_FILE`` (a cron job's log, a Scrapyd job's ``log_url``) the line also goes to
+the log, which is where an operator looks afterwards: stderr alone left a log ending
+at Scrapy's version banner, with no word of why nothing was crawled.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -18,6 +23,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from newscrawl.errors import NewscrawlError
 from newscrawl.jobdir import check_job_dir
 from newscrawl.session import check_writable
+
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
@@ -41,6 +48,9 @@ class Command(ScrapyCrawlCommand):
                 check_job_dir(self.settings)
             except NewscrawlError as error:
                 print(f"Error: {error}", file=sys.stderr)
+                if self.settings.get("LOG_FILE"):
+                    # Without LOG_FILE Scrapy logs to stderr: the line would show twice.
+                    logger.error("%s", error)
                 self.exitcode = 1
                 return
         super().run(args, opts)

@@ -16,13 +16,9 @@ configured source).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from http import HTTPStatus
-from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -54,6 +50,7 @@ from newscrawl.discovery import (
 from newscrawl.errors import ConfigError
 from newscrawl.fetch_failures import failure_reason, requested_url
 from newscrawl.items import NotModified, Page
+from newscrawl.packaged import naming_packaged_files, packaged_config
 from newscrawl.redirects import redirected_off_articles
 from newscrawl.refresh import RefreshPolicy, parse_ladder, parse_time
 from newscrawl.session import CrawlSession
@@ -88,20 +85,6 @@ def only_a_copy_of(known: dict | None, url: str) -> bool:
         and known.get("canonical_url") == url
         and site_of(known.get("url") or "") != site_of(url)
     )
-
-
-def packaged_config(name: str) -> str:
-    """Path of a config file shipped in ``newscrawl/data/``.
-
-    Scrapyd runs the project from a zipped egg, where the file has no path of its own:
-    it is then copied to a temporary file of this process.
-    """
-    resource = resources.files("newscrawl") / "data" / name
-    if isinstance(resource, Path):
-        return str(resource)
-    target = Path(tempfile.gettempdir()) / f"newscrawl-{os.getpid()}-{name}"
-    target.write_bytes(resource.read_bytes())
-    return str(target)
 
 
 def _split(value: str | None) -> list[str]:
@@ -182,9 +165,10 @@ class NewsSpider(scrapy.Spider):
         """Load sources and watchlist (a bad file is a ConfigError naming file, entry, field)."""
         sources_path = settings.get("NEWSCRAWL_SOURCES") or packaged_config("sources.yml")
         artists_path = settings.get("NEWSCRAWL_ARTISTS") or packaged_config("artists.yml")
-        self.all_sources: list[Source] = load_sources(sources_path)
-        self.sources = select_sources(self.all_sources, self.source_ids, path=str(sources_path))
-        watchlist = load_watchlist(artists_path)
+        with naming_packaged_files():
+            self.all_sources: list[Source] = load_sources(sources_path)
+            self.sources = select_sources(self.all_sources, self.source_ids, path=str(sources_path))
+            watchlist = load_watchlist(artists_path)
         # -a artists= limits what this run looks for (artist pages) and archives, not what
         # it records: articles are tagged with the whole watchlist (full_watchlist), so an
         # article archived by a limited run carries every watched artist it mentions.

@@ -22,8 +22,8 @@ from scrapy import signals
 
 from newscrawl.artists import load_watchlist
 from newscrawl.errors import ConfigError
+from newscrawl.packaged import packaged_config
 from newscrawl.sources import load_sources
-from newscrawl.spiders.news import packaged_config
 from newscrawl.warc import read_pages, warc_dir_for
 
 # Pages in the pipelines at once: start() yields items without Scrapy's backpressure.
