@@ -27,7 +27,7 @@ from newscrawl.session import CrawlSession
 from newscrawl.url_variants import LISTED_AS
 from newscrawl.urls import canonicalize_url
 from newscrawl.warc import gzip_member
-from newscrawl.workers import WorkerPool
+from newscrawl.workers import TaskTimedOut, WorkerDied, WorkerPool
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -150,6 +150,9 @@ class ExtractPipeline:
         self.min_words = settings.getint("NEWSCRAWL_MIN_WORDS", 40)
         workers = settings.get("NEWSCRAWL_EXTRACT_WORKERS")
         self.workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
+        # A page that keeps a worker busy for minutes (libxml2 is quadratic in an
+        # element's attributes) is stopped and dropped as `failed`, not waited for.
+        self.timeout = settings.getfloat("NEWSCRAWL_EXTRACT_TIMEOUT", 120) or None
         self.executor: WorkerPool | None = None
 
     @classmethod
@@ -164,6 +167,7 @@ class ExtractPipeline:
                 initializer=exit_with,
                 initargs=(os.getpid(),),
                 preload=PRELOAD,
+                task_timeout=self.timeout,
             )
 
     def close_spider(self) -> None:
@@ -184,7 +188,12 @@ class ExtractPipeline:
         args = (page.body, page.url, dict(page.headers), dict(page.discovery), page.fetched_at)
         if self.executor is None:
             return extract_in_worker(*args)
-        return await self.executor.run(extract_in_worker, *args)
+        try:
+            return await self.executor.run(extract_in_worker, *args)
+        except TaskTimedOut as error:
+            return {"error": "failed", "detail": f"extraction {error} (NEWSCRAWL_EXTRACT_TIMEOUT)"}
+        except WorkerDied as error:  # the page crashed the worker (the others are sent on)
+            return {"error": "failed", "detail": str(error)}
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):

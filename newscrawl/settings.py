@@ -80,6 +80,7 @@ NEWSCRAWL_WARC_GZIP_LEVEL = 6
 NEWSCRAWL_WARC_PREFIX = "newscrawl"  # WARC file names: <prefix>-<time>-run<N>-<pid>-<n>.warc.gz
 NEWSCRAWL_BATCH_SIZE = 100
 NEWSCRAWL_EXTRACT_WORKERS = ""  # empty: one worker process per core; 0: in-process
+NEWSCRAWL_EXTRACT_TIMEOUT = 120  # seconds a page may take in a worker; 0: no limit
 NEWSCRAWL_MIN_WORDS = 40
 NEWSCRAWL_INCREMENTAL = True
 NEWSCRAWL_REFRESH_AGES = "1h,1d,7d"

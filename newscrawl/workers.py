@@ -8,7 +8,11 @@ with py-spy, 14% of the reactor's time went to that one wake-up write
 (docs/benchmarks.md). Here the event loop itself writes each task to a worker's pipe
 and reads results from the worker's result pipe as they become readable: no helper
 thread, no GIL hand-off. A worker whose task pipe closes (the crawl ended or died)
-exits, and a worker that dies mid-task fails only its own tasks and is replaced.
+exits. A worker that dies mid-task fails the task it was running and is replaced; the
+tasks waiting behind it in its pipe go to the workers left. A task that runs past the
+pool's ``task_timeout`` (a page that makes libxml2 or a regex take minutes) is stopped
+the same way: its worker is killed, the task fails with :class:`TaskTimedOut`, the
+others run.
 
 Workers run at a lower CPU priority (``niceness``): when cores are short the reactor,
 which feeds every other step, keeps its core, and extraction uses what is left.
@@ -36,7 +40,11 @@ _PER_WORKER = 8
 
 
 class WorkerDied(RuntimeError):
-    """A worker process ended while it held the task (crashed or was killed)."""
+    """A worker process ended while it ran the task (crashed or was killed)."""
+
+
+class TaskTimedOut(WorkerDied):
+    """The task ran past the pool's ``task_timeout``; its worker was killed."""
 
 
 def _serve(
@@ -73,7 +81,11 @@ class _Worker:
         self.process = process
         self.tasks = tasks
         self.results = results
+        # Sent and not answered, in the order sent: the first is the one running.
         self.in_flight: dict[int, asyncio.Future] = {}
+        self.sent: dict[int, tuple[Callable, tuple]] = {}  # to send again elsewhere
+        self.running_since = 0.0  # loop time the first task in flight started
+        self.killed_for: int | None = None  # the task it was killed for running too long
         self.inbox = bytearray()
         self.outbox = bytearray()
         self.registered = False
@@ -97,8 +109,11 @@ class WorkerPool:
         initializer: Callable | None = None,
         initargs: tuple = (),
         preload: tuple[str, ...] = (),
+        task_timeout: float | None = None,
     ) -> None:
         self.size = workers
+        self.task_timeout = task_timeout or None
+        self._watching = False
         self.niceness = niceness
         self.initializer = initializer
         self.initargs = initargs
@@ -184,9 +199,13 @@ class WorkerPool:
             except Exception as error:  # an unpicklable argument fails its own task only
                 future.set_exception(error)
                 continue
+            if not worker.in_flight:
+                worker.running_since = self._loop.time()
             worker.in_flight[task_id] = future
+            worker.sent[task_id] = (function, args)
             worker.outbox += _HEADER.pack(len(payload)) + payload
             self._write(worker)
+            self._watch_soon()
 
     def _write(self, worker: _Worker) -> None:
         try:
@@ -204,6 +223,7 @@ class WorkerPool:
             self._loop.remove_writer(fd)
 
     def _readable(self, worker: _Worker) -> None:
+        ended = False
         while True:
             try:
                 chunk = os.read(worker.results.fileno(), 1 << 20)
@@ -212,8 +232,8 @@ class WorkerPool:
             except OSError:
                 chunk = b""
             if not chunk:
-                self._lost(worker)
-                return
+                ended = True  # the results it sent before it died are read first
+                break
             worker.inbox += chunk
         inbox = worker.inbox
         offset = 0
@@ -225,6 +245,8 @@ class WorkerPool:
             task_id, ok, value = pickle.loads(memoryview(inbox)[offset + _HEADER.size : end])
             offset = end
             future = worker.in_flight.pop(task_id, None)
+            worker.sent.pop(task_id, None)
+            worker.running_since = self._loop.time()  # the next task starts now
             if future is None or future.done():
                 continue
             if ok:
@@ -232,19 +254,66 @@ class WorkerPool:
             else:
                 future.set_exception(value)
         del inbox[:offset]
+        if ended:
+            self._lost(worker)
+            return
         self._dispatch()
 
+    # -- the time limit ---------------------------------------------------------------
+
+    def _watch_soon(self) -> None:
+        if self.task_timeout is None or self._watching or self.closed:
+            return
+        self._watching = True
+        self._loop.call_later(min(1.0, self.task_timeout / 4), self._watch)
+
+    def _watch(self) -> None:
+        """Kill a worker whose running task passed ``task_timeout``; :meth:`_lost`
+        fails that task and sends the others on."""
+        self._watching = False
+        if self.closed:
+            return
+        now = self._loop.time()
+        for worker in self._workers:
+            overdue = now - worker.running_since > self.task_timeout
+            if worker.in_flight and worker.killed_for is None and overdue:
+                worker.killed_for = next(iter(worker.in_flight))
+                with contextlib.suppress(OSError):
+                    worker.process.kill()
+        if any(worker.in_flight for worker in self._workers):
+            self._watch_soon()
+
     def _lost(self, worker: _Worker) -> None:
-        """The worker's result pipe closed: it died. Fail its tasks and replace it."""
+        """The worker's result pipe closed: it died. Fail the task it was running, send
+        the ones waiting behind it again, and replace it."""
         self._unregister(worker)
         worker.tasks.close()
         worker.results.close()
         worker.process.join(timeout=5)
         code = worker.process.exitcode
-        for future in worker.in_flight.values():
-            if not future.done():
+        # The task it was running: the first in flight, or the one it was killed for
+        # (none, when that one's result came back just before the kill).
+        culprit = next(iter(worker.in_flight), None)
+        if worker.killed_for is not None:
+            culprit = worker.killed_for if worker.killed_for in worker.in_flight else None
+        waiting = []
+        for task_id, future in worker.in_flight.items():
+            if future.done():
+                continue
+            if task_id == culprit and worker.killed_for is not None:
+                future.set_exception(
+                    TaskTimedOut(
+                        f"took longer than {self.task_timeout:g} s; its worker was stopped"
+                    )
+                )
+            elif task_id == culprit:
                 future.set_exception(WorkerDied(f"extraction worker died (exit code {code})"))
+            else:
+                function, args = worker.sent[task_id]
+                waiting.append((task_id, function, args, future))
+        self._pending.extendleft(reversed(waiting))  # first in line, in their order
         worker.in_flight.clear()
+        worker.sent.clear()
         self._workers.remove(worker)
         if self.closed:
             return

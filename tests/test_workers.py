@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from newscrawl.workers import WorkerDied, WorkerPool
+from newscrawl.workers import TaskTimedOut, WorkerDied, WorkerPool
 
 
 def run(coroutine):
@@ -69,6 +69,61 @@ def test_a_dead_worker_fails_its_own_task_and_is_replaced(pool):
 
     assert run(main()) == list(range(1, 11))
     assert pool.restarts == 1
+
+
+def test_the_tasks_waiting_behind_a_task_that_kills_its_worker_still_run():
+    # One worker: the tasks after the fatal one wait in the same pipe. Before, the
+    # worker's death failed every one of them with it.
+    pool = WorkerPool(1)
+    try:
+
+        async def main():
+            fatal = asyncio.ensure_future(pool.run(os._exit, 3))
+            after = [asyncio.ensure_future(pool.run(operator.add, n, 1)) for n in range(5)]
+            with pytest.raises(WorkerDied):
+                await fatal
+            return await asyncio.gather(*after)
+
+        assert run(main()) == [1, 2, 3, 4, 5]
+        assert pool.restarts == 1
+    finally:
+        pool.close()
+
+
+def test_a_task_past_the_time_limit_is_stopped_and_the_others_run():
+    # A task that would take a minute, with a limit of half a second: its worker is
+    # killed and replaced, the task fails as timed out, and the ones behind it run.
+    pool = WorkerPool(1, task_timeout=0.5)
+    try:
+
+        async def main():
+            slow = asyncio.ensure_future(pool.run(time.sleep, 60))
+            after = [asyncio.ensure_future(pool.run(operator.add, n, 1)) for n in range(3)]
+            with pytest.raises(TaskTimedOut, match="took longer than 0.5 s"):
+                await slow
+            return await asyncio.gather(*after), await pool.run(operator.mul, 6, 7)
+
+        assert run(main()) == ([1, 2, 3], 42)
+        assert pool.restarts == 1
+    finally:
+        pool.close()
+
+
+def test_a_task_under_the_time_limit_is_not_stopped():
+    pool = WorkerPool(1, task_timeout=5)
+    try:
+        results = run(asyncio.wait_for(_several(pool), 60))
+        assert results == [None] * 4 + [1, 2]
+        assert pool.restarts == 0
+    finally:
+        pool.close()
+
+
+async def _several(pool):
+    return await asyncio.gather(
+        *(pool.run(time.sleep, 0.2) for _ in range(4)),
+        *(pool.run(operator.add, n, 1) for n in range(2)),
+    )
 
 
 def test_close_ends_every_worker_process():
