@@ -48,7 +48,8 @@ from newscrawl.errors import NewscrawlError
 @click.option(
     "--search",
     metavar="QUERY",
-    help='Only articles matching this full-text query (FTS5 syntax: words, "phrases", OR, NOT).',
+    help='Only articles matching this full-text query (FTS5 syntax: words, "phrases",'
+    " OR, NOT, NEAR(a b, 5), prefix*).",
 )
 @click.option(
     "--min-salience",
