@@ -81,9 +81,9 @@ class _Worker:
         self.process = process
         self.tasks = tasks
         self.results = results
-        # Sent and not answered, in the order sent: the first is the one running.
-        self.in_flight: dict[int, asyncio.Future] = {}
-        self.sent: dict[int, tuple[Callable, tuple]] = {}  # to send again elsewhere
+        # Sent and not answered, in the order sent (the first is the one running): its
+        # future, and its function and arguments, to send it elsewhere if this one dies.
+        self.in_flight: dict[int, tuple[asyncio.Future, Callable, tuple]] = {}
         self.running_since = 0.0  # loop time the first task in flight started
         self.killed_for: int | None = None  # the task it was killed for running too long
         self.inbox = bytearray()
@@ -201,8 +201,7 @@ class WorkerPool:
                 continue
             if not worker.in_flight:
                 worker.running_since = self._loop.time()
-            worker.in_flight[task_id] = future
-            worker.sent[task_id] = (function, args)
+            worker.in_flight[task_id] = (future, function, args)
             worker.outbox += _HEADER.pack(len(payload)) + payload
             self._write(worker)
             self._watch_soon()
@@ -244,8 +243,7 @@ class WorkerPool:
                 break
             task_id, ok, value = pickle.loads(memoryview(inbox)[offset + _HEADER.size : end])
             offset = end
-            future = worker.in_flight.pop(task_id, None)
-            worker.sent.pop(task_id, None)
+            future, *_ = worker.in_flight.pop(task_id, (None,))
             worker.running_since = self._loop.time()  # the next task starts now
             if future is None or future.done():
                 continue
@@ -297,7 +295,7 @@ class WorkerPool:
         if worker.killed_for is not None:
             culprit = worker.killed_for if worker.killed_for in worker.in_flight else None
         waiting = []
-        for task_id, future in worker.in_flight.items():
+        for task_id, (future, function, args) in worker.in_flight.items():
             if future.done():
                 continue
             if task_id == culprit and worker.killed_for is not None:
@@ -309,11 +307,9 @@ class WorkerPool:
             elif task_id == culprit:
                 future.set_exception(WorkerDied(f"extraction worker died (exit code {code})"))
             else:
-                function, args = worker.sent[task_id]
                 waiting.append((task_id, function, args, future))
         self._pending.extendleft(reversed(waiting))  # first in line, in their order
         worker.in_flight.clear()
-        worker.sent.clear()
         self._workers.remove(worker)
         if self.closed:
             return
@@ -343,7 +339,7 @@ class WorkerPool:
                 worker.process.terminate()
                 worker.process.join(5)
             worker.results.close()
-            for future in worker.in_flight.values():
+            for future, *_ in worker.in_flight.values():
                 if not future.done() and not future.get_loop().is_closed():
                     future.cancel()
         self._workers.clear()

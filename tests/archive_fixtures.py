@@ -333,6 +333,19 @@ class SyncClient:
     def get(self, path: str, **kwargs):
         return self.loop.run_until_complete(self.datasette.client.get(path, **kwargs))
 
+    def get_traced(self, path: str):
+        """``(response, traces)``: the response, and the SQL Datasette traced for it."""
+        from datasette.tracer import capture_traces
+
+        traces: list[dict] = []
+
+        async def get():
+            # Datasette keys a capture by the asyncio task that makes the request.
+            with capture_traces(traces):
+                return await self.datasette.client.get(path)
+
+        return self.loop.run_until_complete(get()), traces
+
     def post(self, path: str, **kwargs):
         return self.loop.run_until_complete(self.datasette.client.post(path, **kwargs))
 

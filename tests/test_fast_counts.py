@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 import pytest
 from archive_fixtures import SyncClient, build_archive
-from datasette.tracer import capture_traces
 
 from newscrawl.serve import build_datasette
 
@@ -56,13 +55,7 @@ def client(archive_db):
 
 def shown_count(client: SyncClient, query: str) -> tuple[int, list[str]]:
     """The page's row count, and the count statements it ran."""
-    traces: list[dict] = []
-
-    async def get():
-        with capture_traces(traces):  # keyed by the asyncio task making the request
-            return await client.datasette.client.get(f"/archive/articles.json?{query}")
-
-    response = client.loop.run_until_complete(get())
+    response, traces = client.get_traced(f"/archive/articles.json?{query}")
     assert response.status_code == 200, response.text
     counts = [t["sql"] for t in traces if (t.get("sql") or "").startswith("select count(")]
     return response.json()["filtered_table_rows_count"], counts

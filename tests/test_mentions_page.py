@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from archive_fixtures import SyncClient, build_archive
-from datasette.tracer import capture_traces
 
 from newscrawl.serve import build_datasette
 
@@ -28,14 +27,8 @@ def client(archive_db):
 
 
 def traced(client: SyncClient, path: str) -> list[dict]:
-    traces: list[dict] = []
-
-    async def get():
-        # Datasette keys a capture by the asyncio task that makes the request.
-        with capture_traces(traces):
-            return await client.datasette.client.get(path)
-
-    assert client.loop.run_until_complete(get()).status_code == 200
+    response, traces = client.get_traced(path)
+    assert response.status_code == 200
     return [t for t in traces if " from mentions" in (t.get("sql") or "")]
 
 

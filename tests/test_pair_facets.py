@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 from archive_fixtures import SyncClient, build_archive
-from datasette.tracer import capture_traces
 
 from newscrawl.serve import build_datasette
 
@@ -53,13 +52,8 @@ def test_the_counts_are_those_of_datasettes_own_sql(client, path):
 
 
 def traced_sql(client: SyncClient, path: str) -> list[str]:
-    traces: list[dict] = []
-
-    async def get():
-        with capture_traces(traces):  # keyed by the asyncio task making the request
-            return await client.datasette.client.get(path)
-
-    assert client.loop.run_until_complete(get()).status_code == 200
+    response, traces = client.get_traced(path)
+    assert response.status_code == 200
     return [t.get("sql") or "" for t in traces]
 
 
