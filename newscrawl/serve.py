@@ -211,6 +211,7 @@ def serve(
 ) -> None:
     """Serve the archive with Datasette until interrupted (blocks)."""
     import uvicorn
+    from datasette.utils import StartupError
 
     bring_up_to_date(Path(db_path), immutable=immutable)
     datasette = build_datasette(db_path, immutable=immutable)
@@ -223,6 +224,9 @@ def serve(
                 loop.run_until_complete(database.execute("select count(*) from sqlite_master"))
     except sqlite3.DatabaseError as error:
         raise NewscrawlError(f"{db_path}: cannot be read: {error}") from None
+    except StartupError as error:
+        # A plugin's check of its configuration (archive/plugins/newscrawl_facets.py).
+        raise NewscrawlError(f"{ARCHIVE_DIR / 'metadata.yml'}: {error}") from None
     finally:
         loop.close()
     check_port_free(host, port)

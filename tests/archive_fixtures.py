@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +21,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from newscrawl.items import Article, Mention
 from newscrawl.store import Archive, Drop
@@ -380,12 +383,47 @@ def wait_for_http(
     raise AssertionError(f"{url} did not answer within {timeout}s: {last_error}")
 
 
+def config_with_defer_above(tmp_path: Path, value) -> Path:
+    """A copy of the archive/ configuration whose articles table has
+    ``defer_above_rows: value`` (archive/plugins/newscrawl_facets.py): the test archive
+    is too small for the shipped 10,000."""
+    from newscrawl.serve import ARCHIVE_DIR
+
+    copy = tmp_path / f"config-{value!r}"
+    shutil.copytree(ARCHIVE_DIR, copy)
+    path = copy / "metadata.yml"
+    metadata = yaml.safe_load(path.read_text(encoding="utf-8"))
+    articles = metadata["plugins"]["newscrawl"]["database"]["tables"]["articles"]
+    articles["plugins"]["newscrawl-facets"]["defer_above_rows"] = value
+    path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+    return copy
+
+
+# newscrawl serve with another configuration directory (it always serves archive/).
+_SERVE_WITH_CONFIG = """
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from newscrawl.serve import build_datasette
+
+datasette = build_datasette(sys.argv[1], config_dir=Path(sys.argv[2]))
+uvicorn.run(datasette.app(), host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
+"""
+
+
 @contextlib.contextmanager
-def running_server(db: Path, *extra: str):
-    """``newscrawl serve DB --port N`` as a real process; yields its base URL."""
+def running_server(db: Path, *extra: str, config_dir: Path | None = None):
+    """``newscrawl serve DB --port N`` as a real process; yields its base URL. With
+    ``config_dir``, Datasette serves with that copy of the archive/ configuration."""
     port = free_port()
+    if config_dir is None:
+        command = [sys.executable, "-m", "newscrawl", "serve", str(db), "--port", str(port)]
+    else:
+        command = [sys.executable, "-c", _SERVE_WITH_CONFIG, str(db), str(config_dir), str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "newscrawl", "serve", str(db), "--port", str(port), *extra],
+        [*command, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -9,7 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from archive_fixtures import HOSTILE_ID, SEED_TITLE, build_archive, running_server
+from archive_fixtures import (
+    HOSTILE_ID,
+    SEED_TITLE,
+    build_archive,
+    config_with_defer_above,
+    running_server,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -173,4 +179,64 @@ def test_the_search_box_is_on_the_first_screen(server, page):
     descriptions.locator("dt").last.scroll_into_view_if_needed()
     assert descriptions.locator("dt").last.is_visible()
     screenshot(page, "search.png")
+    assert page.csp_violations == []
+
+
+# -- facet counts fetched after the rows (archive/plugins/newscrawl_facets.py) ------------
+
+
+@pytest.fixture(scope="module")
+def deferring_server(tmp_path_factory):
+    """A server that leaves every counted facet to the page's script (defer_above_rows 0)."""
+    tmp = tmp_path_factory.mktemp("deferring")
+    db = build_archive(tmp / "demo.db")
+    with running_server(db, config_dir=config_with_defer_above(tmp, 0)) as base:
+        yield base
+
+
+def facet_values(page, column: str) -> list[str]:
+    return [" ".join(t.split()) for t in page.locator(f"#facet-{column} li").all_inner_texts()]
+
+
+def test_facet_counts_arrive_after_the_rows(deferring_server, page):
+    asked = []
+    page.on("request", lambda request: asked.append(request.headers.get("x-newscrawl-facets")))
+    page.goto(f"{deferring_server}/demo/articles?_search=duet")
+    page.locator("div.facet-results .facet-info").first.wait_for()
+    assert page.locator("div.facet-results .facet-info").count() == 3
+    assert page.locator("#newscrawl-deferred-facets").count() == 0  # the note is gone
+    assert asked.count("inline") == 1
+    # The counts shown are the ones JSON gives for the same selection.
+    data = page.request.get(f"{deferring_server}/demo/articles.json?_search=duet").json()
+    for column in ("source_id", "artists", "published_month"):
+        expected = [
+            f"{value['label'] or '-'} {value['count']:,}"
+            for value in data["facet_results"][column]["results"]
+        ]
+        assert facet_values(page, column) == expected, column
+    screenshot(page, "deferred-facets.png")
+    # A link of the block the script put in place selects, and that page's counts come too.
+    page.locator("#facet-artists li a").first.click()
+    page.wait_for_url("**_artist=**")
+    page.locator("div.facet-results .facet-info").first.wait_for()
+    assert page.locator("div.facet-results .facet-info").count() == 3
+    assert "\u2716" in page.locator("#facet-artists").inner_text()  # shown as selected
+    assert page.csp_violations == []
+
+
+def test_when_the_counts_do_not_load_the_page_says_so_and_links_to_them(deferring_server, page):
+    def lose_the_counts(route):
+        if route.request.headers.get("x-newscrawl-facets"):
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/demo/articles?*", lose_the_counts)
+    page.goto(f"{deferring_server}/demo/articles?_search=duet")
+    page.get_by_text("The facet counts did not load").wait_for()
+    assert page.locator("div.facet-results .facet-info").count() == 0
+    page.get_by_role("link", name="count them in the page").click()
+    page.wait_for_url("**_nodefer=1**")
+    assert page.locator("div.facet-results .facet-info").count() == 3
+    assert page.locator("#newscrawl-deferred-facets").count() == 0
     assert page.csp_violations == []

@@ -1,0 +1,215 @@
+"""Facet counts left to the page's script (archive/plugins/newscrawl_facets.py, "deferred").
+
+When no precomputed table answers the articles table's facets and the selection holds
+more than ``defer_above_rows`` rows, the HTML page is sent with its rows and their
+count; its script asks for the same page with ``X-Newscrawl-Facets: inline`` and puts
+that page's facet block in place. These tests lower ``defer_above_rows`` in a copy of
+the archive/ configuration (the test archive is small) and compare every deferred page
+with the page a stock configuration renders in full: the rows, the counts and the facet
+block the script puts in place must be exactly those. The browser half (the script
+itself) is in test_browser.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from archive_fixtures import SyncClient, build_archive, config_with_defer_above
+from datasette.utils import StartupError
+
+from newscrawl import serve as serve_module
+from newscrawl.errors import NewscrawlError
+from newscrawl.serve import ARCHIVE_DIR, build_datasette
+
+INLINE = {"X-Newscrawl-Facets": "inline"}
+PLACEHOLDER = 'id="newscrawl-deferred-facets"'
+# Selections no precomputed table answers: the facets count the matching rows.
+COUNTED = [
+    "_search=duet",
+    '_search="Lady+Gaga"&_searchmode=raw',
+    "_artist=britney-spears&_artist=lady-gaga",
+    "_artist=lady-gaga&source_id=starbeat",
+    "source_id=popwire&_search=tour",
+    "_search=tour&_sort=published_at",
+]
+# Selections the precomputed tables answer: never deferred, whatever their size.
+PRECOMPUTED = [
+    "",
+    "source_id=popwire",
+    "published_month=2024-05",
+    "source_id=popwire&published_month=2024-05",
+    "_artist=lady-gaga",
+]
+
+
+config_dir = config_with_defer_above
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("deferred") / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def clients(archive_db, tmp_path_factory):
+    """Datasette clients by ``defer_above_rows``: "stock" is archive/ as shipped."""
+    tmp = tmp_path_factory.mktemp("configs")
+    made = {"stock": SyncClient(build_datasette(archive_db))}
+    for value in (0, None):
+        made[value] = SyncClient(build_datasette(archive_db, config_dir=config_dir(tmp, value)))
+    yield made
+    for client in made.values():
+        client.close()
+
+
+def matches(archive_db, term: str) -> int:
+    conn = sqlite3.connect(f"file:{archive_db}?mode=ro", uri=True)
+    try:
+        return conn.execute(
+            "select count(*) from articles_fts where articles_fts match ?", [term]
+        ).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def html(client, path: str, headers=None) -> str:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def facet_block(page: str) -> str:
+    """The facet results div of a table page ("" when it has none)."""
+    found = re.search(r'<div class="facet-results">.*?\n</div>', page, flags=re.DOTALL)
+    return found.group(0) if found else ""
+
+
+def facet_counts(page: str) -> dict[str, list[tuple[str, int]]]:
+    """(label, count) of each value of each facet in a table page's facet block."""
+    counts = {}
+    for part in facet_block(page).split('<div class="facet-info ')[1:]:
+        name = re.search(r'data-column="([^"]*)"', part).group(1)
+        values = re.findall(r"<li><a href=\"[^\"]*\">([^<]*)</a> ([\d,]+)</li>", part)
+        values += re.findall(r"<li>([^<]*) &middot; ([\d,]+) <a", part)
+        counts[name] = [(label, int(count.replace(",", ""))) for label, count in values]
+    return counts
+
+
+def row_ids(page: str) -> list[str]:
+    return re.findall(r'<td class="col-id type-pk"><a href="[^"]*">(\d+)</a>', page)
+
+
+def row_count_line(page: str) -> str:
+    return re.search(r"<h3>([\d,]+ rows?[^<]*)</h3>", page).group(1)
+
+
+def test_the_shipped_configuration_defers_above_ten_thousand_rows(clients):
+    datasette = clients["stock"].datasette
+    config = datasette.plugin_config("newscrawl-facets", database="archive", table="articles")
+    assert config == {"defer_above_rows": 10_000}
+
+
+@pytest.mark.parametrize("query", COUNTED)
+def test_a_deferred_page_has_the_rows_and_the_script_gets_the_same_facets(clients, query):
+    path = f"/archive/articles?{query}"
+    full = html(clients["stock"], path)
+    deferred = html(clients[0], path)
+    assert facet_block(full).count('class="facet-info ') == 3, "the control renders facets"
+
+    assert PLACEHOLDER in deferred and PLACEHOLDER not in full
+    assert 'class="facet-info ' not in deferred, "no counts in the page itself"
+    assert row_ids(deferred) == row_ids(full) and row_ids(full)
+    assert row_count_line(deferred) == row_count_line(full)
+    assert "Counting artists, published_month, source_id over" in deferred
+
+    # What the script fetches: the same page with its facets, exactly the stock ones
+    # (links included: the header leaves no trace in them).
+    fetched = html(clients[0], path, INLINE)
+    assert PLACEHOLDER not in fetched
+    assert facet_block(fetched) == facet_block(full)
+    # The link for a browser without the script counts them in the page too.
+    link = re.search(r'href="([^"]*_nodefer=1[^"]*)"', deferred).group(1).replace("&amp;", "&")
+    inline = html(clients[0], link)
+    assert PLACEHOLDER not in inline
+    assert facet_block(inline).count('class="facet-info ') == 3
+
+
+@pytest.mark.parametrize("query", COUNTED)
+def test_json_always_holds_the_facets(clients, query):
+    base, stock = clients[0], clients["stock"]
+    deferred = base.get(f"/archive/articles.json?{query}").json()
+    full = stock.get(f"/archive/articles.json?{query}").json()
+    assert set(deferred["facet_results"]) == {"source_id", "artists", "published_month"}
+    assert deferred["facet_results"] == full["facet_results"]
+    assert deferred["rows"] == full["rows"]
+
+
+@pytest.mark.parametrize("query", PRECOMPUTED)
+def test_pages_the_precomputed_tables_answer_are_never_deferred(clients, query):
+    page = html(clients[0], f"/archive/articles?{query}")
+    assert PLACEHOLDER not in page
+    assert facet_block(page) == facet_block(html(clients["stock"], f"/archive/articles?{query}"))
+    assert facet_block(page).count('class="facet-info ') == 3
+
+
+def test_the_threshold_is_the_number_of_matching_rows(archive_db, tmp_path):
+    rows = matches(archive_db, "duet")
+    assert rows >= 2
+    path = "/archive/articles?_search=duet"
+    for value, expected in ((rows, False), (rows - 1, True)):
+        client = SyncClient(build_datasette(archive_db, config_dir=config_dir(tmp_path, value)))
+        try:
+            assert (PLACEHOLDER in html(client, path)) is expected, value
+        finally:
+            client.close()
+
+
+def test_an_uncounted_selection_is_deferred_unless_null(clients):
+    # ?_nocount=1: Datasette does not count, so the size is unknown: as large as it gets.
+    path = "/archive/articles?_search=duet&_nocount=1"
+    assert PLACEHOLDER in html(clients["stock"], path)
+    assert "Counting artists, published_month, source_id over the matching rows" in html(
+        clients["stock"], path
+    )
+    never = html(clients[None], path)
+    assert PLACEHOLDER not in never
+    assert facet_block(never).count('class="facet-info ') == 3
+
+
+def test_page_two_defers_and_its_facets_count_the_whole_selection(clients):
+    client = clients[0]
+    first = client.get("/archive/articles.json?_search=duet&_size=2").json()
+    assert first["next"], "the test needs a second page"
+    path = f"/archive/articles?_search=duet&_size=2&_next={first['next']}"
+    assert PLACEHOLDER in html(client, path)
+    whole = facet_counts(html(clients["stock"], "/archive/articles?_search=duet"))
+    assert facet_counts(html(client, path, INLINE)) == whole
+    assert len(whole) == 3 and all(whole.values())
+
+
+@pytest.mark.parametrize("value", ["lots", -1, True, 2.5])
+def test_a_bad_threshold_stops_datasette_at_startup_naming_it(archive_db, tmp_path, value):
+    datasette = build_datasette(archive_db, config_dir=config_dir(tmp_path, value))
+    with pytest.raises(StartupError) as raised:
+        asyncio.run(datasette.invoke_startup())
+    message = str(raised.value)
+    assert "plugins: newscrawl-facets" in message and "defer_above_rows" in message
+    assert "table articles of database archive" in message and repr(value) in message
+
+
+def test_serve_names_the_metadata_file_for_a_bad_threshold(archive_db, tmp_path, monkeypatch):
+    bad = config_dir(tmp_path, "lots")
+    real = serve_module.build_datasette
+    monkeypatch.setattr(
+        serve_module,
+        "build_datasette",
+        lambda db, immutable=False: real(db, immutable=immutable, config_dir=bad),
+    )
+    with pytest.raises(NewscrawlError) as raised:
+        serve_module.serve(archive_db, port=1)
+    assert str(raised.value).startswith(f"{ARCHIVE_DIR / 'metadata.yml'}: plugins: ")
+    assert "'lots'" in str(raised.value)
