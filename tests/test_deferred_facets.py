@@ -107,6 +107,15 @@ def row_count_line(page: str) -> str:
     return re.search(r"<h3>([\d,]+ rows?[^<]*)</h3>", page).group(1)
 
 
+def test_html_pages_vary_by_the_header_and_json_does_not(clients):
+    # A cache in front of the archive keys the script's request apart from the page.
+    page = clients[0].get("/archive/articles?_search=duet")
+    assert "x-newscrawl-facets" in page.headers.get("vary", "").lower()
+    assert "x-newscrawl-facets" in clients[0].get("/archive").headers.get("vary", "").lower()
+    data = clients[0].get("/archive/articles.json?_search=duet")
+    assert "x-newscrawl-facets" not in data.headers.get("vary", "").lower()
+
+
 def test_the_shipped_configuration_defers_above_ten_thousand_rows(clients):
     datasette = clients["stock"].datasette
     config = datasette.plugin_config("newscrawl-facets", database="archive", table="articles")

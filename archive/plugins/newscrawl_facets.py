@@ -790,6 +790,34 @@ def startup(datasette):
     return check
 
 
+@hookimpl
+def asgi_wrapper(datasette):
+    """``Vary: X-Newscrawl-Facets`` on HTML responses: a page and the same page asked
+    for with its facet counts differ, so a cache in front of a published archive must
+    not answer the script's request with the page it came from."""
+
+    def wrap(app):
+        async def with_vary(scope, receive, send):
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+
+            async def sending(message):
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers") or [])
+                    kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                    if kind.startswith(b"text/html"):
+                        headers.append((b"vary", INLINE_HEADER.encode("ascii")))
+                        message = {**message, "headers": headers}
+                await send(message)
+
+            await app(scope, receive, sending)
+
+        return with_vary
+
+    return wrap
+
+
 # Last: Datasette's own facet classes (column, date, array) keep their places.
 @hookimpl(trylast=True)
 def register_facet_classes():
