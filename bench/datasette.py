@@ -367,10 +367,12 @@ async def _time_one(client, name, kind, path, repeats, headers=None) -> tuple[di
     }, response.text
 
 
-async def _time_requests(db: Path, plan, repeats: int) -> list[dict]:
-    from newscrawl.serve import build_datasette
+async def _time_requests(
+    db: Path, plan, repeats: int, config_dir: Path | None = None
+) -> list[dict]:
+    from newscrawl.serve import ARCHIVE_DIR, build_datasette
 
-    datasette = build_datasette(db)
+    datasette = build_datasette(db, config_dir=config_dir or ARCHIVE_DIR)
     await datasette.invoke_startup()
     client = datasette.client
     results = []

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from archive_fixtures import config_with_defer_above
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -232,3 +233,32 @@ def test_demo_site_process_serves_and_lists_the_catalogue(tmp_path):
         with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200 and b"<html" in response.read().lower()
     assert site.process.poll() is not None
+
+
+def test_datasette_times_the_facet_counts_a_page_leaves_to_its_script(tmp_path, corpus):
+    # At 200 articles no selection passes the shipped defer_above_rows: lower it to 0.
+    datasette_bench = importlib.import_module("bench.datasette")
+    path = tmp_path / "archive.db"
+    datasette_bench.build_archive(path, 200, corpus=corpus)
+    plan = [
+        (
+            "search_common",
+            "search",
+            "/archive/articles?_search=" + datasette_bench.search_terms(path)["common"],
+        ),
+        ("table_page", "facet", "/archive/articles"),
+    ]
+    results = asyncio.run(
+        datasette_bench._time_requests(
+            path, plan, repeats=1, config_dir=config_with_defer_above(tmp_path, 0)
+        )
+    )
+    assert [r["name"] for r in results] == ["search_common", "search_common_facets", "table_page"]
+    search, counts, table = results
+    assert search.get("facets_deferred") and not table.get("facets_deferred")
+    assert counts["kind"] == "deferred_facets" and counts["headers"] == {
+        "X-Newscrawl-Facets": "inline"
+    }
+    assert (
+        counts["status"] == 200 and counts["error"] is None and counts["rows"] == search["rows"] > 0
+    )
