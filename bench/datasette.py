@@ -289,8 +289,12 @@ def requests_to_time(
 
 
 FLOOR_QUERIES = {
-    # What the canned search must do at least: rank every match by bm25, keep 200.
-    "rank_200": "select rowid from articles_fts where articles_fts match ? order by rank limit 200",
+    # What the canned search must do at least: rank every match by bm25, keep 200 (the
+    # form search_articles uses: FTS5's "order by rank" sorts every match, 30 % slower).
+    "rank_200": (
+        "select rowid from articles_fts where articles_fts match ?"
+        " order by bm25(articles_fts), rowid limit 200"
+    ),
     # What any table-page search must do at least: find the matches (Datasette counts them).
     "count": "select count(*) from articles_fts where articles_fts match ?",
 }

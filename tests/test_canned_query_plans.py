@@ -215,3 +215,75 @@ def test_articles_about_both_lists_what_the_plain_query_listed(conn, artist_a, a
     assert conn.execute(canned_sql("articles_about_both"), params).fetchall() == expected
     if "nobody" not in params.values() and artist_a != artist_b:
         assert expected
+
+
+# search_articles: the best 200 by bm25 first, then highlight() and snippet() for those
+# only. The plain query it replaced let FTS5 rank and sort every match ("order by rank");
+# equal scores are listed by id, as that query's sort happened to list them too.
+PLAIN_SEARCH = """
+select
+  articles.id as article_id,
+  highlight(articles_fts, 0, '<mark>', '</mark>') as title_highlighted,
+  snippet(articles_fts, -1, '<mark>', '</mark>', '…', 24) as snippet,
+  articles.source_id,
+  articles.published_at,
+  articles.artists
+from articles_fts
+join articles on articles.id = articles_fts.rowid
+where :q != '' and articles_fts match :q
+order by bm25(articles_fts), articles_fts.rowid
+limit 200
+"""
+WORDS = ["alpha", "beta", "gamma", "delta", "duet", "tour", "award", "album", "stage"]
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory):
+    """600 articles of a few words each: many matches per word, and many equal scores."""
+    path = tmp_path_factory.mktemp("search") / "archive.db"
+    with Archive(path) as store:
+        store.sync_sources([Src("a")])
+        store.sync_artists(ARTISTS)
+    rng = random.Random(5)
+    rows = []
+    for article_id in range(1, 601):
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))
+        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 30)))
+        url = f"https://a.example/{article_id}/"
+        rows.append((article_id, url, url, "a", title, body))
+    db = sqlite3.connect(path)
+    with db:
+        db.executemany(
+            "insert into articles (id, canonical_url, url, source_id, title, body)"
+            " values (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    yield db
+    db.close()
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "alpha",
+        '"alpha beta"',
+        "alpha OR gamma",
+        "NEAR(alpha gamma, 2)",
+        "gam*",
+        "duet NOT tour",
+        "nothingmatches",
+        "",
+    ],
+)
+def test_search_articles_lists_the_best_200_as_the_plain_query(texts, q):
+    expected = texts.execute(PLAIN_SEARCH, {"q": q}).fetchall()
+    assert texts.execute(canned_sql("search_articles"), {"q": q}).fetchall() == expected
+    if q in ("alpha", "alpha OR gamma"):
+        assert len(expected) == 200  # more matches than the page holds
+        scores = [
+            s
+            for (s,) in texts.execute(
+                "select bm25(articles_fts) from articles_fts where articles_fts match ?", [q]
+            )
+        ]
+        assert len(scores) > len(set(scores)), "ties to break"
