@@ -1,0 +1,112 @@
+"""Pages lost or garbled by their character encoding: UTF-16 without a byte-order mark."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from newscrawl.extract import ExtractError, extract_article
+from newscrawl.extract.decode import decode_html
+
+URL = "https://legacy.example/news/1"
+TEXT = (
+    "Beyoncé’s “Cowboy Carter” tour opened at the Café Olé in Zürich, where fans — "
+    "naïve or not — sang every word. The show ran for three hours and ended with fireworks."
+)
+JAPANESE = "歌手が新しいアルバムを発表し、ファンは喜んでいます。ツアーは来月から始まります。"
+
+
+def page(text: str = TEXT, title: str = "Café Olé review", head: str = "") -> str:
+    return (
+        f"<!DOCTYPE html><html><head>{head}<title>{title}</title></head><body><article>"
+        f"<h1>{title}</h1><p>{text}</p><p>{text}</p></article></body></html>"
+    )
+
+
+def http(charset: str | None) -> dict | None:
+    return {"Content-Type": f"text/html; charset={charset}"} if charset else None
+
+
+@pytest.mark.parametrize(
+    ("codec", "charset", "head"),
+    [
+        ("utf-16-le", "utf-16le", ""),
+        ("utf-16-be", "utf-16be", ""),
+        # "utf-16" alone is UTF-16LE for browsers (WHATWG); big-endian bytes say otherwise.
+        ("utf-16-le", "utf-16", ""),
+        ("utf-16-be", "utf-16", ""),
+        ("utf-16-le", "UTF-16LE", ""),
+        # Declared in the page only: the <meta> is written in UTF-16 too.
+        ("utf-16-le", None, '<meta charset="utf-16">'),
+        ("utf-16-be", None, '<meta http-equiv="Content-Type" content="text/html; charset=utf-16">'),
+        # Not declared, or declared wrong by the server: plainly UTF-16 all the same.
+        ("utf-16-le", None, ""),
+        ("utf-16-be", None, ""),
+        ("utf-16-le", "utf-8", ""),
+        ("utf-16-be", "iso-8859-1", ""),
+    ],
+)
+def test_utf16_without_a_byte_order_mark_is_read(codec, charset, head):
+    # Every other byte of ASCII markup is NUL in UTF-16: the binary sniff took the page
+    # for binary data and it was dropped as not_html.
+    data = page(head=head).encode(codec)
+    text, used = decode_html(data, http(charset))
+    assert used == codec and TEXT in text
+    fields = extract_article(data, URL, headers=http(charset))
+    assert fields["title"] == "Café Olé review"
+    assert TEXT in fields["body"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("charset", ["utf-16", None])
+def test_utf16_text_with_few_ascii_characters_is_read(codec, charset):
+    # Japanese text has NULs only in its markup; an emoji (a surrogate pair) may be cut in
+    # half where the sniff's sample ends.
+    text = ("🎤" + JAPANESE) * 40
+    data = page(text, "東京の音楽ニュース", '<meta charset="utf-16">').encode(codec)
+    fields = extract_article(data, URL, headers=http(charset))
+    assert fields["title"] == "東京の音楽ニュース"
+    assert JAPANESE in fields["body"]
+
+
+def _interleaved(data: bytes) -> bytes:
+    return bytes(byte for char in data for byte in (char, 0))
+
+
+@pytest.mark.parametrize(
+    "binary",
+    [
+        # 16-bit samples or pixels: a NUL in every other byte, like UTF-16 text.
+        _interleaved(bytes(range(256)) * 8),
+        _interleaved(bytes(range(32, 128)) * 20 + b"\x01"),
+        b"%PDF-1.7\n" + _interleaved(b"<html><p>text</p></html>" * 50),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(2000),
+        b"PK\x03\x04\x14\x00\x06\x00" + _interleaved(b"<p>word</p>" * 100),
+        gzip.compress(page().encode("utf-16-le"), mtime=0),
+        bytes(4096),
+    ],
+    ids=["samples", "one-control", "pdf", "png", "zip", "gzip", "zeros"],
+)
+@pytest.mark.parametrize("charset", ["utf-16", "utf-16be", None])
+def test_utf16_text_is_told_from_binary_with_alternate_nuls(binary, charset):
+    # The page is read, the binary file of the same shape is still not_html.
+    data = page().encode("utf-16-le" if charset != "utf-16be" else "utf-16-be")
+    assert extract_article(data, URL, headers=http(charset))["title"] == "Café Olé review"
+    with pytest.raises(ExtractError) as caught:
+        extract_article(binary, URL, headers=http(charset))
+    assert caught.value.reason == "not_html"
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "utf-16le", "utf-16be"])
+def test_a_utf16_declaration_on_an_ascii_compatible_page_is_ignored(charset):
+    # A browser reads such a page as CJK nonsense (HTTP) or as UTF-8 (<meta>): the bytes
+    # contradict the label, and the page is read as UTF-8. The UTF-16 page beside it is
+    # read as UTF-16 under the same header.
+    data = page().encode("utf-8")
+    for headers in (http(charset), None):
+        marked = data.replace(b"<title>", f'<meta charset="{charset}"><title>'.encode(), 1)
+        text, used = decode_html(marked, headers)
+        assert used == "utf-8" and TEXT in text
+    text, used = decode_html(page().encode("utf-16-be"), http(charset))
+    assert used == "utf-16-be" and TEXT in text
