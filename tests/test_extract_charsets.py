@@ -1,10 +1,13 @@
-"""Pages lost or garbled by their character encoding: UTF-16 without a byte-order mark."""
+"""Pages lost or garbled by their character encoding: UTF-16 without a byte-order mark,
+and UTF-8 declared as a single-byte charset."""
 
 from __future__ import annotations
 
 import gzip
 
 import pytest
+from crawling import scrapy_crawl, serve_locally
+from test_publisher_quirks import publisher, write_config
 
 from newscrawl.extract import ExtractError, extract_article
 from newscrawl.extract.decode import decode_html
@@ -110,3 +113,85 @@ def test_a_utf16_declaration_on_an_ascii_compatible_page_is_ignored(charset):
         assert used == "utf-8" and TEXT in text
     text, used = decode_html(page().encode("utf-16-be"), http(charset))
     assert used == "utf-16-be" and TEXT in text
+
+
+CZECH = "Příliš žluťoučký kůň úpěl ďábelské ódy; zpěvačka Šárka Ťuková vyprodala Žižkov."
+POLISH = "Piosenkarka ogłosiła światową trasę; bilety na koncert w Łodzi zniknęły w godzinę."
+RUSSIAN = "Певица объявила мировое турне, и билеты на концерт в Москве разошлись за час."
+UKRAINIAN = "Співачка оголосила світове турне, і квитки на концерт у Києві розійшлися за годину."
+GREEK = "Η τραγουδίστρια ανακοίνωσε παγκόσμια περιοδεία και τα εισιτήρια εξαντλήθηκαν."
+GERMAN = "Die Sängerin verlangt 95 € für Karten; Fans in Köln und Düsseldorf jubeln laut."
+
+
+# (windows-1250 and windows-1253 are left out: they leave bytes undefined that UTF-8
+# text uses, so those pages fell through to UTF-8 already.)
+@pytest.mark.parametrize(
+    ("charset", "text"),
+    [
+        ("iso-8859-2", CZECH),
+        ("iso-8859-16", POLISH),
+        ("windows-1251", RUSSIAN),
+        ("koi8-r", RUSSIAN),
+        ("koi8-u", UKRAINIAN),
+        ("iso-8859-5", RUSSIAN),
+        ("ibm866", RUSSIAN),
+        ("iso-8859-15", GERMAN),
+        ("macintosh", GERMAN),
+    ],
+    ids=lambda value: value if value.isascii() else "",
+)
+@pytest.mark.parametrize("where", ["meta", "http"])
+def test_a_single_byte_declaration_reads_its_own_text_and_utf8_text(charset, text, where):
+    # A site moved to UTF-8 keeps its old <meta> or server default: the UTF-8 bytes were
+    # decoded in the declared codec (mojibake in the title and body). A real page in
+    # that codec reads as before.
+    title = " ".join(text.split()[:3])
+    html = page(text, title, f'<meta charset="{charset}">' if where == "meta" else "")
+    headers = http(charset) if where == "http" else None
+    for codec in (charset, "utf-8"):
+        data = html.encode(codec)
+        decoded, used = decode_html(data, headers)
+        assert text in decoded, (codec, used)
+        fields = extract_article(data, URL, headers=headers)
+        assert fields["title"] == title and text in fields["body"], codec
+
+
+STORY = (
+    "Lady Gaga opened her world tour in {city} on Friday. The singer played for three "
+    "hours, and fans who had queued since the morning sang along to every song, from "
+    "the early hits to the new album. {text}"
+)
+
+
+def test_a_crawl_archives_utf16_pages_and_utf8_pages_declared_in_another_charset(tmp_path):
+    """Served as publishers send them: UTF-16 without a BOM (declared by HTTP, by a
+    UTF-16 <meta>, or not at all) and UTF-8 under an old koi8-r or iso-8859-2 header."""
+    cases = {
+        "/2026/utf16le/": ("utf-16-le", "text/html; charset=utf-16le", "", "Zürich", TEXT),
+        "/2026/utf16/": ("utf-16-be", "text/html; charset=utf-16", "", "Köln", GERMAN),
+        "/2026/utf16-meta/": ("utf-16-le", "text/html", '<meta charset="utf-16">', "Αθήνα", GREEK),
+        "/2026/koi8/": ("utf-8", "text/html; charset=koi8-r", "", "Москва", RUSSIAN),
+        "/2026/latin2/": ("utf-8", "text/html", '<meta charset="iso-8859-2">', "Praha", CZECH),
+    }
+    routes = {}
+    for path, (codec, content_type, head, city, text) in cases.items():
+        body = page(STORY.format(city=city, text=text), f"Lady Gaga live in {city}", head)
+        routes[path] = (200, content_type, body.encode(codec), {})
+    sitemap = "".join(f"<url><loc>http://{{host}}{path}</loc></url>" for path in cases)
+    routes["/sitemap.xml"] = (
+        200,
+        "application/xml",
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{sitemap}</urlset>',
+        {},
+    )
+    site = publisher(routes)
+    with serve_locally(site) as host:
+        site.names["host"] = host
+        sources, artists = write_config(tmp_path, host, sitemaps=[f"http://{host}/sitemap.xml"])
+        result = scrapy_crawl(db=tmp_path / "a.db", sources=sources, artists=artists)
+    assert result.query("select url, stage, reason, detail from drops") == []
+    stored = {r["url"]: r for r in result.query("select url, title, body from articles")}
+    for path, (_, _, _, city, text) in cases.items():
+        row = stored[f"http://{host}{path}"]
+        assert row["title"] == f"Lady Gaga live in {city}"
+        assert text in row["body"]

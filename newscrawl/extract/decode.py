@@ -5,8 +5,9 @@ then the HTTP ``Content-Type`` charset, then a ``<meta charset>`` / ``http-equiv
 declaration in the first bytes, then detection. A declared charset is only trusted when
 the bytes decode strictly with it; pages declared UTF-8 that are really cp1252 (or
 Shift_JIS, GB18030...) fall through to the next declaration and finally to
-charset-normalizer. Pages declared Latin-1 / cp1252 whose bytes are valid UTF-8 (with
-non-ASCII characters) are read as UTF-8. Decoding never raises.
+charset-normalizer. Pages declared in a single-byte charset (Latin-1, cp1252,
+ISO-8859-2, KOI8-R, windows-1251...) whose bytes are valid UTF-8 with non-ASCII
+characters are read as UTF-8. Decoding never raises.
 """
 
 from __future__ import annotations
@@ -215,6 +216,38 @@ def _reads_ascii_as_ascii(name: str) -> bool:
         return False
 
 
+# Every pair of bytes from 0x80 up, one after the other: a single-byte codec reads each
+# byte as one character, a multi-byte one joins some pairs into one.
+_HIGH_PAIRS = bytes(
+    byte
+    for first in range(0x80, 0x100)
+    for second in range(0x80, 0x100)
+    for byte in (first, second)
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _single_byte(name: str) -> bool:
+    """Whether ``name`` reads every byte as one character (Latin-1, cp1252, ISO-8859-x,
+    KOI8-R/U, windows-125x, IBM866, Mac codecs): one in which bytes that are valid UTF-8
+    with non-ASCII characters are practically never real text. UTF-8 wants every byte
+    from 0xC2 to 0xF4 followed by exactly one to three bytes from 0x80 to 0xBF, and no
+    such byte anywhere else. In these codecs 0xC0-0xFF are letters (accented Latin ones;
+    Cyrillic in windows-1251 and KOI8-R), and real text follows a letter with ASCII or
+    with more letters ("é" then "t" in Latin-1, "ст" as 0xF1 0xF2 in windows-1251): its
+    first such word breaks the rule. A page that keeps it throughout needs each of those
+    letters followed by the right number of bytes 0x80-0xBF (punctuation, symbols, a
+    few letters): "Ã©" or "Ð»" everywhere, which is itself UTF-8 read in the wrong codec.
+    Multi-byte codecs (Shift_JIS, GBK, EUC-KR, Big5) are left out: pairs of their bytes
+    can be valid UTF-8 in real text. So are 7-bit codecs (ISO-2022-JP), which read no
+    byte from 0x80 up."""
+    try:
+        text = _HIGH_PAIRS.decode(name, "replace")
+    except (UnicodeError, LookupError):
+        return False
+    return len(text) == len(_HIGH_PAIRS) and text.count("\ufffd") < len(text) // 2
+
+
 def _mostly_utf8(text: str) -> bool:
     """UTF-8 with a few broken sequences (a truncated or spliced page), not another charset."""
     errors = text.count("\ufffd")
@@ -263,9 +296,10 @@ def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[
         if not name or name in tried or not _reads_ascii_as_ascii(name):
             continue
         tried.append(name)
-        if name == "cp1252" and not data.isascii():
-            # Declared Latin-1 (often an HTTP server default) but UTF-8 bytes: text in
-            # cp1252 almost never forms valid multi-byte UTF-8 sequences.
+        if _single_byte(name) and not data.isascii():
+            # Declared Latin-1 (often an HTTP server default) or another single-byte
+            # charset, but UTF-8 bytes (a site moved to UTF-8 and kept its old header or
+            # template): see _single_byte for why the UTF-8 reading is then the right one.
             try:
                 return data.decode("utf-8"), "utf-8"
             except UnicodeDecodeError:
