@@ -1,14 +1,17 @@
 """Pages lost or garbled by their character encoding: UTF-16 without a byte-order mark,
-and UTF-8 declared as a single-byte charset."""
+UTF-8 declared as a single-byte charset, and a page URL urllib cannot split."""
 
 from __future__ import annotations
 
 import gzip
+import json
 
 import pytest
+from click.testing import CliRunner
 from crawling import scrapy_crawl, serve_locally
 from test_publisher_quirks import publisher, write_config
 
+from newscrawl.cli import main
 from newscrawl.extract import ExtractError, extract_article
 from newscrawl.extract.decode import decode_html
 
@@ -154,6 +157,33 @@ def test_a_single_byte_declaration_reads_its_own_text_and_utf8_text(charset, tex
         assert text in decoded, (codec, used)
         fields = extract_article(data, URL, headers=headers)
         assert fields["title"] == title and text in fields["body"], codec
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",  # an IPv6 address whose bracket is never closed
+        "https://[2001:db8::1/news/1",
+        "https://legacy.example]/news/1",
+        "https://legacy\uff03.example/news/1",  # a full-width "#" in the host (NFKC)
+    ],
+)
+def test_a_page_url_urllib_cannot_split_is_a_bad_url(url):
+    # urllib.parse raised ValueError in the first layer reading the URL: "failed".
+    data = page().encode()
+    with pytest.raises(ExtractError) as caught:
+        extract_article(data, url)
+    assert caught.value.reason == "bad_url"
+    assert url in caught.value.detail
+
+
+def test_newscrawl_extract_reports_a_bad_url(tmp_path):
+    file = tmp_path / "page.html"
+    file.write_text(page(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["extract", "--url", "http://[::1", str(file)])
+    [row] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0
+    assert row["reason"] == "bad_url" and "http://[::1" in row["error"]
 
 
 STORY = (
