@@ -34,7 +34,7 @@ from typing import Any
 
 from newscrawl.extract.errors import ExtractError
 
-EXTRACTOR_VERSION = "1.0.29"
+EXTRACTOR_VERSION = "1.0.30"
 """Bumped whenever the output for some page changes; stored with each article."""
 
 FIELDS = (
