@@ -142,7 +142,7 @@ def extract(files: tuple[str, ...], url: str | None, manifest: str | None, jobs:
 
     Each output line has the input "path" and the article fields (title, authors,
     published_at, body, provenance, ...); a page that is not an article has "error" and
-    "reason" (not_html, empty, too_large) instead.
+    "reason" (not_html, empty, too_large, bad_url) instead.
 
     \b
     Example:

@@ -7,7 +7,7 @@ first (JSON-LD, microdata, OpenGraph / article meta tags), then what the page sh
 (``<h1>``, bylines, ``<time>``, the main text block), then trafilatura / htmldate /
 the URL / the discovery evidence as fallbacks. ``provenance`` says which layer gave
 each field. :class:`ExtractError` is the only exception raised, with a short
-``reason``: ``too_large``, ``not_html``, ``empty`` or ``failed``.
+``reason``: ``too_large``, ``not_html``, ``empty``, ``bad_url`` or ``failed``.
 
 Provenance labels: ``jsonld``, ``microdata``, ``opengraph`` (``og:*`` and
 ``article:*``), ``meta`` (other meta tags), ``html`` (``<h1>``, ``<title>``, a paywall's prompt,
@@ -34,7 +34,7 @@ from typing import Any
 
 from newscrawl.extract.errors import ExtractError
 
-EXTRACTOR_VERSION = "1.0.29"
+EXTRACTOR_VERSION = "1.0.30"
 """Bumped whenever the output for some page changes; stored with each article."""
 
 FIELDS = (

@@ -1,12 +1,13 @@
 """Bytes to text: sniff non-HTML payloads, then decode with the right charset.
 
-Order of evidence: byte-order mark, then the HTTP ``Content-Type`` charset, then a
-``<meta charset>`` / ``http-equiv`` declaration in the first bytes, then detection.
-A declared charset is only trusted when the bytes decode strictly with it; pages
-declared UTF-8 that are really cp1252 (or Shift_JIS, GB18030...) fall through to the
-next declaration and finally to charset-normalizer. Pages declared Latin-1 / cp1252
-whose bytes are valid UTF-8 (with non-ASCII characters) are read as UTF-8. Decoding
-never raises.
+Order of evidence: byte-order mark, then UTF-16 without one (see :func:`bomless_utf16`),
+then the HTTP ``Content-Type`` charset, then a ``<meta charset>`` / ``http-equiv``
+declaration in the first bytes, then detection. A declared charset is only trusted when
+the bytes decode strictly with it; pages declared UTF-8 that are really cp1252 (or
+Shift_JIS, GB18030...) fall through to the next declaration and finally to
+charset-normalizer. Pages declared in a single-byte charset (Latin-1, cp1252,
+ISO-8859-2, KOI8-R, windows-1251...) whose bytes are valid UTF-8 with non-ASCII
+characters are read as UTF-8. Decoding never raises.
 """
 
 from __future__ import annotations
@@ -102,8 +103,72 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 
 
-def sniff_not_html(data: bytes, media_type: str | None) -> str | None:
-    """Why ``data`` is not an HTML page (a short description), or None when it may be."""
+# WHATWG Encoding labels of UTF-16. "utf-16" alone names UTF-16LE there (RFC 2781 read
+# it as big-endian without a BOM); the bytes settle the order when they show it.
+_UTF16_LABELS = {
+    **dict.fromkeys(
+        ("utf-16", "utf-16le", "unicode", "unicodefeff", "ucs-2", "csunicode", "iso-10646-ucs-2"),
+        "utf-16-le",
+    ),
+    **dict.fromkeys(("utf-16be", "unicodefffe"), "utf-16-be"),
+}
+_UTF16_SAMPLE = 2048
+_MARKUP = re.compile(r"<[!/?a-zA-Z]")
+# Characters that text never holds but binary data read as UTF-16 does: C0 and C1
+# controls other than whitespace, noncharacters, and U+FFFD for what did not decode
+# (a lone surrogate).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffd-\uffff]")
+
+
+def bomless_utf16(data: bytes, label: str | None = None) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``data`` is UTF-16 text without a BOM.
+
+    The markup of an HTML page is ASCII, so UTF-16 shows a NUL byte in every other place,
+    which the binary sniff took for binary data. A UTF-16 declaration (``label``, the
+    HTTP charset, or a ``<meta charset>`` written in UTF-16) says the page is UTF-16 and
+    the NULs only pick the byte order; without a majority the label's ("utf-16" alone is
+    little-endian, as in browsers). Undeclared, an eighth of the bytes must be NULs in
+    the high places and few in the low. Either way the sample must read as text holding
+    markup: a tag, and no controls other than whitespace, C1 controls, noncharacters or
+    broken surrogates. Binary data with alternate NULs (16-bit audio samples, pixels)
+    holds such characters; a page declared UTF-16 whose bytes are ASCII holds no tag
+    once read as UTF-16 (a browser shows it as CJK text; here the declaration is
+    ignored, as any declaration the bytes contradict).
+    """
+    sample = data[: min(len(data), _UTF16_SAMPLE) & ~1]
+    if len(sample) < 8 or any(data.startswith(bom) for bom, _ in _BOMS):
+        return None
+    nul_even, nul_odd = sample[0::2].count(0), sample[1::2].count(0)
+    high, low = max(nul_even, nul_odd), min(nul_even, nul_odd)
+    declared = _UTF16_LABELS.get((label or "").strip().strip("\"'").lower())
+    if declared is None and high:
+        declared = _utf16_meta(sample)
+    if declared is None and (high < len(sample) // 8 or low * 4 > high):
+        return None
+    order = declared if high == low else "utf-16-le" if nul_odd > nul_even else "utf-16-be"
+    if order is None:
+        return None
+    text = sample.decode(order, "replace")
+    if 0xD8 <= sample[-2 if order == "utf-16-le" else -1] <= 0xDB:
+        text = text[:-1]  # an emoji cut in half by the sample's end
+    if _NOT_TEXT.search(text) or not _MARKUP.search(text):
+        return None
+    return order
+
+
+def _utf16_meta(sample: bytes) -> str | None:
+    """The UTF-16 byte order a ``<meta charset>`` written in UTF-16 declares, or None:
+    found in the bytes with the NULs taken out. (One written in ASCII is wrong about
+    UTF-16, and browsers then read the page as UTF-8.)"""
+    meta = _META_CHARSET.search(sample.replace(b"\x00", b""))
+    return _UTF16_LABELS.get(meta.group(1).decode("ascii", "replace").lower()) if meta else None
+
+
+def sniff_not_html(data: bytes, media_type: str | None, charset: str | None = None) -> str | None:
+    """Why ``data`` is not an HTML page (a short description), or None when it may be.
+
+    ``charset`` is the HTTP charset, which may say the page is UTF-16 (see
+    :func:`bomless_utf16`)."""
     head = data[:16].lstrip(b"\xef\xbb\xbf")
     for magic, what in _MAGIC:
         if head.startswith(magic):
@@ -116,9 +181,10 @@ def sniff_not_html(data: bytes, media_type: str | None) -> str | None:
         return f"content type {media_type}"
     sample = data[:2048]
     if sample and not any(sample.startswith(bom) for bom, _ in _BOMS):
-        # Text pages have almost no control bytes; binary data has many.
+        # Text pages have almost no control bytes; binary data has many, and so has
+        # UTF-16 text without a BOM (its NULs).
         controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-        if controls > len(sample) * 0.05:
+        if controls > len(sample) * 0.05 and not bomless_utf16(data, charset):
             return "binary data"
     return None
 
@@ -148,6 +214,38 @@ def _reads_ascii_as_ascii(name: str) -> bool:
         return _ASCII_PROBE.decode(name) == _ASCII_PROBE.decode("ascii")
     except (UnicodeError, LookupError):
         return False
+
+
+# Every pair of bytes from 0x80 up, one after the other: a single-byte codec reads each
+# byte as one character, a multi-byte one joins some pairs into one.
+_HIGH_PAIRS = bytes(
+    byte
+    for first in range(0x80, 0x100)
+    for second in range(0x80, 0x100)
+    for byte in (first, second)
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _single_byte(name: str) -> bool:
+    """Whether ``name`` reads every byte as one character (Latin-1, cp1252, ISO-8859-x,
+    KOI8-R/U, windows-125x, IBM866, Mac codecs): one in which bytes that are valid UTF-8
+    with non-ASCII characters are practically never real text. UTF-8 wants every byte
+    from 0xC2 to 0xF4 followed by exactly one to three bytes from 0x80 to 0xBF, and no
+    such byte anywhere else. In these codecs 0xC0-0xFF are letters (accented Latin ones;
+    Cyrillic in windows-1251 and KOI8-R), and real text follows a letter with ASCII or
+    with more letters ("é" then "t" in Latin-1, "ст" as 0xF1 0xF2 in windows-1251): its
+    first such word breaks the rule. A page that keeps it throughout needs each of those
+    letters followed by the right number of bytes 0x80-0xBF (punctuation, symbols, a
+    few letters): "Ã©" or "Ð»" everywhere, which is itself UTF-8 read in the wrong codec.
+    Multi-byte codecs (Shift_JIS, GBK, EUC-KR, Big5) are left out: pairs of their bytes
+    can be valid UTF-8 in real text. So are 7-bit codecs (ISO-2022-JP), which read no
+    byte from 0x80 up."""
+    try:
+        text = _HIGH_PAIRS.decode(name, "replace")
+    except (UnicodeError, LookupError):
+        return False
+    return len(text) == len(_HIGH_PAIRS) and text.count("\ufffd") < len(text) // 2
 
 
 def _mostly_utf8(text: str) -> bool:
@@ -182,12 +280,15 @@ def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     Raises ``ExtractError("not_html")`` for payloads that are recognisably binary.
     """
     media_type, http_charset = content_type_charset(headers)
-    why = sniff_not_html(data, media_type)
+    why = sniff_not_html(data, media_type, http_charset)
     if why:
         raise ExtractError("not_html", why)
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(name, "replace"), name
+    utf16 = bomless_utf16(data, http_charset)
+    if utf16:
+        return data.decode(utf16, "replace"), utf16
     tried = []
     meta = _META_CHARSET.search(data[:8192])
     for label in (http_charset, meta.group(1).decode("ascii", "replace") if meta else None):
@@ -195,9 +296,10 @@ def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[
         if not name or name in tried or not _reads_ascii_as_ascii(name):
             continue
         tried.append(name)
-        if name == "cp1252" and not data.isascii():
-            # Declared Latin-1 (often an HTTP server default) but UTF-8 bytes: text in
-            # cp1252 almost never forms valid multi-byte UTF-8 sequences.
+        if _single_byte(name) and not data.isascii():
+            # Declared Latin-1 (often an HTTP server default) or another single-byte
+            # charset, but UTF-8 bytes (a site moved to UTF-8 and kept its old header or
+            # template): see _single_byte for why the UTF-8 reading is then the right one.
             try:
                 return data.decode("utf-8"), "utf-8"
             except UnicodeDecodeError:

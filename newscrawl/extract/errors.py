@@ -7,7 +7,8 @@ class ExtractError(Exception):
     """A page that cannot be turned into an article.
 
     ``reason`` is a short code for the drops ledger: ``too_large``, ``not_html``,
-    ``empty`` or, for an unexpected failure inside the extractor, ``failed``;
+    ``empty``, ``bad_url`` (the caller's page URL does not parse) or, for an
+    unexpected failure inside the extractor, ``failed``;
     ``detail`` says more in words.
     """
 

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from newscrawl.extract import body as body_layer
 from newscrawl.extract import metadata
@@ -146,6 +147,15 @@ def extract(
         raise ExtractError("empty", f"expected bytes, got {type(html).__name__}")
     html = bytes(html)
     url = str(url or "")
+    try:
+        # The URL is the caller's (a crawled page's always parses): every layer that
+        # reads it (the canonical fallback, the site's name, a date in the path,
+        # relative links) would fail on one urllib cannot split, as "failed".
+        urlsplit(url)
+    except ValueError as error:
+        raise ExtractError(
+            "bad_url", f"the page URL {url[:200]!r} does not parse: {error}"
+        ) from None
     provenance: dict[str, Any] = {}
     if len(html) > max_bytes:
         if len(html) > TRUNCATE_FACTOR * max_bytes:
