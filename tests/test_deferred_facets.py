@@ -222,3 +222,17 @@ def test_serve_names_the_metadata_file_for_a_bad_threshold(archive_db, tmp_path,
         serve_module.serve(archive_db, port=1)
     assert str(raised.value).startswith(f"{ARCHIVE_DIR / 'metadata.yml'}: plugins: ")
     assert "'lots'" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "added", ["_facet=language", "_facet_array=tags", "_facet_date=first_seen_at"]
+)
+def test_a_page_with_datasettes_own_facets_counts_ours_with_them(clients, added):
+    # Datasette counts its own facet in the page; ours, fetched after, came back as a
+    # second block beside it. The page is the stock one: one block, in its order.
+    path = f"/archive/articles?_search=duet&{added}"
+    page, full = html(clients[0], path), html(clients["stock"], path)
+    assert PLACEHOLDER not in page
+    assert page.count('<div class="facet-results') == 1
+    assert facet_block(page) == facet_block(full)
+    assert facet_block(page).count('class="facet-info ') == 4
