@@ -13,12 +13,15 @@ itself) is in test_browser.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
+import urllib.request
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
-from archive_fixtures import SyncClient, build_archive, config_with_defer_above
+from archive_fixtures import SyncClient, build_archive, config_with_defer_above, running_server
 from datasette.utils import StartupError
 
 from newscrawl import serve as serve_module
@@ -107,6 +110,16 @@ def row_count_line(page: str) -> str:
     return re.search(r"<h3>([\d,]+ rows?[^<]*)</h3>", page).group(1)
 
 
+def read(url: str) -> str:
+    with urllib.request.urlopen(url) as response:
+        return response.read().decode("utf-8")
+
+
+def nodefer_link(page: str) -> str:
+    """The href of a deferred page's "count them in the page" link."""
+    return re.search(r'href="([^"]*_nodefer=1[^"]*)"', page).group(1).replace("&amp;", "&")
+
+
 def test_html_pages_vary_by_the_header_and_json_does_not(clients):
     # A cache in front of the archive keys the script's request apart from the page.
     page = clients[0].get("/archive/articles?_search=duet")
@@ -141,8 +154,7 @@ def test_a_deferred_page_has_the_rows_and_the_script_gets_the_same_facets(client
     assert PLACEHOLDER not in fetched
     assert facet_block(fetched) == facet_block(full)
     # The link for a browser without the script counts them in the page too.
-    link = re.search(r'href="([^"]*_nodefer=1[^"]*)"', deferred).group(1).replace("&amp;", "&")
-    inline = html(clients[0], link)
+    inline = html(clients[0], urljoin(path, nodefer_link(deferred)))
     assert PLACEHOLDER not in inline
     assert facet_block(inline).count('class="facet-info ') == 3
 
@@ -236,3 +248,23 @@ def test_a_page_with_datasettes_own_facets_counts_ours_with_them(clients, added)
     assert page.count('<div class="facet-results') == 1
     assert facet_block(page) == facet_block(full)
     assert facet_block(page).count('class="facet-info ') == 4
+
+
+def test_the_link_keeps_the_prefix_of_a_proxy_that_serves_datasette_under_base_url(
+    archive_db, tmp_path
+):
+    # base_url /news/: the proxy forwards /news/archive/... as /archive/..., and Datasette
+    # prefixes its links. The link was request.path's /archive/articles?...: off the site.
+    config = config_dir(tmp_path, 0)
+    settings = json.loads((config / "settings.json").read_text(encoding="utf-8"))
+    settings["base_url"] = "/news/"
+    (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    query = "?_search=duet&source_id=popwire"
+    with running_server(archive_db, config_dir=config) as base:
+        page = read(f"{base}/archive/articles{query}")
+    shown_at = f"https://proxy.example/news/archive/articles{query}"
+    # Datasette's own links on that page carry the prefix: the proxy set-up it expects.
+    assert 'href="/news/archive/articles?_search=duet&amp;source_id=popwire&amp;_sort=' in page
+    link = urlsplit(urljoin(shown_at, nodefer_link(page)))
+    assert link.path == "/news/archive/articles"
+    assert link.query == "_search=duet&source_id=popwire&_nodefer=1"
