@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+import yaml
 from archive_fixtures import SyncClient, build_archive, config_with_defer_above, running_server
 from datasette.utils import StartupError
 
@@ -212,14 +213,55 @@ def test_page_two_defers_and_its_facets_count_the_whole_selection(clients):
     assert len(whole) == 3 and all(whole.values())
 
 
-@pytest.mark.parametrize("value", ["lots", -1, True, 2.5])
-def test_a_bad_threshold_stops_datasette_at_startup_naming_it(archive_db, tmp_path, value):
-    datasette = build_datasette(archive_db, config_dir=config_dir(tmp_path, value))
-    with pytest.raises(StartupError) as raised:
+# Where archive/metadata.yml writes the key: the archive's table, under plugins: newscrawl:.
+SHIPPED_AT = "plugins: newscrawl: database: tables: articles: plugins: newscrawl-facets"
+
+
+def startup_error(archive_db, config: Path) -> str:
+    """The message that stops Datasette at startup with ``config`` ("" when it starts)."""
+    datasette = build_datasette(archive_db, config_dir=config)
+    try:
         asyncio.run(datasette.invoke_startup())
-    message = str(raised.value)
-    assert "plugins: newscrawl-facets" in message and "defer_above_rows" in message
-    assert "table articles of database archive" in message and repr(value) in message
+    except StartupError as error:
+        return str(error)
+    return ""
+
+
+def edit_metadata(config: Path, change) -> Path:
+    path = config / "metadata.yml"
+    metadata = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(metadata)
+    path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("value", ["lots", -1, True, 2.5, "10000"])
+def test_a_bad_threshold_stops_datasette_at_startup_naming_where_it_is(archive_db, tmp_path, value):
+    message = startup_error(archive_db, config_dir(tmp_path, value))
+    assert message.startswith(f"{SHIPPED_AT}: defer_above_rows: expected a whole number")
+    assert message.endswith(f"got {value!r}")
+
+
+def test_a_misspelt_key_stops_datasette_instead_of_never_deferring(archive_db, tmp_path):
+    def misspell(metadata):
+        tables = metadata["plugins"]["newscrawl"]["database"]["tables"]
+        tables["articles"]["plugins"]["newscrawl-facets"] = {"defer_above_row": 0}
+
+    message = startup_error(archive_db, edit_metadata(config_dir(tmp_path, 0), misspell))
+    assert (
+        message == f"{SHIPPED_AT}: defer_above_row: unknown key (the one key is defer_above_rows)"
+    )
+
+
+def test_the_message_names_a_databases_entry_that_overrides_the_shipped_one(archive_db, tmp_path):
+    def override(metadata):
+        plugins = {"newscrawl-facets": {"defer_above_rows": "lots"}}
+        metadata["databases"] = {"archive": {"tables": {"articles": {"plugins": plugins}}}}
+
+    message = startup_error(archive_db, edit_metadata(config_dir(tmp_path, 0), override))
+    assert message.startswith(
+        "databases: archive: tables: articles: plugins: newscrawl-facets: defer_above_rows: "
+    )
 
 
 def test_serve_names_the_metadata_file_for_a_bad_threshold(archive_db, tmp_path, monkeypatch):
@@ -232,7 +274,7 @@ def test_serve_names_the_metadata_file_for_a_bad_threshold(archive_db, tmp_path,
     )
     with pytest.raises(NewscrawlError) as raised:
         serve_module.serve(archive_db, port=1)
-    assert str(raised.value).startswith(f"{ARCHIVE_DIR / 'metadata.yml'}: plugins: ")
+    assert str(raised.value).startswith(f"{ARCHIVE_DIR / 'metadata.yml'}: {SHIPPED_AT}: ")
     assert "'lots'" in str(raised.value)
 
 

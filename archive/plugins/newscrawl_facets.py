@@ -785,14 +785,50 @@ def defer_above_rows(datasette, database, table) -> int | None:
     return config.get(DEFER_KEY)
 
 
+def config_location(datasette, database) -> str:
+    """Where metadata.yml holds the ``newscrawl-facets`` configuration that applies to
+    ``database``'s articles table, for an error message. Datasette reads the first
+    ``plugins:`` of the table, the database and the top level; an archive's table and
+    database are written under ``plugins: newscrawl: database:``
+    (newscrawl_metadata.py), unless a ``databases: <name>:`` entry says otherwise."""
+    local = getattr(datasette, "_metadata_local", None) or {}
+    template = ((local.get("plugins") or {}).get("newscrawl") or {}).get("database") or {}
+    explicit = (local.get("databases") or {}).get(database) or {}
+
+    def articles(block):
+        return (block.get("tables") or {}).get(TABLE) or {}
+
+    places = [
+        (f"databases: {database}: tables: {TABLE}: ", articles(explicit)),
+        (f"plugins: newscrawl: database: tables: {TABLE}: ", articles(template)),
+        (f"databases: {database}: ", explicit),
+        ("plugins: newscrawl: database: ", template),
+        ("", local),
+    ]
+    applied = datasette.plugin_config(PLUGIN, database=database, table=TABLE)
+    for prefix, block in places:
+        plugins = block.get("plugins") or {}
+        if PLUGIN in plugins and plugins[PLUGIN] == applied:
+            return f"{prefix}plugins: {PLUGIN}"
+    return f"plugins: {PLUGIN}"
+
+
 @hookimpl
 def startup(datasette):
     def check():
         for name in datasette.databases:
-            where = f"plugins: {PLUGIN}: (table {TABLE} of database {name})"
-            config = datasette.plugin_config(PLUGIN, database=name, table=TABLE) or {}
+            config = datasette.plugin_config(PLUGIN, database=name, table=TABLE)
+            if config is None:
+                continue
+            where = config_location(datasette, name)
             if not isinstance(config, dict):
                 raise StartupError(f"{where}: expected a mapping, got {config!r}")
+            unknown = sorted(str(key) for key in config if key != DEFER_KEY)
+            if unknown:
+                # A misspelt key would otherwise leave the counts never deferred.
+                raise StartupError(
+                    f"{where}: {', '.join(unknown)}: unknown key (the one key is {DEFER_KEY})"
+                )
             value = config.get(DEFER_KEY)
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 0
