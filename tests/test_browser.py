@@ -224,6 +224,29 @@ def test_facet_counts_arrive_after_the_rows(deferring_server, page):
     assert page.csp_violations == []
 
 
+def facet_names(page) -> list[str]:
+    return page.locator("div.facet-results .facet-info").evaluate_all(
+        "facets => facets.map(facet => facet.dataset.column)"
+    )
+
+
+def test_facets_the_page_counted_itself_and_the_fetched_ones_make_one_block(
+    deferring_server, page
+):
+    # The whole table: publisher and artist come from the precomputed tables, in the
+    # page; the month facet of first_seen_at too is counted row by row, after it.
+    path = f"{deferring_server}/demo/articles?_facet_month=first_seen_at"
+    page.goto(f"{path}&_nodefer=1")
+    counted_in_the_page = facet_names(page)
+    assert len(counted_in_the_page) == 4
+    assert 'id="newscrawl-deferred-facets"' in page.request.get(path).text()
+    page.goto(path)
+    page.locator("#newscrawl-deferred-facets").wait_for(state="detached")
+    assert page.locator("div.facet-results").count() == 1
+    assert facet_names(page) == counted_in_the_page
+    assert page.csp_violations == []
+
+
 def test_when_the_counts_do_not_load_the_page_says_so_and_links_to_them(deferring_server, page):
     def lose_the_counts(route):
         if route.request.headers.get("x-newscrawl-facets"):
