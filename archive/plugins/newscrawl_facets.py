@@ -72,8 +72,6 @@ DEFER_KEY = "defer_above_rows"
 INLINE_HEADER = "x-newscrawl-facets"
 INLINE_ARG = "_nodefer"
 DEFERRED_SCOPE = "newscrawl_deferred_facets"
-# The facet types of this module (the classes at its end).
-OUR_TYPES = ("artist", "month", "publisher")
 
 # A facet past facet_time_limit_ms is only named on the page ("These facets timed out");
 # the warning tells an operator which pages degrade as the archive grows.
@@ -439,8 +437,9 @@ class StartsEarly(Facet):
         fetched after it would have come beside theirs: two facet blocks, one facet in
         both. Ours are then counted alongside theirs, as on any page."""
         registered = {kind.type for kinds in pm.hook.register_facet_classes() for kind in kinds}
+        ours = {kind.type for kind in register_facet_classes()}
         configs = load_facet_configs(self.request, self.metadata)
-        return any(configs.get(kind) for kind in registered - set(OUR_TYPES))
+        return any(configs.get(kind) for kind in registered - ours)
 
     def defer(self):
         """Leave the counts to the page's script: no results, the facet named for the
