@@ -224,6 +224,29 @@ def test_facet_counts_arrive_after_the_rows(deferring_server, page):
     assert page.csp_violations == []
 
 
+def facet_names(page) -> list[str]:
+    return page.locator("div.facet-results .facet-info").evaluate_all(
+        "facets => facets.map(facet => facet.dataset.column)"
+    )
+
+
+def test_facets_the_page_counted_itself_and_the_fetched_ones_make_one_block(
+    deferring_server, page
+):
+    # The whole table: publisher and artist come from the precomputed tables, in the
+    # page; the month facet of first_seen_at too is counted row by row, after it.
+    path = f"{deferring_server}/demo/articles?_facet_month=first_seen_at"
+    page.goto(f"{path}&_nodefer=1")
+    counted_in_the_page = facet_names(page)
+    assert len(counted_in_the_page) == 4
+    assert 'id="newscrawl-deferred-facets"' in page.request.get(path).text()
+    page.goto(path)
+    page.locator("#newscrawl-deferred-facets").wait_for(state="detached")
+    assert page.locator("div.facet-results").count() == 1
+    assert facet_names(page) == counted_in_the_page
+    assert page.csp_violations == []
+
+
 def test_when_the_counts_do_not_load_the_page_says_so_and_links_to_them(deferring_server, page):
     def lose_the_counts(route):
         if route.request.headers.get("x-newscrawl-facets"):
@@ -235,8 +258,31 @@ def test_when_the_counts_do_not_load_the_page_says_so_and_links_to_them(deferrin
     page.goto(f"{deferring_server}/demo/articles?_search=duet")
     page.get_by_text("The facet counts did not load").wait_for()
     assert page.locator("div.facet-results .facet-info").count() == 0
+    # Nothing is counting any more: the note says so instead of "Counting ...".
+    note = " ".join(page.locator("#newscrawl-deferred-facets").inner_text().split())
+    assert note.startswith("The facet counts did not load ("), note
+    assert "Counting" not in note
     page.get_by_role("link", name="count them in the page").click()
     page.wait_for_url("**_nodefer=1**")
     assert page.locator("div.facet-results .facet-info").count() == 3
     assert page.locator("#newscrawl-deferred-facets").count() == 0
     assert page.csp_violations == []
+
+
+def test_without_a_script_the_note_says_the_counts_are_not_there_and_links_to_them(
+    deferring_server, browser
+):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{deferring_server}/demo/articles?_search=duet")
+        note = " ".join(page.locator("#newscrawl-deferred-facets").inner_text().split())
+        # "Counting ..." would wait for a script that never runs.
+        assert "Counting" not in note
+        assert note.startswith("The facet counts (artists, published_month, source_id over ")
+        page.get_by_role("link", name="count them in the page").click()
+        page.wait_for_url("**_nodefer=1**")
+        assert page.locator("div.facet-results .facet-info").count() == 3
+    finally:
+        context.close()

@@ -13,12 +13,16 @@ itself) is in test_browser.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
+import urllib.request
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
-from archive_fixtures import SyncClient, build_archive, config_with_defer_above
+import yaml
+from archive_fixtures import SyncClient, build_archive, config_with_defer_above, running_server
 from datasette.utils import StartupError
 
 from newscrawl import serve as serve_module
@@ -107,6 +111,16 @@ def row_count_line(page: str) -> str:
     return re.search(r"<h3>([\d,]+ rows?[^<]*)</h3>", page).group(1)
 
 
+def read(url: str) -> str:
+    with urllib.request.urlopen(url) as response:
+        return response.read().decode("utf-8")
+
+
+def nodefer_link(page: str) -> str:
+    """The href of a deferred page's "count them in the page" link."""
+    return re.search(r'href="([^"]*_nodefer=1[^"]*)"', page).group(1).replace("&amp;", "&")
+
+
 def test_html_pages_vary_by_the_header_and_json_does_not(clients):
     # A cache in front of the archive keys the script's request apart from the page.
     page = clients[0].get("/archive/articles?_search=duet")
@@ -141,8 +155,7 @@ def test_a_deferred_page_has_the_rows_and_the_script_gets_the_same_facets(client
     assert PLACEHOLDER not in fetched
     assert facet_block(fetched) == facet_block(full)
     # The link for a browser without the script counts them in the page too.
-    link = re.search(r'href="([^"]*_nodefer=1[^"]*)"', deferred).group(1).replace("&amp;", "&")
-    inline = html(clients[0], link)
+    inline = html(clients[0], urljoin(path, nodefer_link(deferred)))
     assert PLACEHOLDER not in inline
     assert facet_block(inline).count('class="facet-info ') == 3
 
@@ -200,14 +213,55 @@ def test_page_two_defers_and_its_facets_count_the_whole_selection(clients):
     assert len(whole) == 3 and all(whole.values())
 
 
-@pytest.mark.parametrize("value", ["lots", -1, True, 2.5])
-def test_a_bad_threshold_stops_datasette_at_startup_naming_it(archive_db, tmp_path, value):
-    datasette = build_datasette(archive_db, config_dir=config_dir(tmp_path, value))
-    with pytest.raises(StartupError) as raised:
+# Where archive/metadata.yml writes the key: the archive's table, under plugins: newscrawl:.
+SHIPPED_AT = "plugins: newscrawl: database: tables: articles: plugins: newscrawl-facets"
+
+
+def startup_error(archive_db, config: Path) -> str:
+    """The message that stops Datasette at startup with ``config`` ("" when it starts)."""
+    datasette = build_datasette(archive_db, config_dir=config)
+    try:
         asyncio.run(datasette.invoke_startup())
-    message = str(raised.value)
-    assert "plugins: newscrawl-facets" in message and "defer_above_rows" in message
-    assert "table articles of database archive" in message and repr(value) in message
+    except StartupError as error:
+        return str(error)
+    return ""
+
+
+def edit_metadata(config: Path, change) -> Path:
+    path = config / "metadata.yml"
+    metadata = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(metadata)
+    path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("value", ["lots", -1, True, 2.5, "10000"])
+def test_a_bad_threshold_stops_datasette_at_startup_naming_where_it_is(archive_db, tmp_path, value):
+    message = startup_error(archive_db, config_dir(tmp_path, value))
+    assert message.startswith(f"{SHIPPED_AT}: defer_above_rows: expected a whole number")
+    assert message.endswith(f"got {value!r}")
+
+
+def test_a_misspelt_key_stops_datasette_instead_of_never_deferring(archive_db, tmp_path):
+    def misspell(metadata):
+        tables = metadata["plugins"]["newscrawl"]["database"]["tables"]
+        tables["articles"]["plugins"]["newscrawl-facets"] = {"defer_above_row": 0}
+
+    message = startup_error(archive_db, edit_metadata(config_dir(tmp_path, 0), misspell))
+    assert (
+        message == f"{SHIPPED_AT}: defer_above_row: unknown key (the one key is defer_above_rows)"
+    )
+
+
+def test_the_message_names_a_databases_entry_that_overrides_the_shipped_one(archive_db, tmp_path):
+    def override(metadata):
+        plugins = {"newscrawl-facets": {"defer_above_rows": "lots"}}
+        metadata["databases"] = {"archive": {"tables": {"articles": {"plugins": plugins}}}}
+
+    message = startup_error(archive_db, edit_metadata(config_dir(tmp_path, 0), override))
+    assert message.startswith(
+        "databases: archive: tables: articles: plugins: newscrawl-facets: defer_above_rows: "
+    )
 
 
 def test_serve_names_the_metadata_file_for_a_bad_threshold(archive_db, tmp_path, monkeypatch):
@@ -220,5 +274,39 @@ def test_serve_names_the_metadata_file_for_a_bad_threshold(archive_db, tmp_path,
     )
     with pytest.raises(NewscrawlError) as raised:
         serve_module.serve(archive_db, port=1)
-    assert str(raised.value).startswith(f"{ARCHIVE_DIR / 'metadata.yml'}: plugins: ")
+    assert str(raised.value).startswith(f"{ARCHIVE_DIR / 'metadata.yml'}: {SHIPPED_AT}: ")
     assert "'lots'" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "added", ["_facet=language", "_facet_array=tags", "_facet_date=first_seen_at"]
+)
+def test_a_page_with_datasettes_own_facets_counts_ours_with_them(clients, added):
+    # Datasette counts its own facet in the page; ours, fetched after, came back as a
+    # second block beside it. The page is the stock one: one block, in its order.
+    path = f"/archive/articles?_search=duet&{added}"
+    page, full = html(clients[0], path), html(clients["stock"], path)
+    assert PLACEHOLDER not in page
+    assert page.count('<div class="facet-results') == 1
+    assert facet_block(page) == facet_block(full)
+    assert facet_block(page).count('class="facet-info ') == 4
+
+
+def test_the_link_keeps_the_prefix_of_a_proxy_that_serves_datasette_under_base_url(
+    archive_db, tmp_path
+):
+    # base_url /news/: the proxy forwards /news/archive/... as /archive/..., and Datasette
+    # prefixes its links. The link was request.path's /archive/articles?...: off the site.
+    config = config_dir(tmp_path, 0)
+    settings = json.loads((config / "settings.json").read_text(encoding="utf-8"))
+    settings["base_url"] = "/news/"
+    (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    query = "?_search=duet&source_id=popwire"
+    with running_server(archive_db, config_dir=config) as base:
+        page = read(f"{base}/archive/articles{query}")
+    shown_at = f"https://proxy.example/news/archive/articles{query}"
+    # Datasette's own links on that page carry the prefix: the proxy set-up it expects.
+    assert 'href="/news/archive/articles?_search=duet&amp;source_id=popwire&amp;_sort=' in page
+    link = urlsplit(urljoin(shown_at, nodefer_link(page)))
+    assert link.path == "/news/archive/articles"
+    assert link.query == "_search=duet&source_id=popwire&_nodefer=1"
