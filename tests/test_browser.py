@@ -235,6 +235,9 @@ def test_when_the_counts_do_not_load_the_page_says_so_and_links_to_them(deferrin
     page.goto(f"{deferring_server}/demo/articles?_search=duet")
     page.get_by_text("The facet counts did not load").wait_for()
     assert page.locator("div.facet-results .facet-info").count() == 0
+    # Only the failure and the link: the note no longer says the counts are coming.
+    note = " ".join(page.locator("#newscrawl-deferred-facets").inner_text().split())
+    assert note == "The facet counts did not load (Failed to fetch): count them in the page"
     page.get_by_role("link", name="count them in the page").click()
     page.wait_for_url("**_nodefer=1**")
     assert page.locator("div.facet-results .facet-info").count() == 3
