@@ -192,7 +192,30 @@ def test_every_canned_query_is_tested():
     assert CANNED_QUERIES == TESTED_QUERIES
 
 
+@pytest.mark.parametrize("name", sorted(CANNED_QUERIES))
+def test_a_canned_query_page_starts_with_its_form_not_a_screen_of_sql(client, name):
+    # artist_articles showed 88 lines of SQL above its parameter form and rows.
+    page = client.get(f"/archive/{name}").text
+    sql = load_metadata()["plugins"]["newscrawl"]["database"]["queries"][name]["sql"]
+    shown = 'id="sql-query"' in page
+    assert shown == (len(sql.splitlines()) <= 40), "more SQL than a screen above the form"
+    if not shown:  # one click away, and in the editor
+        link = re.search(r'href="([^"]*_show_sql=1[^"]*)">show</a>', page).group(1)
+        assert 'id="sql-query"' in client.get(html.unescape(link)).text
+        assert "canned-query-edit-sql" in page
+
+
 # -- table pages: facets, search, sorting, labels --------------------------------------
+
+
+def test_the_facets_keep_their_places_from_page_to_page(client):
+    # Datasette put the facet with the most values first: clicking through the facets
+    # moved published_month from first to last and back.
+    orders = {}
+    for query in ("", "?_search=duet", "?_artist=britney-spears", "?source_id=popwire"):
+        page = client.get(f"/archive/articles{query}").text
+        orders[query] = re.findall(r'<div class="facet-info [^"]*" id="facet-([^"]+)"', page)
+    assert set(map(tuple, orders.values())) == {("artists", "published_month", "source_id")}, orders
 
 
 def test_default_facets_on_articles(client):

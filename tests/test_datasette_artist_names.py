@@ -164,3 +164,16 @@ def test_canned_queries_and_charts_take_a_slug_as_one_artist(client, archive_db,
     names = {a.id: a.name for a in ARTISTS}
     drawn = {name for name in set(names.values()) if f"<td>{name}</td>" in charts.text}
     assert drawn == {names[artist_id] for artist_id in artist_ids}
+
+
+def test_the_charts_say_which_names_are_no_artist(client):
+    # A typo drew "No articles mention Nirvanna": an empty answer that looks like a real one.
+    page = client.get(
+        "/-/charts/archive?" + urlencode([("artist", "Nirvanna"), ("artist", "drake")])
+    )
+    assert page.status_code == 200
+    assert "No artist of this archive is called Nirvanna " in page.text
+    assert "<td>Drake</td>" in page.text  # the names it knows are still drawn
+    for known in ("nirvana", "NIRVANA", "Drake Bell"):
+        page = client.get("/-/charts/archive?" + urlencode({"artist": known}))
+        assert "No artist of this archive is called" not in page.text, known

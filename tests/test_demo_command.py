@@ -132,6 +132,9 @@ def test_demo_serves_datasette_with_the_seed_searchable(tmp_path):
             proc.kill()
             raise
     assert proc.returncode in (0, 1, -signal.SIGINT), proc.returncode
+    # One line says where the archive is served (there were two, one of them the home page).
+    serving = [line for line in log.read_text().splitlines() if line.startswith("Serving")]
+    assert len(serving) == 1 and f"http://127.0.0.1:{port}/{db.stem} " in serving[0], serving
     # the demo publishers stopped with it
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", sites_port)) != 0

@@ -164,9 +164,8 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
                 return
             from newscrawl.serve import serve
 
-            click.echo(
-                f"\nServing the archive on http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True
-            )
+            click.echo("", err=True)
+            # serve() says where (the archive's own page) and how to stop: one line, not two.
             serve(db, host="127.0.0.1", port=port)
         finally:
             _stop(sites)
