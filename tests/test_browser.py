@@ -206,6 +206,10 @@ def test_facet_counts_arrive_after_the_rows(deferring_server, page):
     assert page.locator("div.facet-results .facet-info").count() == 3
     assert page.locator("#newscrawl-deferred-facets").count() == 0  # the note is gone
     assert asked.count("inline") == 1
+    # A screen reader hears it from a status line that stays (the note was replaced).
+    status = page.get_by_role("status")
+    assert status.inner_text() == "Facet counts shown."
+    assert status.bounding_box()["width"] <= 1  # read out, not shown
     # The counts shown are the ones JSON gives for the same selection.
     data = page.request.get(f"{deferring_server}/demo/articles.json?_search=duet").json()
     for column in ("source_id", "artists", "published_month"):
@@ -230,9 +234,7 @@ def facet_names(page) -> list[str]:
     )
 
 
-def test_facets_the_page_counted_itself_and_the_fetched_ones_make_one_block(
-    deferring_server, page
-):
+def test_facets_the_page_counted_itself_and_the_fetched_ones_make_one_block(deferring_server, page):
     # The whole table: publisher and artist come from the precomputed tables, in the
     # page; the month facet of first_seen_at too is counted row by row, after it.
     path = f"{deferring_server}/demo/articles?_facet_month=first_seen_at"
@@ -256,12 +258,15 @@ def test_when_the_counts_do_not_load_the_page_says_so_and_links_to_them(deferrin
 
     page.route("**/demo/articles?*", lose_the_counts)
     page.goto(f"{deferring_server}/demo/articles?_search=duet")
-    page.get_by_text("The facet counts did not load").wait_for()
+    page.locator("#newscrawl-deferred-facets").get_by_text(
+        "The facet counts did not load"
+    ).wait_for()
     assert page.locator("div.facet-results .facet-info").count() == 0
     # Nothing is counting any more: the note says so instead of "Counting ...".
     note = " ".join(page.locator("#newscrawl-deferred-facets").inner_text().split())
     assert note.startswith("The facet counts did not load ("), note
     assert "Counting" not in note
+    assert page.get_by_role("status").inner_text().startswith("The facet counts did not load (")
     page.get_by_role("link", name="count them in the page").click()
     page.wait_for_url("**_nodefer=1**")
     assert page.locator("div.facet-results .facet-info").count() == 3
