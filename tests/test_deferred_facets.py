@@ -141,10 +141,15 @@ def test_a_deferred_page_has_the_rows_and_the_script_gets_the_same_facets(client
     path = f"/archive/articles?{query}"
     full = html(clients["stock"], path)
     deferred = html(clients[0], path)
-    assert facet_block(full).count('class="facet-info ') == 3, "the control renders facets"
+    assert facet_block(full).count('class="facet-info facet-') == 3, "the control renders facets"
 
     assert PLACEHOLDER in deferred and PLACEHOLDER not in full
-    assert 'class="facet-info ' not in deferred, "no counts in the page itself"
+    assert 'class="facet-info facet-' not in deferred, "no counts in the page itself"
+    # Markers for Datasette's column menu: no "Facet by this" for a facet to come.
+    markers = re.findall(
+        r'<span class="facet-info newscrawl-facet-to-come" data-column="([^"]+)" hidden>', deferred
+    )
+    assert markers == ["artists", "published_month", "source_id"]
     assert row_ids(deferred) == row_ids(full) and row_ids(full)
     assert row_count_line(deferred) == row_count_line(full)
     assert "Counting artists, published_month, source_id over" in deferred
@@ -157,7 +162,7 @@ def test_a_deferred_page_has_the_rows_and_the_script_gets_the_same_facets(client
     # The link for a browser without the script counts them in the page too.
     inline = html(clients[0], urljoin(path, nodefer_link(deferred)))
     assert PLACEHOLDER not in inline
-    assert facet_block(inline).count('class="facet-info ') == 3
+    assert facet_block(inline).count('class="facet-info facet-') == 3
 
 
 @pytest.mark.parametrize("query", COUNTED)
@@ -175,7 +180,7 @@ def test_pages_the_precomputed_tables_answer_are_never_deferred(clients, query):
     page = html(clients[0], f"/archive/articles?{query}")
     assert PLACEHOLDER not in page
     assert facet_block(page) == facet_block(html(clients["stock"], f"/archive/articles?{query}"))
-    assert facet_block(page).count('class="facet-info ') == 3
+    assert facet_block(page).count('class="facet-info facet-') == 3
 
 
 def test_the_threshold_is_the_number_of_matching_rows(archive_db, tmp_path):
@@ -199,7 +204,7 @@ def test_an_uncounted_selection_is_deferred_unless_null(clients):
     )
     never = html(clients[None], path)
     assert PLACEHOLDER not in never
-    assert facet_block(never).count('class="facet-info ') == 3
+    assert facet_block(never).count('class="facet-info facet-') == 3
 
 
 def test_page_two_defers_and_its_facets_count_the_whole_selection(clients):
@@ -289,7 +294,7 @@ def test_a_page_with_datasettes_own_facets_counts_ours_with_them(clients, added)
     assert PLACEHOLDER not in page
     assert page.count('<div class="facet-results') == 1
     assert facet_block(page) == facet_block(full)
-    assert facet_block(page).count('class="facet-info ') == 4
+    assert facet_block(page).count('class="facet-info facet-') == 4
 
 
 def test_the_link_keeps_the_prefix_of_a_proxy_that_serves_datasette_under_base_url(
