@@ -329,8 +329,9 @@ def _json_path(path: str) -> str:
     return f"{base}.json" + (f"?{query}&" if query else "?") + "_shape=objects"
 
 
-# The HTML page that leaves its facet counts to its script (archive/templates/_table.html)
-# and the header the script sends for them (archive/plugins/newscrawl_facets.py).
+# The HTML page that leaves its facet counts to its script
+# (archive/templates/_newscrawl_deferred_facets.html) and the header the script sends
+# for them (archive/plugins/newscrawl_facets.py).
 _DEFERRED = 'id="newscrawl-deferred-facets"'
 _INLINE_HEADERS = {"X-Newscrawl-Facets": "inline"}
 

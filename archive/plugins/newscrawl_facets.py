@@ -23,16 +23,17 @@ the page's SQL with the ``?_next=`` cursor condition in it, so page 2 counted on
 rows from the cursor on; :func:`page_selection` rebuilds the selection without it. Every
 facet link drops ``_next`` (a link starts a new selection at its first page).
 
-Counts that must be made over many matching rows are not on the HTML page's critical path:
-when no precomputed table answers a facet (a search, two artists, an artist and a
+Counts that must be made over many matching rows are not on the HTML page's critical
+path: when no precomputed table answers a facet (a search, two artists, an artist and a
 publisher, ...) and the selection holds more than ``defer_above_rows`` rows (10,000 in
-metadata.yml; ``null`` never defers), the HTML page is sent with the rows, their count and a
-"counting" note, and its script fetches the same page again with the
+metadata.yml; ``null`` never defers), the HTML page is sent with the rows, their count
+and a "counting" note, and its script fetches the same page again with the
 ``X-Newscrawl-Facets: inline`` header, which counts them, and puts them in place
-(templates/_table.html). ``?_nodefer=1`` does the same without a script. JSON, CSV
-and every other format always count them in the response, and so does a page with one of
-Datasette's own facets (:meth:`StartsEarly.others_in_the_page`). At 1,000,000 articles a
-phrase search's three facets cost ~280 ms of CPU, the rows and their count ~35 ms.
+(templates/_newscrawl_deferred_facets.html). ``?_nodefer=1`` does the same without a
+script. JSON, CSV and every other format always count them in the response, and so does
+a page with one of Datasette's own facets (:meth:`StartsEarly.others_in_the_page`). At
+1,000,000 articles a phrase search's three facets cost ~280 ms of CPU, the rows and
+their count ~35 ms.
 
 Self-contained (standard library and Datasette only) so that ``datasette publish ...
 --plugins-dir archive/plugins`` works without installing newscrawl.
@@ -443,7 +444,7 @@ class StartsEarly(Facet):
 
     def defer(self):
         """Leave the counts to the page's script: no results, the facet named for the
-        template (_table.html), which shows the note and the script."""
+        template (_newscrawl_deferred_facets.html), which shows the note and the script."""
         names = self.request.scope.setdefault(DEFERRED_SCOPE, [])
         for source_and_config in self.get_configs():
             config = source_and_config["config"]
