@@ -50,9 +50,6 @@ PRECOMPUTED = [
 ]
 
 
-config_dir = config_with_defer_above
-
-
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory) -> Path:
     return build_archive(tmp_path_factory.mktemp("deferred") / "archive.db")
@@ -64,7 +61,9 @@ def clients(archive_db, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("configs")
     made = {"stock": SyncClient(build_datasette(archive_db))}
     for value in (0, None):
-        made[value] = SyncClient(build_datasette(archive_db, config_dir=config_dir(tmp, value)))
+        made[value] = SyncClient(
+            build_datasette(archive_db, config_dir=config_with_defer_above(tmp, value))
+        )
     yield made
     for client in made.values():
         client.close()
@@ -188,7 +187,9 @@ def test_the_threshold_is_the_number_of_matching_rows(archive_db, tmp_path):
     assert rows >= 2
     path = "/archive/articles?_search=duet"
     for value, expected in ((rows, False), (rows - 1, True)):
-        client = SyncClient(build_datasette(archive_db, config_dir=config_dir(tmp_path, value)))
+        client = SyncClient(
+            build_datasette(archive_db, config_dir=config_with_defer_above(tmp_path, value))
+        )
         try:
             assert (PLACEHOLDER in html(client, path)) is expected, value
         finally:
@@ -242,7 +243,7 @@ def edit_metadata(config: Path, change) -> Path:
 
 @pytest.mark.parametrize("value", ["lots", -1, True, 2.5, "10000"])
 def test_a_bad_threshold_stops_datasette_at_startup_naming_where_it_is(archive_db, tmp_path, value):
-    message = startup_error(archive_db, config_dir(tmp_path, value))
+    message = startup_error(archive_db, config_with_defer_above(tmp_path, value))
     assert message.startswith(f"{SHIPPED_AT}: defer_above_rows: expected a whole number")
     assert message.endswith(f"got {value!r}")
 
@@ -252,7 +253,9 @@ def test_a_misspelt_key_stops_datasette_instead_of_never_deferring(archive_db, t
         tables = metadata["plugins"]["newscrawl"]["database"]["tables"]
         tables["articles"]["plugins"]["newscrawl-facets"] = {"defer_above_row": 0}
 
-    message = startup_error(archive_db, edit_metadata(config_dir(tmp_path, 0), misspell))
+    message = startup_error(
+        archive_db, edit_metadata(config_with_defer_above(tmp_path, 0), misspell)
+    )
     assert (
         message == f"{SHIPPED_AT}: defer_above_row: unknown key (the one key is defer_above_rows)"
     )
@@ -263,14 +266,16 @@ def test_the_message_names_a_databases_entry_that_overrides_the_shipped_one(arch
         plugins = {"newscrawl-facets": {"defer_above_rows": "lots"}}
         metadata["databases"] = {"archive": {"tables": {"articles": {"plugins": plugins}}}}
 
-    message = startup_error(archive_db, edit_metadata(config_dir(tmp_path, 0), override))
+    message = startup_error(
+        archive_db, edit_metadata(config_with_defer_above(tmp_path, 0), override)
+    )
     assert message.startswith(
         "databases: archive: tables: articles: plugins: newscrawl-facets: defer_above_rows: "
     )
 
 
 def test_serve_names_the_metadata_file_for_a_bad_threshold(archive_db, tmp_path, monkeypatch):
-    bad = config_dir(tmp_path, "lots")
+    bad = config_with_defer_above(tmp_path, "lots")
     real = serve_module.build_datasette
     monkeypatch.setattr(
         serve_module,
@@ -302,7 +307,7 @@ def test_the_link_keeps_the_prefix_of_a_proxy_that_serves_datasette_under_base_u
 ):
     # base_url /news/: the proxy forwards /news/archive/... as /archive/..., and Datasette
     # prefixes its links. The link was request.path's /archive/articles?...: off the site.
-    config = config_dir(tmp_path, 0)
+    config = config_with_defer_above(tmp_path, 0)
     settings = json.loads((config / "settings.json").read_text(encoding="utf-8"))
     settings["base_url"] = "/news/"
     (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")

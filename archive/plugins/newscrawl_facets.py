@@ -373,6 +373,12 @@ def _pair_filter(pair, others, resolved):
     return FilterArguments([where], params, described)
 
 
+def facet_name(config: dict) -> str:
+    """The column a facet configuration names: ``{"column": ...}`` from a JSON
+    ``?_facet_<type>=`` or metadata.yml mapping, ``{"simple": ...}`` from a plain one."""
+    return config.get("column") or config["simple"]
+
+
 class StartsEarly(Facet):
     """A facet whose queries start as soon as Datasette creates it.
 
@@ -404,7 +410,7 @@ class StartsEarly(Facet):
         configs, names = [], set()
         for source_and_config in super().get_configs():
             config = source_and_config["config"]
-            name = config.get("column") or config["simple"]
+            name = facet_name(config)
             if name not in names:
                 names.add(name)
                 configs.append(source_and_config)
@@ -447,8 +453,7 @@ class StartsEarly(Facet):
         template (_newscrawl_deferred_facets.html), which shows the note and the script."""
         names = self.request.scope.setdefault(DEFERRED_SCOPE, [])
         for source_and_config in self.get_configs():
-            config = source_and_config["config"]
-            name = config.get("column") or config["simple"]
+            name = facet_name(source_and_config["config"])
             if name not in names:
                 names.append(name)
         return [], []
@@ -511,7 +516,7 @@ class CoverageColumnFacet(StartsEarly, ColumnFacet):
         raise NotImplementedError
 
     def _columns(self):
-        return [c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()]
+        return [facet_name(c["config"]) for c in self.get_configs()]
 
     async def suggest(self):
         return []  # Datasette's column facet suggests columns
@@ -549,9 +554,7 @@ class CoverageColumnFacet(StartsEarly, ColumnFacet):
         pairs = self.get_querystring_pairs()
         size = self.get_facet_size()
         for source_and_config in self.get_configs():
-            column = (
-                source_and_config["config"].get("column") or source_and_config["config"]["simple"]
-            )
+            column = facet_name(source_and_config["config"])
             rows = await self.run_facet_query(sql, params)
             if rows is None:
                 timed_out.append(column)
@@ -730,7 +733,7 @@ class ArtistFacet(StartsEarly):
             params = cells[1] if cells is not None else self.params
         for source_and_config in configs:
             config = source_and_config["config"]
-            name = config.get("column") or config["simple"]
+            name = facet_name(config)
             rows = await self.run_facet_query(
                 self._facet_sql(facet_size + 1, artist_id, cells), params
             )
