@@ -8,14 +8,24 @@ the article text itself), under each way the plugin may build its SQL.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
+import urllib.request
 import sqlite3
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
-from archive_fixtures import NAMES, UNDATED_ID, SyncClient, build_archive
+from archive_fixtures import (
+    NAMES,
+    UNDATED_ID,
+    SyncClient,
+    build_archive,
+    config_with_defer_above,
+    running_server,
+)
 from datasette.database import QueryInterrupted
 from datasette.plugins import pm
 
@@ -275,6 +285,25 @@ def test_without_coverage_table_the_facet_counts_mentions(archive_db, conn, tmp_
 def test_facet_size_truncates(client):
     facet = get_json(client, "/archive/articles?_facet_size=2")["facet_results"]["artists"]
     assert len(facet["results"]) == 2 and facet["truncated"] is True
+
+
+def test_the_link_to_all_of_a_long_facet_stays_under_base_url(archive_db, tmp_path):
+    # base_url /news/ behind a proxy that forwards /news/archive/... as /archive/...:
+    # the "…" link was request.path's /archive/articles?_facet_size=max, off the site.
+    config = config_with_defer_above(tmp_path, None)
+    settings = json.loads((config / "settings.json").read_text(encoding="utf-8"))
+    settings["base_url"] = "/news/"
+    (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    with running_server(archive_db, config_dir=config) as base:
+        with urllib.request.urlopen(f"{base}/archive/articles?_facet_size=1&_size=2") as response:
+            page = response.read().decode("utf-8")
+    links = re.findall(r'<li class="facet-truncated">\s*<a href="([^"]*)">…</a>', page)
+    assert len(links) == 3  # artists, published_month, source_id: more than one value each
+    shown_at = "https://proxy.example/news/archive/articles?_facet_size=1&_size=2"
+    for link in links:
+        target = urlsplit(urljoin(shown_at, html.unescape(link)))
+        assert target.path == "/news/archive/articles"
+        assert sorted(parse_qsl(target.query)) == [("_facet_size", "max"), ("_size", "2")]
 
 
 def test_a_timed_out_facet_is_reported_and_the_page_still_answers(client, monkeypatch, caplog):
