@@ -12,8 +12,8 @@ import html
 import json
 import re
 import shutil
-import urllib.request
 import sqlite3
+import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -287,6 +287,11 @@ def test_facet_size_truncates(client):
     assert len(facet["results"]) == 2 and facet["truncated"] is True
 
 
+def read(url: str) -> str:
+    with urllib.request.urlopen(url) as response:
+        return response.read().decode("utf-8")
+
+
 def test_the_link_to_all_of_a_long_facet_stays_under_base_url(archive_db, tmp_path):
     # base_url /news/ behind a proxy that forwards /news/archive/... as /archive/...:
     # the "…" link was request.path's /archive/articles?_facet_size=max, off the site.
@@ -295,8 +300,7 @@ def test_the_link_to_all_of_a_long_facet_stays_under_base_url(archive_db, tmp_pa
     settings["base_url"] = "/news/"
     (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     with running_server(archive_db, config_dir=config) as base:
-        with urllib.request.urlopen(f"{base}/archive/articles?_facet_size=1&_size=2") as response:
-            page = response.read().decode("utf-8")
+        page = read(f"{base}/archive/articles?_facet_size=1&_size=2")
     links = re.findall(r'<li class="facet-truncated">\s*<a href="([^"]*)">…</a>', page)
     assert len(links) == 3  # artists, published_month, source_id: more than one value each
     shown_at = "https://proxy.example/news/archive/articles?_facet_size=1&_size=2"
