@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -441,3 +442,22 @@ def running_server(db: Path, *extra: str, config_dir: Path | None = None):
             process.wait()
         if process.stdout:
             process.stdout.close()
+
+
+def fts_segments(path: Path) -> int:
+    """How many pieces (segments) articles_fts is in: its structure record (id 10 of
+    articles_fts_data: a 4-byte cookie, then varints: levels, segments, ...)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        record = conn.execute("select block from articles_fts_data where id = 10").fetchone()[0]
+    finally:
+        conn.close()
+    values, value = [], 0
+    for byte in record[4:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            values.append(value)
+            value = 0
+            if len(values) == 2:
+                return values[1]
+    raise AssertionError("short structure record")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from archive_fixtures import config_with_defer_above
+from archive_fixtures import config_with_defer_above, fts_segments
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -262,3 +262,35 @@ def test_datasette_times_the_facet_counts_a_page_leaves_to_its_script(tmp_path, 
     assert (
         counts["status"] == 200 and counts["error"] is None and counts["rows"] == search["rows"] > 0
     )
+
+
+def test_datasette_published_copy_is_the_recipes_copy(tmp_path, corpus):
+    # --published times what docs/datasette.md's recipe makes: the same rows, the
+    # full-text index in one piece, no WAL, built once and then taken from its cache.
+    datasette_bench = importlib.import_module("bench.datasette")
+    folder = tmp_path / "datasette-200-key"
+    folder.mkdir()
+    path = folder / "archive.db"
+    datasette_bench.build_archive(path, 200, corpus=corpus, chunk=30)
+    copy, info = datasette_bench.published_copy(path)
+    assert copy.parent.name == "datasette-200-key-published" and not info["cached"]
+    term = datasette_bench.search_terms(path)["common"]
+    answers = {}
+    for db in (path, copy):
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            answers[db] = (
+                conn.execute("select * from articles order by id").fetchall(),
+                conn.execute(
+                    "select rowid from articles_fts where articles_fts match ?"
+                    " order by bm25(articles_fts), rowid",
+                    [term],
+                ).fetchall(),
+                conn.execute("pragma journal_mode").fetchone()[0],
+            )
+        finally:
+            conn.close()
+    rows, ranked, journal = answers[copy]
+    assert (rows, ranked) == answers[path][:2] and ranked
+    assert fts_segments(copy) == 1 and journal == "delete"
+    assert datasette_bench.published_copy(path) == (copy, {**info, "cached": True})

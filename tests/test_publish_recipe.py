@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from archive_fixtures import SyncClient, build_archive
+from archive_fixtures import SyncClient, build_archive, fts_segments
 
 from newscrawl.serve import build_datasette
 
@@ -45,25 +45,6 @@ def recipe_blocks() -> dict[str, str]:
         "strip": the("set body = null"),
         "merge": the("values ('optimize')"),
     }
-
-
-def fts_segments(path: Path) -> int:
-    """How many pieces (segments) articles_fts is in: its structure record (id 10 of
-    articles_fts_data: a 4-byte cookie, then varints: levels, segments, ...)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        record = conn.execute("select block from articles_fts_data where id = 10").fetchone()[0]
-    finally:
-        conn.close()
-    values, value = [], 0
-    for byte in record[4:]:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            values.append(value)
-            value = 0
-            if len(values) == 2:
-                return values[1]
-    raise AssertionError("short structure record")
 
 
 def matches(path: Path, query: str) -> list[int]:
