@@ -194,11 +194,12 @@ def test_every_canned_query_is_tested():
 
 @pytest.mark.parametrize("name", sorted(CANNED_QUERIES))
 def test_a_canned_query_page_starts_with_its_form_not_a_screen_of_sql(client, name):
-    # artist_articles showed 88 lines of SQL above its parameter form and rows.
+    # artist_articles showed 88 lines of SQL above its parameter form and rows, and
+    # search_articles 18: its results started below a 900-pixel-high window.
     page = client.get(f"/archive/{name}").text
     sql = load_metadata()["plugins"]["newscrawl"]["database"]["queries"][name]["sql"]
     shown = 'id="sql-query"' in page
-    assert shown == (len(sql.splitlines()) <= 40), "more SQL than a screen above the form"
+    assert shown == (len(sql.splitlines()) <= 15), "more SQL than fits above the form"
     if not shown:  # one click away, and in the editor
         link = re.search(r'href="([^"]*_show_sql=1[^"]*)">show</a>', page).group(1)
         assert 'id="sql-query"' in client.get(html.unescape(link)).text
