@@ -16,6 +16,7 @@ from archive_fixtures import (
     config_with_defer_above,
     running_server,
 )
+from test_demo_command import demo, free_port_block
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -179,6 +180,32 @@ def test_the_search_box_is_on_the_first_screen(server, page):
     descriptions.locator("dt").last.scroll_into_view_if_needed()
     assert descriptions.locator("dt").last.is_visible()
     screenshot(page, "search.png")
+    assert page.csp_violations == []
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    # The archive `make demo` crawls: real pages' long URLs, hashes and bodies, which
+    # the test archive's short values do not have.
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    crawled = demo("--no-serve", "--db", str(db), "--sites-port", str(free_port_block()))
+    assert crawled.returncode == 0, crawled.stderr
+    with running_server(db) as base:
+        yield base
+
+
+def test_the_articles_table_lists_its_rows_a_few_lines_tall(demo_server, page):
+    # Datasette's automatic table layout squeezed body (300 characters shown in a cell)
+    # into ~120 px of the 32 columns at 1,280 px: each row of a search was 650-730 px
+    # tall, one article a screen.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_server}/demo/articles?_search=duet")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    assert rows.count() >= 2
+    heights = rows.evaluate_all("rows => rows.map(row => row.getBoundingClientRect().height)")
+    assert max(heights) < 300, heights
+    bodies = page.locator("table.rows-and-columns tbody tr td.col-body").all_inner_texts()
+    assert min(map(len, bodies)) > 250  # the long text is there, not cut shorter
     assert page.csp_violations == []
 
 
