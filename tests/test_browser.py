@@ -149,6 +149,20 @@ def test_coverage_charts_render_offline(server, page):
     page.wait_for_url("**artist=Britney**")
     line = page.locator("svg[data-chart=coverage] path.series")  # one artist: a line
     assert line.count() == 1 and line.bounding_box()["width"] > 300
+    # A second artist, from the empty box the form adds: two lines to compare.
+    boxes = page.locator("input[name=artist]")
+    assert [boxes.nth(i).input_value() for i in range(boxes.count())] == ["Britney", ""]
+    boxes.last.fill("Lady Gaga")
+    boxes.last.press("Enter")
+    page.wait_for_url("**artist=Britney&artist=Lady+Gaga**")
+    assert page.locator("svg[data-chart=coverage] path.series").count() == 2
+    assert page.locator("svg[data-chart=publishers] text", has_text="Lady Gaga").count() >= 1
+    boxes = page.locator("input[name=artist]")
+    assert [boxes.nth(i).input_value() for i in range(boxes.count())] == [
+        "Britney",
+        "Lady Gaga",
+        "",
+    ]
     assert page.csp_violations == []
 
 
