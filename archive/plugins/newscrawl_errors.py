@@ -1,20 +1,146 @@
-"""Error pages without the ``rich`` console traceback.
+"""Error pages that say what went wrong.
 
-Datasette 0.65's default ``handle_exception`` prints every exception, each 404 included,
-with ``rich`` when that package is importable (newscrawl's ``export`` extra brings it:
-frictionless -> typer -> rich). It calls ``print_exception`` outside the ``except``
-block, which rich 14+ refuses with a ``ValueError``: a mistyped URL such as
-``/a/b/c/d`` became a 500 instead of a 404, and every 404 wrote a screenful of request
-locals, headers included, to the server log. Every handler runs (Datasette awaits them
-all and keeps the first response), so another hook cannot stand in for it: this module
-hides ``rich`` from it instead. Error pages, statuses and JSON stay Datasette's own.
+* **No ``rich`` console traceback.** Datasette 0.65's default ``handle_exception``
+  prints every exception, each 404 included, with ``rich`` when that package is
+  importable (newscrawl's ``export`` extra brings it: frictionless -> typer -> rich). It
+  calls ``print_exception`` outside the ``except`` block, which rich 14+ refuses with a
+  ``ValueError``: a mistyped URL such as ``/a/b/c/d`` became a 500 instead of a 404, and
+  every 404 wrote a screenful of request locals, headers included, to the server log.
+  Every handler runs (Datasette awaits them all and keeps the first response), so
+  another hook cannot stand in for it: this module hides ``rich`` from it instead.
+* **A CSV of a query that failed is an error, not an empty file.** Datasette 0.65
+  answers ``.csv`` of a query whose SQL fails (a canned query given a bad date or an
+  unbalanced FTS5 quote, ``?sql=`` with an error) with ``200 OK`` and a body of one empty
+  line, which a script saves as a CSV of no rows. A query's CSV always has its header
+  line, even with no rows, so that body means an error: it becomes a ``400`` with the
+  message, which the same request as ``.json`` gives (asked only then).
+* **A bad date says so plainly.** ``artist_articles`` stops on a bad ``since`` or
+  ``until`` through SQLite's JSON path error (newscrawl_search.py explains why), which
+  wraps the message in ``JSON path error near '...'``; error pages, their JSON and the
+  CSV error above show the message alone.
+
+Error pages, statuses and JSON stay Datasette's own otherwise.
 
 Self-contained (Datasette only) so that ``datasette publish ... --plugins-dir
 archive/plugins`` works without installing newscrawl.
 """
 
+import json
+import re
+
 import datasette.handle_exception
+from datasette import hookimpl
 
 # The default handler's only use of rich is that console print; without it the handler
 # renders the page as it does when rich is not installed.
 datasette.handle_exception.rich = None
+
+# What Datasette 0.65 sends as the CSV of a query that failed: an empty header line.
+FAILED_CSV = b"\r\n"
+# SQLite's words around newscrawl_date_error()'s message: ``JSON path error near '...'``
+# (3.40), ``bad JSON path: '...'`` (newer), the quotes as an HTML page escapes them or
+# not (the message itself holds no quote: date_error() replaces them).
+_WRAPPED_DATE_ERROR = re.compile(
+    r"(?:JSON path error near |bad JSON path: )(&#39;|&#x27;|')"
+    r"((?:since|until) = [^'&]*? is not a date: give [^'&]*)\1"
+)
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with each date message freed of SQLite's JSON path wording."""
+    return _WRAPPED_DATE_ERROR.sub(lambda match: match.group(2), text)
+
+
+def _is_csv(scope) -> bool:
+    path = scope.get("path", "")
+    query = scope.get("query_string", b"")
+    return path.endswith(".csv") or b"_format=csv" in query
+
+
+async def _json_error(app, scope) -> str | None:
+    """The error of the same request as ``.json``: Datasette's own words for it."""
+    path = scope["path"]
+    query = scope.get("query_string", b"").replace(b"_format=csv", b"_format=json")
+    if path.endswith(".csv"):
+        path = path[: -len(".csv")] + ".json"
+    raw_path = scope.get("raw_path")
+    if raw_path and raw_path.endswith(b".csv"):
+        raw_path = raw_path[: -len(b".csv")] + b".json"
+    sub_scope = dict(scope, path=path, raw_path=raw_path, query_string=query)
+    parts = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def capture(message):
+        if message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+
+    await app(sub_scope, receive, capture)
+    try:
+        return json.loads(b"".join(parts)).get("error")
+    except (ValueError, AttributeError):
+        return None
+
+
+def _with_body(start, body: bytes, status: int | None = None, kind: bytes | None = None):
+    drop = {b"content-length"} | ({b"content-type", b"content-disposition"} if kind else set())
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in drop]
+    headers.append((b"content-length", str(len(body)).encode("ascii")))
+    if kind:
+        headers.append((b"content-type", kind))
+    return {**start, "status": status or start["status"], "headers": headers}
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def clear_errors(scope, receive, send):
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            csv = _is_csv(scope)
+            held = {}
+
+            async def sending(message):
+                if message["type"] == "http.response.start":
+                    status = message.get("status")
+                    if status == 400 or (csv and status == 200):
+                        held["start"], held["body"] = message, b""
+                        return
+                    await send(message)
+                    return
+                if "start" not in held or message["type"] != "http.response.body":
+                    await send(message)
+                    return
+                held["body"] += message.get("body", b"")
+                more = message.get("more_body", False)
+                start = held["start"]
+                if start["status"] == 200:
+                    # A CSV: pass it on as soon as it is more than the failed one.
+                    if len(held["body"]) > len(FAILED_CSV) or (
+                        not more and held["body"] != FAILED_CSV
+                    ):
+                        held.pop("start")
+                        await send(start)
+                        await send({**message, "body": held.pop("body")})
+                        return
+                    if more:
+                        return
+                    error = await _json_error(app, scope) or "the query failed"
+                    body = f"Error: {unwrapped(error)}\n".encode()
+                    held.pop("start")
+                    await send(_with_body(start, body, 400, b"text/plain; charset=utf-8"))
+                    await send({"type": "http.response.body", "body": body})
+                    return
+                if more:
+                    return  # an error page: small, sent whole once complete
+                body = unwrapped(held.pop("body").decode("utf-8")).encode("utf-8")
+                await send(_with_body(held.pop("start"), body))
+                await send({"type": "http.response.body", "body": body})
+
+            await app(scope, receive, sending)
+
+        return clear_errors
+
+    return wrap

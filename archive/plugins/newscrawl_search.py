@@ -26,7 +26,8 @@
         json_extract('{}', coalesce(newscrawl_date_error('since', :since), '$.ok')) is null
 
     which fails with ``JSON path error near 'since ...'`` (newer SQLite: ``bad JSON
-    path: 'since ...'``), the error Datasette shows for the query.
+    path: 'since ...'``), the error Datasette shows for the query; newscrawl_errors.py
+    takes SQLite's wording off it on the error page.
 
 Self-contained (standard library and Datasette only) so that ``datasette publish ...
 --plugins-dir archive/plugins`` works without installing newscrawl.

@@ -1,0 +1,110 @@
+"""A query that fails says so, in every format (archive/plugins/newscrawl_errors.py).
+
+Datasette 0.65 answered the CSV of a failing query with ``200 OK`` and one empty line:
+a researcher's script saved it as a CSV of no rows. And ``artist_articles`` reported a
+bad date as ``JSON path error near 'since = ... is not a date ...'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from archive_fixtures import SyncClient, build_archive, running_server
+
+from newscrawl.serve import build_datasette
+
+DATE_MESSAGE = (
+    "until = x is not a date: give YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2025, 2025-02 or 2025-02-11"
+)
+FAILING = {
+    # a bad date: the canned query stops itself
+    "bad_date": (
+        "/archive/artist_articles",
+        {"artist": "britney-spears", "since": "", "until": "x", "order": ""},
+        DATE_MESSAGE,
+    ),
+    # FTS5 syntax: an unbalanced quote
+    "bad_search": ("/archive/search_articles", {"q": '"duet'}, "unterminated string"),
+    # any SQL error of a custom query
+    "bad_sql": ("/archive", {"sql": "select json_extract('{}', 'x')"}, "JSON path error near 'x'"),
+}
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("errors") / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def client(archive_db):
+    client = SyncClient(build_datasette(archive_db))
+    yield client
+    client.close()
+
+
+def url(path: str, params: dict, suffix: str = "", **extra: str) -> str:
+    return f"{path}{suffix}?{urlencode({**params, **extra})}"
+
+
+@pytest.mark.parametrize("case", sorted(FAILING))
+@pytest.mark.parametrize("extra", [{}, {"_stream": "1"}, {"_dl": "1"}])
+def test_the_csv_of_a_failing_query_is_an_error_with_its_message(client, case, extra):
+    path, params, message = FAILING[case]
+    response = client.get(url(path, params, ".csv", **extra))
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "attachment" not in response.headers.get("content-disposition", "")
+    assert response.text == f"Error: {message}\n"
+    # The JSON says the same, as Datasette did before.
+    assert client.get(url(path, params, ".json")).json()["error"] == message
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "header"),
+    [
+        ("/archive/search_articles", {"q": "nosuchwordanywhere"}, "article_id,title_highlighted"),
+        ("/archive/search_articles", {"q": "duet"}, "article_id,title_highlighted"),
+        ("/archive", {"sql": "select 1 as one where 0"}, "one"),
+    ],
+)
+def test_the_csv_of_a_query_that_answers_is_unchanged(client, path, params, header):
+    for extra in ({}, {"_stream": "1"}):
+        response = client.get(url(path, params, ".csv", **extra))
+        assert response.status_code == 200
+        assert response.text.startswith(header + ",") or response.text == header + "\r\n"
+    rows = client.get(url(path, params, ".json", _shape="array")).json()
+    body = client.get(url(path, params, ".csv")).text
+    assert len(list(csv.reader(io.StringIO(body)))) == 1 + len(rows)
+
+
+def test_a_bad_date_says_so_without_sqlites_wording(client):
+    path, params, message = FAILING["bad_date"]
+    page = client.get(url(path, params))
+    assert page.status_code == 400
+    assert f'<p class="message-error">{message}</p>' in page.text
+    assert "JSON path" not in page.text
+    apostrophe = client.get(url(path, {**params, "until": "it's late"}, ".json")).json()
+    assert apostrophe["error"].startswith("until = it\N{RIGHT SINGLE QUOTATION MARK}s late is")
+    # Only those messages: another JSON path error keeps SQLite's words.
+    assert client.get(url(*FAILING["bad_sql"][:2], ".json")).json()["error"] == (
+        "JSON path error near 'x'"
+    )
+
+
+def test_over_http_a_streamed_csv_of_a_failing_query_is_an_error(archive_db):
+    # A real server sends a streamed CSV in chunks; the failed one is still told apart.
+    path, params, message = FAILING["bad_date"]
+    with running_server(archive_db) as base:
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(base + url(path, params, ".csv", _stream="1"))
+        assert failed.value.code == 400
+        assert failed.value.read().decode() == f"Error: {message}\n"
+        with urllib.request.urlopen(base + "/archive/articles.csv?_stream=1&_size=max") as ok:
+            lines = ok.read().decode().splitlines()
+    assert lines[0].startswith("id,canonical_url,") and len(lines) > 5
