@@ -1,5 +1,5 @@
 """The "CSV" link of a table page gives every row of the selection
-(archive/plugins/newscrawl_exports.py).
+(archive/plugins/newscrawl_csv_exports.py).
 
 Datasette 0.65 linked one response's worth (``max_returned_rows``) and said nothing of
 the rest. Here the limits are lowered (3 rows a response, 2 a page) so that the test
