@@ -5,8 +5,10 @@ article: its headline with a variant prefix or suffix, its lead paragraph, its o
 paragraphs in a seeded shuffle, one neutral paragraph from ``content/scale.yml`` and a
 closing "first published" line that makes every body unique. Publication times rise
 evenly from 2025-01-01 to the edition's present, so feeds and the news sitemap stay
-meaningful. The true artists are those of the base article (the added material names
-nobody on the watchlist). Nothing is rendered here: pages are built on request.
+meaningful; they are whole minutes, as every demo page can print them (the tabloid
+shows "13:21 EST"), so a page states its catalogued time exactly. The true artists are
+those of the base article (the added material names nobody on the watchlist). Nothing
+is rendered here: pages are built on request.
 
 Edition 2 of a scaled corpus: ``max(5, N // 100)`` new articles; every article with
 ``j % 100 == 49`` edited (an "Update:" paragraph, newer modification time); every
@@ -75,8 +77,8 @@ def scaled_records(
     edited = set(range(49, n, 100)) - removed or {0, 1, 2}
     new_count = max(5, n // 100)
     total = n + (new_count if edition >= 2 else 0)
-    span = (END[1] - START).total_seconds()
-    new_span = (END[2] - NEW_START).total_seconds()
+    span = (END[1] - START).total_seconds() / 60  # minutes
+    new_span = (END[2] - NEW_START).total_seconds() / 60
     records: dict[str, list[DemoArticle]] = {p.id: [] for p in publishers}
     variants = material["title_variants"]
     # One generator drawn in article order: article j is the same in every edition.
@@ -85,9 +87,9 @@ def scaled_records(
         publisher = publishers[j % len(publishers)]
         base, base_body = pool[j % len(pool)]
         if j < n:
-            published = START + timedelta(seconds=int(span * j / n))
+            published = START + timedelta(minutes=int(span * j / n))
         else:
-            published = NEW_START + timedelta(seconds=int(new_span * (j - n) / new_count))
+            published = NEW_START + timedelta(minutes=int(new_span * (j - n) / new_count))
         title = variants[(j // len(pool)) % len(variants)].format(title=base["title"])
         lead = base_body[0]
         dateline = material["datelines"][int(rng.random() * len(material["datelines"]))]
