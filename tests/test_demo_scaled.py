@@ -49,3 +49,22 @@ def test_every_publisher_prints_the_catalogued_publication_time(scaled_pages):
         "dailygossip",
         "showbizbulletin",
     }
+
+
+def test_the_extracted_body_is_the_catalogued_body(scaled_pages):
+    # The closing line is what tells two generated bodies apart when their headline and
+    # shuffled paragraphs coincide (from about 1,100 articles on). Worded "This article
+    # was first published on ...", the extractor removed it as boilerplate, and a crawl
+    # of 6,000 articles dropped 7 distinct ones as `dedupe` / `duplicate` of another.
+    differing = []
+    for article, fields in scaled_pages:
+        paragraphs = fields["body"].split("\n\n")
+        if article.description and paragraphs[0] == article.description:
+            paragraphs = paragraphs[1:]  # a visible standfirst opens the extracted body
+        if (fields["title"], fields["authors"], paragraphs) != (
+            article.title,
+            article.authors,
+            article.body,
+        ):
+            differing.append(article.key)
+    assert differing == []

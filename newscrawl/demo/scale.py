@@ -3,12 +3,14 @@
 Article ``j`` (0-based) belongs to publisher ``j % 4`` and is built from one base
 article: its headline with a variant prefix or suffix, its lead paragraph, its other
 paragraphs in a seeded shuffle, one neutral paragraph from ``content/scale.yml`` and a
-closing "first published" line that makes every body unique. Publication times rise
-evenly from 2025-01-01 to the edition's present, so feeds and the news sitemap stay
-meaningful; they are whole minutes, as every demo page can print them (the tabloid
-shows "13:21 EST"), so a page states its catalogued time exactly. The true artists are
-those of the base article (the added material names nobody on the watchlist). Nothing
-is rendered here: pages are built on request.
+closing line saying when the story was filed, which makes every body unique (worded so
+that the extractor keeps it: "This article was first published on ..." is boilerplate
+to it, and two articles differing by that line alone were archived as one).
+Publication times rise evenly from 2025-01-01 to the edition's present, so feeds and
+the news sitemap stay meaningful; they are whole minutes, as every demo page can print
+them (the tabloid shows "13:21 EST"), so a page states its catalogued time exactly.
+The true artists are those of the base article (the added material names nobody on the
+watchlist). Nothing is rendered here: pages are built on request.
 
 Edition 2 of a scaled corpus: ``max(5, N // 100)`` new articles; every article with
 ``j % 100 == 49`` edited (an "Update:" paragraph, newer modification time); every
@@ -100,7 +102,7 @@ def scaled_records(
         filler = material["paragraphs"][int(rng.random() * len(material["paragraphs"]))]
         rest.insert(int(rng.random() * (len(rest) + 1)), filler)
         closing = (
-            f"This article was first published on {long_date(published)} at {_clock(published)}."
+            f"Our correspondent filed this story at {_clock(published)} on {long_date(published)}."
         )
         pub_authors = authors[publisher.id]
         raw = {
