@@ -9,10 +9,12 @@ at-scale comparison.
 from __future__ import annotations
 
 import urllib.request
+from collections import Counter
 from datetime import datetime
 
 import pytest
 
+from newscrawl.demo.catalog import load_catalog
 from newscrawl.demo.server import DemoSites
 from newscrawl.extract import extract_article
 
@@ -68,3 +70,21 @@ def test_the_extracted_body_is_the_catalogued_body(scaled_pages):
         ):
             differing.append(article.key)
     assert differing == []
+
+
+def test_edition_two_edits_and_removes_articles_of_every_publisher():
+    # Every `j % 100 == 49` is publisher j % 4 == 1: every edit fell on Stage & Screen,
+    # whose channels date only its 50 newest articles, and every removal on Showbiz
+    # Bulletin (listings only), so a crawl of edition 2 at scale could archive no
+    # revision and see no removal, whatever the crawler did (6,000 articles: 0 of 32
+    # edited watched articles; 17 once the edits fell on PopWire and The Daily Gossip,
+    # whose sitemaps date them).
+    catalog = load_catalog(2, articles=4000)
+    changed = Counter((a.edition_changes, a.source_id) for a in catalog.articles)
+    publishers = [p.id for p in catalog.publishers]
+    assert {source: changed["edited", source] for source in publishers} == dict.fromkeys(
+        publishers, 10
+    )
+    assert {source: changed["removed", source] for source in publishers} == dict.fromkeys(
+        publishers, 1
+    )

@@ -12,9 +12,11 @@ them (the tabloid shows "13:21 EST"), so a page states its catalogued time exact
 The true artists are those of the base article (the added material names nobody on the
 watchlist). Nothing is rendered here: pages are built on request.
 
-Edition 2 of a scaled corpus: ``max(5, N // 100)`` new articles; every article with
-``j % 100 == 49`` edited (an "Update:" paragraph, newer modification time); every
-article with ``j % 1000 == 999`` removed (410), or article ``N // 2`` when N < 1000.
+Edition 2 of a scaled corpus: ``max(5, N // 100)`` new articles; one article in every
+hundred edited (an "Update:" paragraph, newer modification time): ``j = 100 k + 49 +
+k % 4`` for the k-th hundred; one in every thousand removed (410): ``j = 1000 k + 996 +
+k % 4``, or article ``N // 2`` when N < 997. The ``k % 4`` shift puts the edits and
+removals on each publisher in turn (a fixed ``j % 100 == 49`` chose publisher 1 only).
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ def _clock(moment: datetime) -> str:
     return f"{hour}:{moment:%M} {'a.m.' if moment.hour < 12 else 'p.m.'}"
 
 
+def _one_per_block(n: int, block: int, offset: int) -> set[int]:
+    """Article ``block * k + offset + k % 4`` of each block k below ``n``: with ``block`` a
+    multiple of 4, the shift moves the chosen article to the next publisher each block."""
+    return {j for k in range(n // block + 1) if (j := block * k + offset + k % 4) < n}
+
+
 def scaled_records(
     n: int, edition: int, publishers: tuple[Publisher, ...], content, site_class
 ) -> dict[str, list[DemoArticle]]:
@@ -75,8 +83,8 @@ def scaled_records(
         )
         for p in publishers
     }
-    removed = set(range(999, n, 1000)) or {n // 2}
-    edited = set(range(49, n, 100)) - removed or {0, 1, 2}
+    removed = _one_per_block(n, 1000, 996) or {n // 2}
+    edited = _one_per_block(n, 100, 49) - removed or {0, 1, 2}
     new_count = max(5, n // 100)
     total = n + (new_count if edition >= 2 else 0)
     span = (END[1] - START).total_seconds() / 60  # minutes
