@@ -3,14 +3,20 @@
 Article ``j`` (0-based) belongs to publisher ``j % 4`` and is built from one base
 article: its headline with a variant prefix or suffix, its lead paragraph, its other
 paragraphs in a seeded shuffle, one neutral paragraph from ``content/scale.yml`` and a
-closing "first published" line that makes every body unique. Publication times rise
-evenly from 2025-01-01 to the edition's present, so feeds and the news sitemap stay
-meaningful. The true artists are those of the base article (the added material names
-nobody on the watchlist). Nothing is rendered here: pages are built on request.
+closing line saying when the story was filed, which makes every body unique (worded so
+that the extractor keeps it: "This article was first published on ..." is boilerplate
+to it, and two articles differing by that line alone were archived as one).
+Publication times rise evenly from 2025-01-01 to the edition's present, so feeds and
+the news sitemap stay meaningful; they are whole minutes, as every demo page can print
+them (the tabloid shows "13:21 EST"), so a page states its catalogued time exactly.
+The true artists are those of the base article (the added material names nobody on the
+watchlist). Nothing is rendered here: pages are built on request.
 
-Edition 2 of a scaled corpus: ``max(5, N // 100)`` new articles; every article with
-``j % 100 == 49`` edited (an "Update:" paragraph, newer modification time); every
-article with ``j % 1000 == 999`` removed (410), or article ``N // 2`` when N < 1000.
+Edition 2 of a scaled corpus: ``max(5, N // 100)`` new articles; one article in every
+hundred edited (an "Update:" paragraph, newer modification time): ``j = 100 k + 49 +
+k % 4`` for the k-th hundred; one in every thousand removed (410): ``j = 1000 k + 996 +
+k % 4``, or article ``N // 2`` when N < 997. The ``k % 4`` shift puts the edits and
+removals on each publisher in turn (a fixed ``j % 100 == 49`` chose publisher 1 only).
 """
 
 from __future__ import annotations
@@ -55,6 +61,12 @@ def _clock(moment: datetime) -> str:
     return f"{hour}:{moment:%M} {'a.m.' if moment.hour < 12 else 'p.m.'}"
 
 
+def _one_per_block(n: int, block: int, offset: int) -> set[int]:
+    """Article ``block * k + offset + k % 4`` of each block k below ``n``: with ``block`` a
+    multiple of 4, the shift moves the chosen article to the next publisher each block."""
+    return {j for k in range(n // block + 1) if (j := block * k + offset + k % 4) < n}
+
+
 def scaled_records(
     n: int, edition: int, publishers: tuple[Publisher, ...], content, site_class
 ) -> dict[str, list[DemoArticle]]:
@@ -71,12 +83,12 @@ def scaled_records(
         )
         for p in publishers
     }
-    removed = set(range(999, n, 1000)) or {n // 2}
-    edited = set(range(49, n, 100)) - removed or {0, 1, 2}
+    removed = _one_per_block(n, 1000, 996) or {n // 2}
+    edited = _one_per_block(n, 100, 49) - removed or {0, 1, 2}
     new_count = max(5, n // 100)
     total = n + (new_count if edition >= 2 else 0)
-    span = (END[1] - START).total_seconds()
-    new_span = (END[2] - NEW_START).total_seconds()
+    span = (END[1] - START).total_seconds() / 60  # minutes
+    new_span = (END[2] - NEW_START).total_seconds() / 60
     records: dict[str, list[DemoArticle]] = {p.id: [] for p in publishers}
     variants = material["title_variants"]
     # One generator drawn in article order: article j is the same in every edition.
@@ -85,9 +97,9 @@ def scaled_records(
         publisher = publishers[j % len(publishers)]
         base, base_body = pool[j % len(pool)]
         if j < n:
-            published = START + timedelta(seconds=int(span * j / n))
+            published = START + timedelta(minutes=int(span * j / n))
         else:
-            published = NEW_START + timedelta(seconds=int(new_span * (j - n) / new_count))
+            published = NEW_START + timedelta(minutes=int(new_span * (j - n) / new_count))
         title = variants[(j // len(pool)) % len(variants)].format(title=base["title"])
         lead = base_body[0]
         dateline = material["datelines"][int(rng.random() * len(material["datelines"]))]
@@ -98,7 +110,7 @@ def scaled_records(
         filler = material["paragraphs"][int(rng.random() * len(material["paragraphs"]))]
         rest.insert(int(rng.random() * (len(rest) + 1)), filler)
         closing = (
-            f"This article was first published on {long_date(published)} at {_clock(published)}."
+            f"Our correspondent filed this story at {_clock(published)} on {long_date(published)}."
         )
         pub_authors = authors[publisher.id]
         raw = {
