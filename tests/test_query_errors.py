@@ -108,3 +108,21 @@ def test_over_http_a_streamed_csv_of_a_failing_query_is_an_error(archive_db):
         with urllib.request.urlopen(base + "/archive/articles.csv?_stream=1&_size=max") as ok:
             lines = ok.read().decode().splitlines()
     assert lines[0].startswith("id,canonical_url,") and len(lines) > 5
+
+
+def test_a_head_request_of_a_failing_csv_has_the_headers_of_its_get(archive_db):
+    # HEAD answers with the headers GET would have. The message comes from the request
+    # as .json, which was asked with the same method: a HEAD's JSON has no body, so the
+    # HEAD said 400 with the length of "Error: the query failed".
+    path, params, message = FAILING["bad_search"]
+    with running_server(archive_db) as base:
+        target = base + url(path, params, ".csv")
+        with pytest.raises(urllib.error.HTTPError) as got:
+            urllib.request.urlopen(target)
+        with pytest.raises(urllib.error.HTTPError) as head:
+            urllib.request.urlopen(urllib.request.Request(target, method="HEAD"))
+    with got.value, head.value:
+        body = got.value.read()
+        assert body == f"Error: {message}\n".encode()
+        assert head.value.code == 400
+        assert head.value.headers["content-length"] == str(len(body))

@@ -66,7 +66,8 @@ async def _json_error(app, scope) -> str | None:
     raw_path = scope.get("raw_path")
     if raw_path and raw_path.endswith(b".csv"):
         raw_path = raw_path[: -len(b".csv")] + b".json"
-    sub_scope = dict(scope, path=path, raw_path=raw_path, query_string=query)
+    # GET even for a HEAD: Datasette answers a HEAD with no body, so no message.
+    sub_scope = dict(scope, method="GET", path=path, raw_path=raw_path, query_string=query)
     parts = []
 
     async def receive():
