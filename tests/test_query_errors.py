@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -126,3 +127,13 @@ def test_a_head_request_of_a_failing_csv_has_the_headers_of_its_get(archive_db):
         assert body == f"Error: {message}\n".encode()
         assert head.value.code == 400
         assert head.value.headers["content-length"] == str(len(body))
+
+
+def test_the_docs_quote_a_bad_dates_error_as_it_is_shown(client):
+    # docs/datasette.md quoted it with SQLite's "JSON path error near '...'" around it.
+    docs = (Path(__file__).parents[1] / "docs" / "datasette.md").read_text(encoding="utf-8")
+    quoted = re.search(r"shown as its error:\s*`([^`]*)`", docs)
+    assert quoted, "the docs quote the error"
+    params = {"artist": "britney-spears", "since": "2025-6", "until": "", "order": ""}
+    shown = client.get(url("/archive/artist_articles", params, ".json")).json()["error"]
+    assert shown.startswith(quoted.group(1).split("...")[0].rstrip(", "))
