@@ -54,7 +54,7 @@ def url(path: str, params: dict, suffix: str = "", **extra: str) -> str:
 
 
 @pytest.mark.parametrize("case", sorted(FAILING))
-@pytest.mark.parametrize("extra", [{}, {"_stream": "1"}, {"_dl": "1"}])
+@pytest.mark.parametrize("extra", [{}, {"_stream": "1"}, {"_dl": "1"}, {"_header": "off"}])
 def test_the_csv_of_a_failing_query_is_an_error_with_its_message(client, case, extra):
     path, params, message = FAILING[case]
     response = client.get(url(path, params, ".csv", **extra))
@@ -72,6 +72,7 @@ def test_the_csv_of_a_failing_query_is_an_error_with_its_message(client, case, e
         ("/archive/search_articles", {"q": "nosuchwordanywhere"}, "article_id,title_highlighted"),
         ("/archive/search_articles", {"q": "duet"}, "article_id,title_highlighted"),
         ("/archive", {"sql": "select 1 as one where 0"}, "one"),
+        ("/archive/articles", {"id": "-1"}, "id"),
     ],
 )
 def test_the_csv_of_a_query_that_answers_is_unchanged(client, path, params, header):
@@ -82,6 +83,10 @@ def test_the_csv_of_a_query_that_answers_is_unchanged(client, path, params, head
     rows = client.get(url(path, params, ".json", _shape="array")).json()
     body = client.get(url(path, params, ".csv")).text
     assert len(list(csv.reader(io.StringIO(body)))) == 1 + len(rows)
+    # Without the header line, no rows is an empty body, as Datasette sends it.
+    headless = client.get(url(path, params, ".csv", _header="off"))
+    assert headless.status_code == 200
+    assert len(list(csv.reader(io.StringIO(headless.text)))) == len(rows)
 
 
 def test_a_bad_date_says_so_without_sqlites_wording(client):
