@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -53,7 +54,7 @@ def url(path: str, params: dict, suffix: str = "", **extra: str) -> str:
 
 
 @pytest.mark.parametrize("case", sorted(FAILING))
-@pytest.mark.parametrize("extra", [{}, {"_stream": "1"}, {"_dl": "1"}])
+@pytest.mark.parametrize("extra", [{}, {"_stream": "1"}, {"_dl": "1"}, {"_header": "off"}])
 def test_the_csv_of_a_failing_query_is_an_error_with_its_message(client, case, extra):
     path, params, message = FAILING[case]
     response = client.get(url(path, params, ".csv", **extra))
@@ -71,6 +72,7 @@ def test_the_csv_of_a_failing_query_is_an_error_with_its_message(client, case, e
         ("/archive/search_articles", {"q": "nosuchwordanywhere"}, "article_id,title_highlighted"),
         ("/archive/search_articles", {"q": "duet"}, "article_id,title_highlighted"),
         ("/archive", {"sql": "select 1 as one where 0"}, "one"),
+        ("/archive/articles", {"id": "-1"}, "id"),
     ],
 )
 def test_the_csv_of_a_query_that_answers_is_unchanged(client, path, params, header):
@@ -81,6 +83,10 @@ def test_the_csv_of_a_query_that_answers_is_unchanged(client, path, params, head
     rows = client.get(url(path, params, ".json", _shape="array")).json()
     body = client.get(url(path, params, ".csv")).text
     assert len(list(csv.reader(io.StringIO(body)))) == 1 + len(rows)
+    # Without the header line, no rows is an empty body, as Datasette sends it.
+    headless = client.get(url(path, params, ".csv", _header="off"))
+    assert headless.status_code == 200
+    assert len(list(csv.reader(io.StringIO(headless.text)))) == len(rows)
 
 
 def test_a_bad_date_says_so_without_sqlites_wording(client):
@@ -108,3 +114,31 @@ def test_over_http_a_streamed_csv_of_a_failing_query_is_an_error(archive_db):
         with urllib.request.urlopen(base + "/archive/articles.csv?_stream=1&_size=max") as ok:
             lines = ok.read().decode().splitlines()
     assert lines[0].startswith("id,canonical_url,") and len(lines) > 5
+
+
+def test_a_head_request_of_a_failing_csv_has_the_headers_of_its_get(archive_db):
+    # HEAD answers with the headers GET would have. The message comes from the request
+    # as .json, which was asked with the same method: a HEAD's JSON has no body, so the
+    # HEAD said 400 with the length of "Error: the query failed".
+    path, params, message = FAILING["bad_search"]
+    with running_server(archive_db) as base:
+        target = base + url(path, params, ".csv")
+        with pytest.raises(urllib.error.HTTPError) as got:
+            urllib.request.urlopen(target)
+        with pytest.raises(urllib.error.HTTPError) as head:
+            urllib.request.urlopen(urllib.request.Request(target, method="HEAD"))
+    with got.value, head.value:
+        body = got.value.read()
+        assert body == f"Error: {message}\n".encode()
+        assert head.value.code == 400
+        assert head.value.headers["content-length"] == str(len(body))
+
+
+def test_the_docs_quote_a_bad_dates_error_as_it_is_shown(client):
+    # docs/datasette.md quoted it with SQLite's "JSON path error near '...'" around it.
+    docs = (Path(__file__).parents[1] / "docs" / "datasette.md").read_text(encoding="utf-8")
+    quoted = re.search(r"shown as its error:\s*`([^`]*)`", docs)
+    assert quoted, "the docs quote the error"
+    params = {"artist": "britney-spears", "since": "2025-6", "until": "", "order": ""}
+    shown = client.get(url("/archive/artist_articles", params, ".json")).json()["error"]
+    assert shown.startswith(quoted.group(1).split("...")[0].rstrip(", "))

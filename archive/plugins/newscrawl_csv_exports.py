@@ -40,7 +40,7 @@ import urllib.parse
 
 import datasette.views.base as csv_view
 from datasette import hookimpl
-from datasette.utils import LimitedWriter, path_with_format
+from datasette.utils import LimitedWriter
 from datasette.utils.asgi import AsgiStream, AsgiWriter
 
 log = logging.getLogger("newscrawl.datasette")
@@ -50,17 +50,24 @@ log = logging.getLogger("newscrawl.datasette")
 PAGE_ARGS = {"_next", "_size", "_stream"}
 
 
-def streamed_csv_url(datasette, request) -> str:
+def streamed_csv_url(request) -> str:
     """The page's selection as one streamed CSV, with foreign keys labelled as
-    Datasette's own link has them."""
+    Datasette's own link has them.
+
+    The link is relative to the page (``./<table>.csv?...``): under ``base_url``,
+    ``request.path`` holds the prefix when a proxy forwards it and lacks it when a proxy
+    strips it, so no absolute path is right both ways (``datasette.urls.path()`` of it,
+    as Datasette's own link is built, gave ``/news/news/archive/articles.csv`` in the
+    first case). The table is the page path's last segment, tilde-encoded, so never
+    holds a dot: ``.csv`` is its format."""
     kept = [
         (key, value)
         for key, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
         if key not in PAGE_ARGS and key != "_labels"
     ]
     kept += [("_labels", "on"), ("_size", "max"), ("_stream", "on")]
-    path = path_with_format(request=request, format="csv")
-    return datasette.urls.path(f"{path.split('?', 1)[0]}?{urllib.parse.urlencode(kept)}")
+    table = request.path.rstrip("/").rsplit("/", 1)[-1]
+    return f"./{table}.csv?{urllib.parse.urlencode(kept)}"
 
 
 def is_table_page(template) -> bool:
@@ -76,7 +83,7 @@ def extra_template_vars(template, request, datasette):
         return {}
     if not datasette.setting("allow_csv_stream"):
         return {}
-    return {"url_csv": streamed_csv_url(datasette, request)}
+    return {"url_csv": streamed_csv_url(request)}
 
 
 # -- a stream cut short -------------------------------------------------------------

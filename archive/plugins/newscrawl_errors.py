@@ -13,7 +13,10 @@
   unbalanced FTS5 quote, ``?sql=`` with an error) with ``200 OK`` and a body of one empty
   line, which a script saves as a CSV of no rows. A query's CSV always has its header
   line, even with no rows, so that body means an error: it becomes a ``400`` with the
-  message, which the same request as ``.json`` gives (asked only then).
+  message, which the same request as ``.json`` gives (asked only then). Without the
+  header line (``_header=off``) a failed query's CSV is empty, as is one of no rows:
+  an empty body is checked the same way, and stays an empty ``200`` when the query
+  answers.
 * **A bad date says so plainly.** ``artist_articles`` stops on a bad ``since`` or
   ``until`` through SQLite's JSON path error (newscrawl_search.py explains why), which
   wraps the message in ``JSON path error near '...'``; error pages, their JSON and the
@@ -27,6 +30,7 @@ archive/plugins`` works without installing newscrawl.
 
 import json
 import re
+import urllib.parse
 
 import datasette.handle_exception
 from datasette import hookimpl
@@ -35,8 +39,10 @@ from datasette import hookimpl
 # renders the page as it does when rich is not installed.
 datasette.handle_exception.rich = None
 
-# What Datasette 0.65 sends as the CSV of a query that failed: an empty header line.
+# What Datasette 0.65 sends as the CSV of a query that failed: an empty header line,
+# or nothing at all when asked for no header line (``_header=off``).
 FAILED_CSV = b"\r\n"
+FAILED_HEADLESS_CSV = b""
 # SQLite's words around newscrawl_date_error()'s message: ``JSON path error near '...'``
 # (3.40), ``bad JSON path: '...'`` (newer), the quotes as an HTML page escapes them or
 # not (the message itself holds no quote: date_error() replaces them).
@@ -57,16 +63,27 @@ def _is_csv(scope) -> bool:
     return path.endswith(".csv") or b"_format=csv" in query
 
 
+def _failed_csv(scope) -> bytes:
+    """The whole body of this CSV request's response when its query failed."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    header = urllib.parse.parse_qs(query, keep_blank_values=True).get("_header", [""])[0]
+    # Datasette reads the first value: request.args.get("_header") != "off".
+    return FAILED_HEADLESS_CSV if header == "off" else FAILED_CSV
+
+
 async def _json_error(app, scope) -> str | None:
     """The error of the same request as ``.json``: Datasette's own words for it."""
     path = scope["path"]
     query = scope.get("query_string", b"").replace(b"_format=csv", b"_format=json")
+    # As the CSV view asks its own data: a table's JSON need not count or facet.
+    query += b"&_nofacet=1&_nocount=1" if query else b"_nofacet=1&_nocount=1"
     if path.endswith(".csv"):
         path = path[: -len(".csv")] + ".json"
     raw_path = scope.get("raw_path")
     if raw_path and raw_path.endswith(b".csv"):
         raw_path = raw_path[: -len(b".csv")] + b".json"
-    sub_scope = dict(scope, path=path, raw_path=raw_path, query_string=query)
+    # GET even for a HEAD: Datasette answers a HEAD with no body, so no message.
+    sub_scope = dict(scope, method="GET", path=path, raw_path=raw_path, query_string=query)
     parts = []
 
     async def receive():
@@ -100,6 +117,7 @@ def asgi_wrapper(datasette):
                 await app(scope, receive, send)
                 return
             csv = _is_csv(scope)
+            failed_csv = _failed_csv(scope) if csv else None
             held = {}
 
             async def sending(message):
@@ -118,8 +136,8 @@ def asgi_wrapper(datasette):
                 start = held["start"]
                 if start["status"] == 200:
                     # A CSV: pass it on as soon as it is more than the failed one.
-                    if len(held["body"]) > len(FAILED_CSV) or (
-                        not more and held["body"] != FAILED_CSV
+                    if len(held["body"]) > len(failed_csv) or (
+                        not more and held["body"] != failed_csv
                     ):
                         held.pop("start")
                         await send(start)
@@ -127,7 +145,14 @@ def asgi_wrapper(datasette):
                         return
                     if more:
                         return
-                    error = await _json_error(app, scope) or "the query failed"
+                    error = await _json_error(app, scope)
+                    if error is None and failed_csv == FAILED_HEADLESS_CSV:
+                        # No header line asked for, and no rows: the query answered.
+                        held.pop("start")
+                        await send(start)
+                        await send({**message, "body": held.pop("body")})
+                        return
+                    error = error or "the query failed"
                     body = f"Error: {unwrapped(error)}\n".encode()
                     held.pop("start")
                     await send(_with_body(start, body, 400, b"text/plain; charset=utf-8"))
