@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import shutil
 import socket
 import sqlite3
@@ -384,20 +385,38 @@ def wait_for_http(
     raise AssertionError(f"{url} did not answer within {timeout}s: {last_error}")
 
 
-def config_with_defer_above(tmp_path: Path, value) -> Path:
-    """A copy of the archive/ configuration whose articles table has
-    ``defer_above_rows: value`` (archive/plugins/newscrawl_facets.py): the test archive
-    is too small for the shipped 10,000."""
+def config_copy(tmp_path: Path, *, name: str = "archive", **settings) -> Path:
+    """A copy of the archive/ configuration in ``tmp_path/name``, with these
+    settings.json values changed (``max_returned_rows=3``, ``base_url="/news/"``, ...)."""
     from newscrawl.serve import ARCHIVE_DIR
 
-    copy = tmp_path / f"config-{value!r}"
+    copy = tmp_path / name
     shutil.copytree(ARCHIVE_DIR, copy)
+    if settings:
+        path = copy / "settings.json"
+        values = json.loads(path.read_text(encoding="utf-8"))
+        values.update(settings)
+        path.write_text(json.dumps(values), encoding="utf-8")
+    return copy
+
+
+def config_with_defer_above(tmp_path: Path, value, **settings) -> Path:
+    """A copy of the archive/ configuration whose articles table has
+    ``defer_above_rows: value`` (archive/plugins/newscrawl_facets.py): the test archive
+    is too small for the shipped 10,000. ``settings`` change settings.json too."""
+    copy = config_copy(tmp_path, name=f"config-{value!r}", **settings)
     path = copy / "metadata.yml"
     metadata = yaml.safe_load(path.read_text(encoding="utf-8"))
     articles = metadata["plugins"]["newscrawl"]["database"]["tables"]["articles"]
     articles["plugins"]["newscrawl-facets"]["defer_above_rows"] = value
     path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
     return copy
+
+
+def read_page(url: str) -> str:
+    """The body of a GET of ``url`` from a real server, as text."""
+    with urllib.request.urlopen(url) as response:
+        return response.read().decode("utf-8")
 
 
 # newscrawl serve with another configuration directory (it always serves archive/).

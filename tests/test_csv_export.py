@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 import sqlite3
 import urllib.request
@@ -20,7 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
-from archive_fixtures import SyncClient, build_archive, config_with_defer_above, running_server
+from archive_fixtures import SyncClient, build_archive, config_copy, running_server
 
 from newscrawl.serve import build_datasette
 
@@ -34,10 +33,9 @@ def archive_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(archive_db, tmp_path_factory):
-    config = config_with_defer_above(tmp_path_factory.mktemp("config"), None)
-    settings = json.loads((config / "settings.json").read_text(encoding="utf-8"))
-    settings.update(max_returned_rows=MAX_ROWS, default_page_size=2)
-    (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    config = config_copy(
+        tmp_path_factory.mktemp("config"), max_returned_rows=MAX_ROWS, default_page_size=2
+    )
     client = SyncClient(build_datasette(archive_db, config_dir=config))
     yield client
     client.close()
@@ -132,10 +130,7 @@ def test_the_csv_link_stays_under_base_url_whether_the_proxy_strips_it_or_not(ar
     # /news/archive/...; one that strips it forwards /archive/.... The link was
     # datasette.urls.path(request.path...): /news/news/archive/articles.csv (a 404) when
     # the prefix was kept.
-    config = config_with_defer_above(tmp_path, None)
-    settings = json.loads((config / "settings.json").read_text(encoding="utf-8"))
-    settings["base_url"] = "/news/"
-    (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    config = config_copy(tmp_path, base_url="/news/")
     query = "_search=duet&_size=2"
     wanted = sql(
         archive_db,

@@ -13,16 +13,13 @@ from __future__ import annotations
 import csv
 import http.client
 import io
-import json
-import shutil
 import sqlite3
 import urllib.request
 
 import pytest
-from archive_fixtures import running_server
+from archive_fixtures import config_copy, running_server
 from test_store import Src
 
-from newscrawl.serve import ARCHIVE_DIR
 from newscrawl.store import Archive
 
 ARTICLES = 300
@@ -53,11 +50,7 @@ def archive_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(archive_db, tmp_path_factory):
     # archive/ with max_csv_mb 1 instead of 100: the same limit, on a small archive.
-    config = tmp_path_factory.mktemp("config") / "archive"
-    shutil.copytree(ARCHIVE_DIR, config)
-    settings = json.loads((config / "settings.json").read_text())
-    settings["max_csv_mb"] = 1
-    (config / "settings.json").write_text(json.dumps(settings))
+    config = config_copy(tmp_path_factory.mktemp("config"), max_csv_mb=1)
     with running_server(archive_db, config_dir=config) as base:
         yield base
 

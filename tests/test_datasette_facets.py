@@ -9,11 +9,9 @@ the article text itself), under each way the plugin may build its SQL.
 from __future__ import annotations
 
 import html
-import json
 import re
 import shutil
 import sqlite3
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -23,7 +21,8 @@ from archive_fixtures import (
     UNDATED_ID,
     SyncClient,
     build_archive,
-    config_with_defer_above,
+    config_copy,
+    read_page,
     running_server,
 )
 from datasette.database import QueryInterrupted
@@ -287,20 +286,12 @@ def test_facet_size_truncates(client):
     assert len(facet["results"]) == 2 and facet["truncated"] is True
 
 
-def read(url: str) -> str:
-    with urllib.request.urlopen(url) as response:
-        return response.read().decode("utf-8")
-
-
 def test_the_link_to_all_of_a_long_facet_stays_under_base_url(archive_db, tmp_path):
     # base_url /news/ behind a proxy that forwards /news/archive/... as /archive/...:
     # the "…" link was request.path's /archive/articles?_facet_size=max, off the site.
-    config = config_with_defer_above(tmp_path, None)
-    settings = json.loads((config / "settings.json").read_text(encoding="utf-8"))
-    settings["base_url"] = "/news/"
-    (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    config = config_copy(tmp_path, base_url="/news/")
     with running_server(archive_db, config_dir=config) as base:
-        page = read(f"{base}/archive/articles?_facet_size=1&_size=2")
+        page = read_page(f"{base}/archive/articles?_facet_size=1&_size=2")
     links = re.findall(r'<li class="facet-truncated">\s*<a href="([^"]*)">…</a>', page)
     assert len(links) == 3  # artists, published_month, source_id: more than one value each
     shown_at = "https://proxy.example/news/archive/articles?_facet_size=1&_size=2"

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from archive_fixtures import SyncClient, build_archive
+from archive_fixtures import SyncClient, build_archive, config_copy
 
-from newscrawl.serve import ARCHIVE_DIR, build_datasette, load_metadata
+from newscrawl.serve import build_datasette, load_metadata
 
 TABLES = load_metadata()["plugins"]["newscrawl"]["database"]["tables"]
 SORTS = [
@@ -88,11 +86,7 @@ def test_a_sorted_filtered_selection_lists_each_row_once(client, archive_db, que
 
 def test_a_streamed_csv_of_a_sorted_table_has_every_row_once(archive_db, tmp_path):
     # The CSV export pages through max_returned_rows at a time, the same way.
-    config = tmp_path / "archive"
-    shutil.copytree(ARCHIVE_DIR, config)
-    settings = json.loads((config / "settings.json").read_text())
-    settings.update(max_returned_rows=3, default_page_size=3)
-    (config / "settings.json").write_text(json.dumps(settings))
+    config = config_copy(tmp_path, max_returned_rows=3, default_page_size=3)
     client = SyncClient(build_datasette(archive_db, config_dir=config))
     try:
         for sort in ("_sort_desc=source_id", "_sort_desc=published_month", "_sort=title"):

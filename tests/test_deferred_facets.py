@@ -13,16 +13,20 @@ itself) is in test_browser.py.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import sqlite3
-import urllib.request
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
-from archive_fixtures import SyncClient, build_archive, config_with_defer_above, running_server
+from archive_fixtures import (
+    SyncClient,
+    build_archive,
+    config_with_defer_above,
+    read_page,
+    running_server,
+)
 from datasette.utils import StartupError
 
 from newscrawl import serve as serve_module
@@ -108,11 +112,6 @@ def row_ids(page: str) -> list[str]:
 
 def row_count_line(page: str) -> str:
     return re.search(r"<h3>([\d,]+ rows?[^<]*)</h3>", page).group(1)
-
-
-def read(url: str) -> str:
-    with urllib.request.urlopen(url) as response:
-        return response.read().decode("utf-8")
 
 
 def nodefer_link(page: str) -> str:
@@ -307,13 +306,10 @@ def test_the_link_keeps_the_prefix_of_a_proxy_that_serves_datasette_under_base_u
 ):
     # base_url /news/: the proxy forwards /news/archive/... as /archive/..., and Datasette
     # prefixes its links. The link was request.path's /archive/articles?...: off the site.
-    config = config_with_defer_above(tmp_path, 0)
-    settings = json.loads((config / "settings.json").read_text(encoding="utf-8"))
-    settings["base_url"] = "/news/"
-    (config / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    config = config_with_defer_above(tmp_path, 0, base_url="/news/")
     query = "?_search=duet&source_id=popwire"
     with running_server(archive_db, config_dir=config) as base:
-        page = read(f"{base}/archive/articles{query}")
+        page = read_page(f"{base}/archive/articles{query}")
     shown_at = f"https://proxy.example/news/archive/articles{query}"
     # Datasette's own links on that page carry the prefix: the proxy set-up it expects.
     assert 'href="/news/archive/articles?_search=duet&amp;source_id=popwire&amp;_sort=' in page
