@@ -120,6 +120,18 @@ def asgi_wrapper(datasette):
             failed_csv = _failed_csv(scope) if csv else None
             held = {}
 
+            async def release(message):
+                """Send the held start and body as they came; hold nothing more."""
+                await send(held.pop("start"))
+                await send({**message, "body": held.pop("body")})
+
+            async def answer(body, status=None, kind=None):
+                """Send ``body`` in place of the held response."""
+                start = held.pop("start")
+                held.clear()
+                await send(_with_body(start, body, status, kind))
+                await send({"type": "http.response.body", "body": body})
+
             async def sending(message):
                 if message["type"] == "http.response.start":
                     status = message.get("status")
@@ -132,37 +144,23 @@ def asgi_wrapper(datasette):
                     await send(message)
                     return
                 held["body"] += message.get("body", b"")
-                more = message.get("more_body", False)
-                start = held["start"]
-                if start["status"] == 200:
-                    # A CSV: pass it on as soon as it is more than the failed one.
-                    if len(held["body"]) > len(failed_csv) or (
-                        not more and held["body"] != failed_csv
-                    ):
-                        held.pop("start")
-                        await send(start)
-                        await send({**message, "body": held.pop("body")})
-                        return
-                    if more:
-                        return
-                    error = await _json_error(app, scope)
-                    if error is None and failed_csv == FAILED_HEADLESS_CSV:
-                        # No header line asked for, and no rows: the query answered.
-                        held.pop("start")
-                        await send(start)
-                        await send({**message, "body": held.pop("body")})
-                        return
-                    error = error or "the query failed"
-                    body = f"Error: {unwrapped(error)}\n".encode()
-                    held.pop("start")
-                    await send(_with_body(start, body, 400, b"text/plain; charset=utf-8"))
-                    await send({"type": "http.response.body", "body": body})
+                body, more = held["body"], message.get("more_body", False)
+                if held["start"]["status"] == 400:
+                    if not more:  # an error page: small, sent whole once complete
+                        await answer(unwrapped(body.decode("utf-8")).encode("utf-8"))
+                    return
+                # A CSV: pass it on as soon as it is more than the failed one.
+                if len(body) > len(failed_csv) or (not more and body != failed_csv):
+                    await release(message)
                     return
                 if more:
-                    return  # an error page: small, sent whole once complete
-                body = unwrapped(held.pop("body").decode("utf-8")).encode("utf-8")
-                await send(_with_body(held.pop("start"), body))
-                await send({"type": "http.response.body", "body": body})
+                    return
+                error = await _json_error(app, scope)
+                if error is None and failed_csv == FAILED_HEADLESS_CSV:
+                    await release(message)  # no header line asked for, no rows: it answered
+                    return
+                text = f"Error: {unwrapped(error or 'the query failed')}\n"
+                await answer(text.encode(), 400, b"text/plain; charset=utf-8")
 
             await app(scope, receive, sending)
 
