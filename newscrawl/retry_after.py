@@ -13,7 +13,8 @@ more requests within milliseconds, and the slot's other requests went on. Here:
 * After the wait the slot does not go back to the pace that was refused: after a 429,
   or a 503 whose ``Retry-After`` asks for a wait, its delay between requests is at least
   ``NEWSCRAWL_THROTTLED_MIN_DELAY`` (1 s), doubled with each further one, up to
-  ``NEWSCRAWL_MAX_CRAWL_DELAY``, for the rest of the run.
+  ``NEWSCRAWL_MAX_CRAWL_DELAY``, for the rest of the run; the next request waits at
+  least that long after the refusal itself.
 * A wait longer than ``NEWSCRAWL_MAX_RETRY_AFTER`` is not made: the page is given up
   for this run (a ``fetch`` / ``throttled`` drop, tried again on the next run), and
   the slot's requests until the time the publisher asked for are dropped the same way,
@@ -159,6 +160,10 @@ class RetryAfterMiddleware(RetryMiddleware):
             message = f"{answer}: given up for this run"
             request.meta[_WAIT] = PublisherThrottled(message, status=response.status)
             return
+        # The slower pace counts from this answer: the slot paces a request from when
+        # the one before it was sent, so a refused request that took its time to answer
+        # let the next one out sooner than the new delay after the refusal.
+        downloader.hold(key, max(wait, delay))
         if wait <= 0:
             if delay:
                 # No wait, but a slower pace from now on: the other workers keep it too.
@@ -166,7 +171,6 @@ class RetryAfterMiddleware(RetryMiddleware):
                     key, 0.0, refuse=False, reason=f"HTTP {response.status} ({why})", delay=delay
                 )
             return
-        downloader.hold(key, wait)
         self._announce(
             key, wait, refuse=False, reason=f"HTTP {response.status} ({why})", delay=delay
         )
