@@ -109,6 +109,28 @@ def test_a_task_past_the_time_limit_is_stopped_and_the_others_run():
         pool.close()
 
 
+def test_a_workers_start_is_not_counted_as_its_tasks_running_time():
+    # Workers that take 1.5 s to start (the forkserver's first fork imports the preloaded
+    # modules: 0.9 s on a quiet machine, seconds under load) with a limit of half a
+    # second: the quick tasks sent while they start run, on the first worker and on the
+    # one that replaces the worker stopped for the slow task.
+    pool = WorkerPool(1, task_timeout=0.5, initializer=time.sleep, initargs=(1.5,))
+    try:
+
+        async def main():
+            first = await asyncio.gather(*(pool.run(operator.add, n, 1) for n in range(3)))
+            slow = asyncio.ensure_future(pool.run(time.sleep, 60))
+            after = [asyncio.ensure_future(pool.run(operator.add, n, 10)) for n in range(3)]
+            with pytest.raises(TaskTimedOut):
+                await slow
+            return first, await asyncio.gather(*after)
+
+        assert run(asyncio.wait_for(main(), 60)) == ([1, 2, 3], [10, 11, 12])
+        assert pool.restarts == 1
+    finally:
+        pool.close()
+
+
 def test_a_task_under_the_time_limit_is_not_stopped():
     pool = WorkerPool(1, task_timeout=5)
     try:
