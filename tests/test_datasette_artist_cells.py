@@ -1,12 +1,12 @@
 """One artist's articles on one publisher's page or in one month: the publisher and month
-facets from ``coverage_monthly`` (archive/plugins/newscrawl_artist_cells.py).
+facets from ``coverage_monthly`` (``artist_cells()`` of archive/plugins/newscrawl_facets.py).
 
 A page such as ``?_artist=beyonce&source_id=starbeat`` (the publisher facet's link from
 the artist's page) counted its month and publisher facets over every matching article:
-~300 ms for the most covered artist on one publisher's page at 1,000,000 articles, past
-the facet time limit under load. Its counts are in coverage_monthly (per artist, month
-and publisher), plus the artist's undated articles, which the publisher facet counts and
-the month facet leaves out. Each page here is checked against plain SQL over
+for the most covered artist on one publisher's page at 1,000,000 articles, 48,000 of
+them, where that artist's 760 rows of coverage_monthly (per artist, month and publisher)
+hold the same counts, but for the artist's undated articles, which the publisher facet
+counts and the month facet leaves out. Each page here is checked against plain SQL over
 ``articles``/``mentions``, and against the same page of a copy of the archive without
 coverage_monthly (the generic path), value for value: labels, links, ``selected``,
 ``truncated``, on page 2 too.
