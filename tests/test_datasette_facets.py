@@ -482,8 +482,11 @@ def test_an_artist_with_few_articles_is_listed_under_another_filter(
             assert counts == column_counts(conn, expected, column)
         facet_sql = [sql for sql in executed if "as value" in sql]
         assert len(facet_sql) == 3, facet_sql
-        read = [any(form in sql for form in looked_up) for sql in facet_sql]
-        assert read == [how == "looked up"] * 3, facet_sql
+        # those counted from the rows (one artist's publisher and month facets are read
+        # from coverage_monthly: test_datasette_artist_cells.py)
+        counted = [sql for sql in facet_sql if "from coverage_monthly" not in sql]
+        read = [any(form in sql for form in looked_up) for sql in counted]
+        assert read and read == [how == "looked up"] * len(read), facet_sql
 
 
 # -- search ------------------------------------------------------------------------------

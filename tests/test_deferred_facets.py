@@ -40,7 +40,6 @@ COUNTED = [
     "_search=duet",
     '_search="Lady+Gaga"&_searchmode=raw',
     "_artist=britney-spears&_artist=lady-gaga",
-    "_artist=lady-gaga&source_id=starbeat",
     "source_id=popwire&_search=tour",
     "_search=tour&_sort=published_at",
 ]
@@ -51,6 +50,12 @@ PRECOMPUTED = [
     "published_month=2024-05",
     "source_id=popwire&published_month=2024-05",
     "_artist=lady-gaga",
+]
+# One artist on one publisher's page or in one month: the publisher and month facets
+# from coverage_monthly, the artist facet counted from the rows.
+PARTLY_PRECOMPUTED = [
+    "_artist=lady-gaga&source_id=starbeat",
+    "_artist=britney-spears&published_month=2024-04",
 ]
 
 
@@ -179,6 +184,24 @@ def test_pages_the_precomputed_tables_answer_are_never_deferred(clients, query):
     assert PLACEHOLDER not in page
     assert facet_block(page) == facet_block(html(clients["stock"], f"/archive/articles?{query}"))
     assert facet_block(page).count('class="facet-info facet-') == 3
+
+
+@pytest.mark.parametrize("query", PARTLY_PRECOMPUTED)
+def test_one_artists_publisher_or_month_page_defers_only_its_artist_facet(clients, query):
+    path = f"/archive/articles?{query}"
+    full, deferred = html(clients["stock"], path), html(clients[0], path)
+    assert PLACEHOLDER in deferred
+    markers = re.findall(r'newscrawl-facet-to-come" data-column="([^"]+)"', deferred)
+    assert markers == ["artists"]
+    assert "Counting artists over" in deferred
+    assert row_ids(deferred) == row_ids(full) and row_ids(full)
+    # the publisher and month facets come with the rows, as the stock page counts them
+    counted = facet_counts(full)
+    assert set(counted) == {"artists", "published_month", "source_id"}
+    del counted["artists"]
+    assert facet_counts(deferred) == counted
+    # the block the script fetches holds all three: it takes the place of both
+    assert facet_block(html(clients[0], path, INLINE)) == facet_block(full)
 
 
 def test_the_threshold_is_the_number_of_matching_rows(archive_db, tmp_path):
