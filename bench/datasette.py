@@ -285,6 +285,13 @@ def requests_to_time(
         # What a click on the publisher or month facet opens.
         ("publisher_selected", "facet", f"/archive/articles?source_id={v['publisher']}"),
         ("month_selected", "facet", f"/archive/articles?published_month={v['month']}"),
+        # A click on the publisher facet of the artist's page: its month and publisher
+        # facets read coverage_monthly, its artist facet counts the page's rows.
+        (
+            "artist_publisher_selected",
+            "facet",
+            f"/archive/articles?_artist={quote(artist)}&source_id={v['publisher']}",
+        ),
         ("table_page", "facet", "/archive/articles"),
         ("coverage_all", "canned", "/archive/monthly_coverage?artist="),
         ("coverage_artist", "canned", f"/archive/monthly_coverage?artist={quote(artist)}"),
