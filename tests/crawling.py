@@ -27,13 +27,14 @@ def assert_paced(times: list[float], delays: list[float]) -> None:
     """The requests that arrived at ``times`` (server clock) came at least ``delays``
     apart (one delay per gap). The crawler paces a request from when it sent the one
     before, so a request held up on its way to the server by a loaded machine shortens
-    the gap after it by as much: each gap keeps half its delay, and the whole run all of
-    it less a margin for clocks. At no pace at all the pages come back to back and both
-    checks fail."""
+    the gap after it by as much: each gap keeps half its delay. Over the whole run only
+    the first request's hold-up counts (every later one is sent on pace and arrives no
+    sooner), so the run keeps all its delays less half the first. At no pace at all the
+    pages come back to back and both checks fail."""
     gaps = [round(b - a, 2) for a, b in zip(times, times[1:], strict=False)]
     assert len(gaps) == len(delays), (gaps, delays)
     assert all(g >= d / 2 for g, d in zip(gaps, delays, strict=True)), (gaps, delays)
-    assert times[-1] - times[0] >= 0.9 * sum(delays), (gaps, delays)
+    assert times[-1] - times[0] >= sum(delays) - delays[0] / 2, (gaps, delays)
 
 
 @dataclass
