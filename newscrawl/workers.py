@@ -12,8 +12,12 @@ exits. A worker that dies mid-task fails the task it was running and is replaced
 tasks waiting behind it in its pipe go to the workers left. A task that runs past the
 pool's ``task_timeout`` (a page that makes libxml2 or a regex take minutes) is stopped
 the same way: its worker is killed, the task fails with :class:`TaskTimedOut`, the
-others run. A task's time counts from when its worker is started and done with the one
-before it, so a slow start (the forkserver's imports) times out no task.
+others run. The limit is on the CPU time the task uses (read from /proc; wall-clock
+time where there is none), from when its worker is started and done with the one
+before it: workers run at a low priority, and on a machine kept busy by other work a
+page that needs 2.4 s of CPU took minutes of wall-clock time and was stopped as if it
+never ended. A task that uses no CPU for ``_WALL_FACTOR`` times the limit (a worker
+stuck) is stopped too.
 
 Workers run at a lower CPU priority (``niceness``): when cores are short the reactor,
 which feeds every other step, keeps its core, and extraction uses what is left.
@@ -40,6 +44,20 @@ _HEADER = struct.Struct("!i")
 _PER_WORKER = 8
 # The id of the frame a worker sends once it is started (task ids start at 1).
 _READY = 0
+# A task is also stopped after this many times its CPU limit in wall-clock time.
+_WALL_FACTOR = 10
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) process ``pid`` has used, or None where /proc has none."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command name: state is field 3, utime 14 and stime 15 (proc(5)).
+    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 class WorkerDied(RuntimeError):
@@ -96,6 +114,11 @@ class _Worker:
         # quiet 2-core machine, seconds under load), which is no task's running time.
         self.ready = False
         self.killed_for: int | None = None  # the task it was killed for running too long
+        # The running task as the time limit last saw it, and the worker's CPU time then.
+        self.timed_task: int | None = None
+        self.timed_cpu: float | None = None
+        self.timed_since = 0.0
+        self.killed_why: str | None = None
         self.inbox = bytearray()
         self.outbox = bytearray()
         self.registered = False
@@ -286,13 +309,35 @@ class WorkerPool:
             return
         now = self._loop.time()
         for worker in self._workers:
-            overdue = now - worker.running_since > self.task_timeout
-            if worker.ready and worker.in_flight and worker.killed_for is None and overdue:
+            if not (worker.ready and worker.in_flight and worker.killed_for is None):
+                continue
+            worker.killed_why = self._overdue(worker, now)
+            if worker.killed_why:
                 worker.killed_for = next(iter(worker.in_flight))
                 with contextlib.suppress(OSError):
                     worker.process.kill()
         if any(worker.in_flight for worker in self._workers):
             self._watch_soon()
+
+    def _overdue(self, worker: _Worker, now: float) -> str | None:
+        """How the worker's running task passed the limit, or None: ``task_timeout``
+        seconds of CPU since the limit first saw it running (wall-clock time without
+        /proc), or ``_WALL_FACTOR`` times that of wall-clock time since it started."""
+        running = next(iter(worker.in_flight))
+        cpu = _cpu_seconds(worker.process.pid)
+        if worker.timed_task != running:
+            # First seen now: its CPU counts from here (at most one look's worth, under a
+            # second, goes uncounted), its wall-clock time from when it started.
+            worker.timed_task, worker.timed_cpu = running, cpu
+            worker.timed_since = worker.running_since
+        wall = now - worker.timed_since
+        if wall > self.task_timeout * _WALL_FACTOR:
+            return f"took longer than {wall:.0f} s (wall-clock time)"
+        if cpu is None or worker.timed_cpu is None:
+            return f"took longer than {self.task_timeout:g} s" if wall > self.task_timeout else None
+        if cpu - worker.timed_cpu > self.task_timeout:
+            return f"took longer than {self.task_timeout:g} s of CPU time"
+        return None
 
     def _lost(self, worker: _Worker) -> None:
         """The worker's result pipe closed: it died. Fail the task it was running, send
@@ -312,11 +357,7 @@ class WorkerPool:
             if future.done():
                 continue
             if task_id == culprit and worker.killed_for is not None:
-                future.set_exception(
-                    TaskTimedOut(
-                        f"took longer than {self.task_timeout:g} s; its worker was stopped"
-                    )
-                )
+                future.set_exception(TaskTimedOut(f"{worker.killed_why}; its worker was stopped"))
             elif task_id == culprit:
                 future.set_exception(WorkerDied(f"extraction worker died (exit code {code})"))
             else:
