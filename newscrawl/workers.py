@@ -16,8 +16,8 @@ others run. The limit is on the CPU time the task uses (read from /proc; wall-cl
 time where there is none), from when its worker is started and done with the one
 before it: workers run at a low priority, and on a machine kept busy by other work a
 page that needs 2.4 s of CPU took minutes of wall-clock time and was stopped as if it
-never ended. A task that uses no CPU for ``_WALL_FACTOR`` times the limit (a worker
-stuck) is stopped too.
+never ended. A task still running after ``_WALL_FACTOR`` times the limit in wall-clock
+time (a stuck worker, or one starved of CPU that long) is stopped too.
 
 Workers run at a lower CPU priority (``niceness``): when cores are short the reactor,
 which feeds every other step, keeps its core, and extraction uses what is left.
