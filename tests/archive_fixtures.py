@@ -413,6 +413,20 @@ def config_with_defer_above(tmp_path: Path, value, **settings) -> Path:
     return copy
 
 
+def record_statements(datasette, monkeypatch, keep) -> list:
+    """A list that gets ``keep(sql, params)`` for every SQL statement ``datasette`` runs
+    from here on (``sql`` with its whitespace folded); ``monkeypatch`` undoes it."""
+    statements: list = []
+    real_execute = datasette.execute
+
+    async def recording(database, sql, params=None, *args, **kwargs):
+        statements.append(keep(" ".join(sql.split()), params))
+        return await real_execute(database, sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(datasette, "execute", recording)
+    return statements
+
+
 def read_page(url: str) -> str:
     """The body of a GET of ``url`` from a real server, as text."""
     with urllib.request.urlopen(url) as response:

@@ -20,7 +20,14 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from archive_fixtures import ARTISTS, UNDATED_ID, Artist, SyncClient, build_archive
+from archive_fixtures import (
+    ARTISTS,
+    UNDATED_ID,
+    Artist,
+    SyncClient,
+    build_archive,
+    record_statements,
+)
 
 from newscrawl.serve import build_datasette
 from newscrawl.store import Archive
@@ -112,16 +119,7 @@ def conn(archive_db):
 def executed(client, monkeypatch) -> list[tuple[str, dict]]:
     """Every SQL statement (whitespace folded) and its parameters that the client's
     Datasette runs from here on."""
-    datasette = client.datasette
-    statements: list[tuple[str, dict]] = []
-    real_execute = datasette.execute
-
-    async def recording(database, sql, params=None, *args, **kwargs):
-        statements.append((" ".join(sql.split()), params))
-        return await real_execute(database, sql, params, *args, **kwargs)
-
-    monkeypatch.setattr(datasette, "execute", recording)
-    return statements
+    return record_statements(client.datasette, monkeypatch, lambda sql, params: (sql, params))
 
 
 def get(client, filters: str) -> dict:

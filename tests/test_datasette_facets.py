@@ -23,6 +23,7 @@ from archive_fixtures import (
     build_archive,
     config_copy,
     read_page,
+    record_statements,
     running_server,
 )
 from datasette.database import QueryInterrupted
@@ -74,16 +75,7 @@ def conn(archive_db):
 @pytest.fixture
 def executed(client, monkeypatch) -> list[str]:
     """Every SQL statement the client's Datasette runs from here on, whitespace folded."""
-    datasette = client.datasette
-    statements: list[str] = []
-    real_execute = datasette.execute
-
-    async def recording(database, sql, *args, **kwargs):
-        statements.append(" ".join(sql.split()))
-        return await real_execute(database, sql, *args, **kwargs)
-
-    monkeypatch.setattr(datasette, "execute", recording)
-    return statements
+    return record_statements(client.datasette, monkeypatch, lambda sql, params: sql)
 
 
 @pytest.fixture
