@@ -7,9 +7,12 @@ bad date as ``JSON path error near 'since = ... is not a date ...'``.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import logging
 import re
+import sqlite3
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -142,3 +145,34 @@ def test_the_docs_quote_a_bad_dates_error_as_it_is_shown(client):
     params = {"artist": "britney-spears", "since": "2025-6", "until": "", "order": ""}
     shown = client.get(url("/archive/artist_articles", params, ".json")).json()["error"]
     assert shown.startswith(quoted.group(1).split("...")[0].rstrip(", "))
+
+
+@pytest.mark.parametrize("case", sorted(FAILING))
+@pytest.mark.parametrize("suffix", ["", ".json", ".csv"])
+def test_a_failed_query_is_one_short_line_of_the_log(client, capsys, caplog, case, suffix):
+    # Datasette wrote each failed query to stderr whole: a bad date on artist_articles
+    # was 6 KB of SQL on one line.
+    path, params, message = FAILING[case]
+    capsys.readouterr()
+    with caplog.at_level(logging.WARNING, logger="newscrawl.datasette"):
+        assert client.get(url(path, params, suffix)).status_code == 400
+    assert "sql = " not in capsys.readouterr().err
+    # One line, even for a CSV, whose message is asked of the same request as JSON.
+    lines = [r.getMessage() for r in caplog.records if r.name == "newscrawl.datasette"]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"query failed on archive: {message} | sql: ")
+    assert "\n" not in lines[0] and len(lines[0]) < 700
+
+
+def test_errors_a_caller_asks_not_to_log_stay_unlogged(archive_db, capsys, caplog):
+    datasette = build_datasette(archive_db)
+    db = datasette.get_database("archive")
+    with caplog.at_level(logging.WARNING, logger="newscrawl.datasette"):
+        for log_sql_errors in (False, True):
+            with pytest.raises(sqlite3.OperationalError, match="no such column"):
+                asyncio.run(db.execute("select nonsense", log_sql_errors=log_sql_errors))
+    lines = [r.getMessage() for r in caplog.records if r.name == "newscrawl.datasette"]
+    assert lines == [
+        "query failed on archive: no such column: nonsense | sql: select nonsense | params: None"
+    ]
+    assert "nonsense" not in capsys.readouterr().err

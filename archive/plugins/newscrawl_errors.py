@@ -21,6 +21,14 @@
   ``until`` through SQLite's JSON path error (newscrawl_search.py explains why), which
   wraps the message in ``JSON path error near '...'``; error pages, their JSON and the
   CSV error above show the message alone.
+* **A failed query is one line of the server log.** Datasette 0.65 writes every SQL
+  error to stderr with the query's whole text, its parameters and the connection's
+  ``repr``: a researcher's bad date on ``artist_articles`` put 6 KB of SQL in the log
+  as one line, and each ``?sql=`` typo did the same. Such an error is the researcher's
+  and is answered on the page; the log now has a warning of the ``newscrawl.datasette``
+  logger with the error and the start of the SQL, once per request (the JSON asked for
+  a failed CSV's message is not logged again). Queries whose callers ask Datasette not
+  to log their errors (facet suggestions, for one) stay unlogged.
 
 Error pages, statuses and JSON stay Datasette's own otherwise.
 
@@ -28,12 +36,18 @@ Self-contained (Datasette only) so that ``datasette publish ... --plugins-dir
 archive/plugins`` works without installing newscrawl.
 """
 
+import contextvars
 import json
+import logging
 import re
 import urllib.parse
 
 import datasette.handle_exception
 from datasette import hookimpl
+from datasette.database import Database
+from datasette.utils.sqlite import sqlite3
+
+log = logging.getLogger("newscrawl.datasette")
 
 # The default handler's only use of rich is that console print; without it the handler
 # renders the page as it does when rich is not installed.
@@ -55,6 +69,50 @@ _WRAPPED_DATE_ERROR = re.compile(
 def unwrapped(text: str) -> str:
     """``text`` with each date message freed of SQLite's JSON path wording."""
     return _WRAPPED_DATE_ERROR.sub(lambda match: match.group(2), text)
+
+
+# -- failed queries in the log -----------------------------------------------------
+
+# How much of a failed query's SQL the warning shows, whitespace folded: enough to tell
+# which query it was (a canned query's first lines, a custom query whole when short).
+LOGGED_SQL_CHARS = 200
+# Set while the JSON of a failed CSV is asked for: the CSV's own attempt was logged.
+_asking_again = contextvars.ContextVar("newscrawl_asking_again", default=False)
+
+
+def failed_query_line(database: str, sql: str, params, error: Exception) -> str:
+    """The one log line of a failed query."""
+    text = " ".join(str(sql).split())
+    if len(text) > LOGGED_SQL_CHARS:
+        text = text[:LOGGED_SQL_CHARS] + " …"
+    shown = repr(params)
+    if len(shown) > LOGGED_SQL_CHARS:
+        shown = shown[:LOGGED_SQL_CHARS] + " …"
+    return f"query failed on {database}: {unwrapped(str(error))} | sql: {text} | params: {shown}"
+
+
+def _install_query_log():
+    # Datasette executes this file again for every Datasette it builds: replace once.
+    if getattr(Database.execute, "_newscrawl", False):
+        return
+    execute = Database.execute
+
+    async def logged_execute(self, sql, params=None, *args, log_sql_errors=True, **kwargs):
+        try:
+            return await execute(self, sql, params, *args, log_sql_errors=False, **kwargs)
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
+            if log_sql_errors and not _asking_again.get():
+                log.warning(failed_query_line(self.name, sql, params, error))
+            raise
+
+    logged_execute._newscrawl = True
+    Database.execute = logged_execute
+
+
+_install_query_log()
+
+
+# -- CSV of a failed query ------------------------------------------------------------
 
 
 def _is_csv(scope) -> bool:
@@ -93,7 +151,11 @@ async def _json_error(app, scope) -> str | None:
         if message["type"] == "http.response.body":
             parts.append(message.get("body", b""))
 
-    await app(sub_scope, receive, capture)
+    asking = _asking_again.set(True)
+    try:
+        await app(sub_scope, receive, capture)
+    finally:
+        _asking_again.reset(asking)
     try:
         return json.loads(b"".join(parts)).get("error")
     except (ValueError, AttributeError):
