@@ -108,6 +108,42 @@ def test_newscrawl_commands_name_the_bad_input(tmp_path):
     assert "junk.db" in line
 
 
+def test_reextract_into_a_file_that_is_no_archive_is_one_line(tmp_path):
+    """It was a traceback from inside the crawl (NewscrawlError raised by the store
+    pipeline), and a FileExistsError one for a --db under a file."""
+    not_db = tmp_path / "junk.db"
+    not_db.write_text("not a database " * 100)
+    warc = tmp_path / "warc"
+    warc.mkdir()
+    line = one_line_error(
+        run("newscrawl", "reextract", "--db", str(not_db), "--warc-dir", str(warc))
+    )
+    assert str(not_db) in line and "not a database" in line
+    line = one_line_error(
+        run("newscrawl", "reextract", "--db", str(not_db / "x.db"), "--warc-dir", str(warc))
+    )
+    assert f"folder {not_db} is a file" in line
+
+
+def test_a_crawl_db_under_a_file_names_the_file(tmp_path, demo_config):
+    """`cannot create its folder: File exists` did not say which file."""
+    sources, artists = demo_config
+    in_the_way = tmp_path / "a.db"  # crawl() writes to tmp_path / "a.db"
+    in_the_way.write_text("x")
+    proc = run(
+        "scrapy",
+        "crawl",
+        "news",
+        "-s",
+        f"NEWSCRAWL_SOURCES={sources}",
+        "-s",
+        f"NEWSCRAWL_ARTISTS={artists}",
+        "-s",
+        f"NEWSCRAWL_DB={in_the_way / 'x.db'}",
+    )
+    assert f"cannot create its folder: {in_the_way} is a file" in one_line_error(proc)
+
+
 @pytest.mark.parametrize(
     "setting",
     [
