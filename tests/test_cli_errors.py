@@ -125,6 +125,15 @@ def test_reextract_into_a_file_that_is_no_archive_is_one_line(tmp_path):
     assert f"folder {not_db} is a file" in line
 
 
+def test_reextract_of_a_mistyped_db_says_there_is_no_such_archive(tmp_path):
+    """It said only "warc: no such WARC directory" (warc/ next to the --db it could not
+    find), which did not point at the --db."""
+    missing = tmp_path / "archve.db"
+    line = one_line_error(run("newscrawl", "reextract", "--db", str(missing)))
+    assert f"{missing}: no such archive" in line and "--warc-dir" in line
+    assert not missing.exists()
+
+
 def test_a_crawl_db_under_a_file_names_the_file(tmp_path, demo_config):
     """`cannot create its folder: File exists` did not say which file."""
     sources, artists = demo_config

@@ -135,6 +135,12 @@ def reextract(
             " (--warc-dir to choose).",
             err=True,
         )
+    if not warc_dir and not db.exists() and not (db.parent / "warc").is_dir():
+        # A mistyped --db was told only "warc: no such WARC directory".
+        raise NewscrawlError(
+            f"{db}: no such archive, and no WARC folder to rebuild it from"
+            f" ({db.parent / 'warc'}/, the default): name one with --warc-dir DIR"
+        )
     show_progress()
     args = {"warc_dir": warc_dir} if warc_dir else {}
     stats = run_crawl("reextract", settings=settings, **args)
