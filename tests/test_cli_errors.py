@@ -134,6 +134,15 @@ def test_reextract_of_a_mistyped_db_says_there_is_no_such_archive(tmp_path):
     assert not missing.exists()
 
 
+def test_demo_site_names_the_config_path_it_cannot_write(tmp_path):
+    """It named a hidden file the user never gave: `.sources.yml.partial: No such file
+    or directory`."""
+    for option in ("--sources-out", "--artists-out"):
+        target = tmp_path / "no" / "such" / "folder.yml"
+        line = one_line_error(run("newscrawl", "demo-site", "--port", "0", option, str(target)))
+        assert line == f"Error: {target}: cannot write it: No such file or directory"
+
+
 def test_a_crawl_db_under_a_file_names_the_file(tmp_path, demo_config):
     """`cannot create its folder: File exists` did not say which file."""
     sources, artists = demo_config
