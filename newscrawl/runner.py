@@ -45,6 +45,12 @@ def run_crawl(
     spider_class = process.spider_loader.load(spider)
     if hasattr(spider_class, "configure"):
         spider_class(**spider_args).configure(project)
+    if not project.get("NEWSCRAWL_REDIS_URL"):
+        from newscrawl.session import check_archive_writable
+
+        # As `scrapy crawl` does: a file that is no archive, or one that cannot be
+        # written, is one line before the crawl starts, not tracebacks from its engine.
+        check_archive_writable(project)
     crawler = process.create_crawler(spider)
     process.crawl(crawler, **spider_args)
     process.start()

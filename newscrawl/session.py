@@ -70,15 +70,23 @@ def check_writable(settings: Any) -> None:
 
         connect(settings.get("NEWSCRAWL_REDIS_URL")).close()
     else:
-        _check_archive_writable(settings)
+        check_archive_writable(settings)
     _check_warc_writable(settings)
 
 
-def _check_archive_writable(settings: Any) -> None:
+def check_archive_writable(settings: Any) -> None:
+    """Raise :class:`NewscrawlError` (one line) unless ``NEWSCRAWL_DB`` opens as an
+    archive the crawl can write (creating it, and its folder, when missing)."""
     db_path = Path(settings.get("NEWSCRAWL_DB") or "archive/archive.db")
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
+        # "File exists" alone did not say which file was in the way.
+        in_the_way = next((p for p in db_path.parents if p.exists()), None)
+        if in_the_way is not None and not in_the_way.is_dir():
+            raise NewscrawlError(
+                f"{db_path}: cannot create its folder: {in_the_way} is a file"
+            ) from None
         raise NewscrawlError(f"{db_path}: cannot create its folder: {error.strerror}") from None
     archive = Archive(db_path)
     try:

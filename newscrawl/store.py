@@ -77,8 +77,9 @@ class Archive(ArchiveRows):
 
     def __init__(self, path: str | os.PathLike, *, busy_timeout_ms: int = 30_000) -> None:
         self.path = Path(path)
-        if not self.path.parent.exists():
-            raise NewscrawlError(f"{self.path}: folder {self.path.parent} does not exist")
+        if not self.path.parent.is_dir():
+            problem = "is a file, not a folder" if self.path.parent.exists() else "does not exist"
+            raise NewscrawlError(f"{self.path}: folder {self.path.parent} {problem}")
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")

@@ -108,6 +108,60 @@ def test_newscrawl_commands_name_the_bad_input(tmp_path):
     assert "junk.db" in line
 
 
+def test_reextract_into_a_file_that_is_no_archive_is_one_line(tmp_path):
+    """It was a traceback from inside the crawl (NewscrawlError raised by the store
+    pipeline), and a FileExistsError one for a --db under a file."""
+    not_db = tmp_path / "junk.db"
+    not_db.write_text("not a database " * 100)
+    warc = tmp_path / "warc"
+    warc.mkdir()
+    line = one_line_error(
+        run("newscrawl", "reextract", "--db", str(not_db), "--warc-dir", str(warc))
+    )
+    assert str(not_db) in line and "not a database" in line
+    line = one_line_error(
+        run("newscrawl", "reextract", "--db", str(not_db / "x.db"), "--warc-dir", str(warc))
+    )
+    assert f"folder {not_db} is a file" in line
+
+
+def test_reextract_of_a_mistyped_db_says_there_is_no_such_archive(tmp_path):
+    """It said only "warc: no such WARC directory" (warc/ next to the --db it could not
+    find), which did not point at the --db."""
+    missing = tmp_path / "archve.db"
+    line = one_line_error(run("newscrawl", "reextract", "--db", str(missing)))
+    assert f"{missing}: no such archive" in line and "--warc-dir" in line
+    assert not missing.exists()
+
+
+def test_demo_site_names_the_config_path_it_cannot_write(tmp_path):
+    """It named a hidden file the user never gave: `.sources.yml.partial: No such file
+    or directory`."""
+    for option in ("--sources-out", "--artists-out"):
+        target = tmp_path / "no" / "such" / "folder.yml"
+        line = one_line_error(run("newscrawl", "demo-site", "--port", "0", option, str(target)))
+        assert line == f"Error: {target}: cannot write it: No such file or directory"
+
+
+def test_a_crawl_db_under_a_file_names_the_file(tmp_path, demo_config):
+    """`cannot create its folder: File exists` did not say which file."""
+    sources, artists = demo_config
+    in_the_way = tmp_path / "a.db"  # crawl() writes to tmp_path / "a.db"
+    in_the_way.write_text("x")
+    proc = run(
+        "scrapy",
+        "crawl",
+        "news",
+        "-s",
+        f"NEWSCRAWL_SOURCES={sources}",
+        "-s",
+        f"NEWSCRAWL_ARTISTS={artists}",
+        "-s",
+        f"NEWSCRAWL_DB={in_the_way / 'x.db'}",
+    )
+    assert f"cannot create its folder: {in_the_way} is a file" in one_line_error(proc)
+
+
 @pytest.mark.parametrize(
     "setting",
     [

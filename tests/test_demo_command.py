@@ -214,3 +214,18 @@ def test_a_taken_publisher_port_is_one_error_naming_sites_port(tmp_path):
         result = demo("--no-serve", "--db", str(tmp_path / "x.db"), "--sites-port", port)
     line = one_error_line(result)
     assert f"127.0.0.1:{port}" in line and "--sites-port" in line
+
+
+def test_a_db_that_is_no_archive_is_one_error_before_the_publishers_start(tmp_path):
+    # It was Scrapy's tracebacks (the archive failed to open inside the engine) and
+    # "the news crawl did not finish; see the log above", after the publishers started.
+    not_db = tmp_path / "notes.txt"
+    not_db.write_text("not a database " * 100)
+    result = demo("--no-serve", "--db", str(not_db), "--sites-port", str(free_port_block()))
+    line = one_error_line(result)
+    assert str(not_db) in line and "not a database" in line
+    assert "Crawling" not in result.stderr
+    assert not_db.read_text() == "not a database " * 100
+    # A file where --db's folder should be names it.
+    line = one_error_line(demo("--no-serve", "--db", str(not_db / "x.db")))
+    assert f"folder {not_db} is a file" in line

@@ -39,6 +39,20 @@ def test_every_command_has_help_with_an_example():
         )
 
 
+def test_help_examples_keep_their_continuation_lines():
+    """An example continued with a backslash shows it and its next line: a lone ``\\``
+    at the end of a docstring line joins the two (`newscrawl refresh --help` showed
+    "--db /srv/archive.db             --sources ...")."""
+    runner = CliRunner()
+    joined = []
+    for name in main.commands:
+        text = runner.invoke(main, [name, "--help"]).output.split("\nOptions:")[0]
+        joined += [
+            f"{name}: {line.strip()}" for line in text.splitlines() if re.search(r"\S {4,}--", line)
+        ]
+    assert not joined, "example lines joined in --help:\n" + "\n".join(joined)
+
+
 def test_readme_shows_the_two_commands_first():
     readme = (ROOT / "README.md").read_text()
     first_block = readme[: readme.find("\n## ", readme.find("make test"))]

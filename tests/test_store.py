@@ -258,6 +258,16 @@ def test_missing_folder_is_a_clear_error(tmp_path):
         Archive(tmp_path / "nope" / "a.db")
 
 
+def test_a_file_where_the_folder_should_be_is_named(tmp_path):
+    # `newscrawl ingest --db notes.txt/a.db` said "cannot open archive: unable to open
+    # database file".
+    from newscrawl.errors import NewscrawlError
+
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(NewscrawlError, match=r"folder .*notes\.txt is a file, not a folder"):
+        Archive(tmp_path / "notes.txt" / "a.db")
+
+
 def test_not_a_database(tmp_path):
     from newscrawl.errors import NewscrawlError
 

@@ -122,13 +122,20 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
     from newscrawl.summary import print_summary
 
     db = Path(db_path)
-    if not db.parent.exists():
-        raise NewscrawlError(f"{db}: folder {db.parent} does not exist")
+    if not db.parent.is_dir():
+        problem = "is a file, not a folder" if db.parent.exists() else "does not exist"
+        raise NewscrawlError(f"{db}: folder {db.parent} {problem}")
     if not no_serve:
         from newscrawl.serve import check_port_free
 
         # Now, not after the crawl: a second demo while the first still serves.
         check_port_free("127.0.0.1", port, hint="pick one with --port, or use --no-serve")
+    if db.exists():
+        from newscrawl.session import check_archive_writable
+
+        # Before the publishers start: a --db that is no archive stopped the crawl with
+        # Scrapy's tracebacks and "the news crawl did not finish; see the log above".
+        check_archive_writable({"NEWSCRAWL_DB": str(db)})
     with tempfile.TemporaryDirectory(prefix="newscrawl-demo-") as workdir:
         sites, sources, artists = _start_demo_sites(sites_port, Path(workdir))
         try:

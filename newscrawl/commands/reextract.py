@@ -102,8 +102,9 @@ def reextract(
     from newscrawl.summary import print_summary
 
     db = Path(db_path)
-    if not db.parent.exists():
-        raise NewscrawlError(f"{db}: folder {db.parent} does not exist")
+    if not db.parent.is_dir():
+        problem = "is a file, not a folder" if db.parent.exists() else "does not exist"
+        raise NewscrawlError(f"{db}: folder {db.parent} {problem}")
     settings = {"NEWSCRAWL_DB": str(db), "NEWSCRAWL_PROGRESS_INTERVAL": 5.0, "LOG_LEVEL": "WARNING"}
     if not artists_path and (crawled := crawl_watchlist(db)):
         # Not the packaged list: re-tagging with it took away the mentions of everyone
@@ -133,6 +134,12 @@ def reextract(
             f"Replaying the WARC files in {warc_dir}, the WARC folder of run {run_id}"
             " (--warc-dir to choose).",
             err=True,
+        )
+    if not warc_dir and not db.exists() and not (db.parent / "warc").is_dir():
+        # A mistyped --db was told only "warc: no such WARC directory".
+        raise NewscrawlError(
+            f"{db}: no such archive, and no WARC folder to rebuild it from"
+            f" ({db.parent / 'warc'}/, the default): name one with --warc-dir DIR"
         )
     show_progress()
     args = {"warc_dir": warc_dir} if warc_dir else {}

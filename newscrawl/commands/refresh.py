@@ -83,7 +83,7 @@ def refresh(
     Example:
         newscrawl refresh --redis redis://127.0.0.1:6379/0 --db archive/archive.db
         newscrawl refresh --redis redis://queue.lan:6379/0 --db /srv/archive.db --ages 1h,1d
-        newscrawl refresh --redis redis://queue.lan:6379/0 --db /srv/archive.db \
+        newscrawl refresh --redis redis://queue.lan:6379/0 --db /srv/archive.db \\
             --sources popwire,stagescreen --queue news:requests:eu
     """
     require_scale("newscrawl refresh")

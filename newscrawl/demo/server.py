@@ -12,6 +12,7 @@ switches the edition live on the same ports.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -200,6 +201,12 @@ class DemoSites:
 def _write_atomically(path: Path, text: str) -> Path:
     # Readers poll for these files; they must never see a half-written one.
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        # The OSError named the hidden .partial file, not the path the user gave.
+        raise NewscrawlError(f"{path}: cannot write it: {error.strerror}") from None
     return path
