@@ -10,7 +10,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from crawling import evidence, scrapy_crawl
+from crawling import evidence, funnel_gaps, scrapy_crawl
 
 
 def expected_archive(catalog, base_urls):
@@ -30,6 +30,7 @@ def first_and_second_crawl(tmp_path_factory, demo_sites):
     db = folder / "archive.db"
     demo_sites.reset_hits()
     first = scrapy_crawl(db=db, sources=sources, artists=artists)
+    funnels = {"first": funnel_gaps(first)}
     first_hits = {source: dict(counter) for source, counter in demo_sites.hits.items()}
     snapshot = {
         t: first.scalar(f"select count(*) from {t}")
@@ -37,8 +38,9 @@ def first_and_second_crawl(tmp_path_factory, demo_sites):
     }
     demo_sites.reset_hits()
     second = scrapy_crawl(db=db, sources=sources, artists=artists)
+    funnels["second"] = funnel_gaps(second)
     second_hits = {source: dict(counter) for source, counter in demo_sites.hits.items()}
-    return first, snapshot, first_hits, second, second_hits
+    return first, snapshot, first_hits, second, second_hits, funnels
 
 
 def test_every_watched_article_archived_once_with_its_artists(
@@ -127,6 +129,14 @@ def test_run_row_counts_the_funnel(first_and_second_crawl):
     assert sum(r["archived"] for r in per_source) == 46
 
 
+def test_each_runs_funnel_adds_up_per_publisher(first_and_second_crawl):
+    # stats prints these counts; a researcher reads them as a funnel that adds up: each
+    # candidate requested, skipped or dropped, each request answered or dropped, each
+    # answer archived or dropped, each drop a row (tests/crawling.py: funnel_gaps).
+    *_, funnels = first_and_second_crawl
+    assert funnels == {"first": {}, "second": {}}
+
+
 def test_article_rows_carry_provenance_evidence_and_warc_pointer(first_and_second_crawl):
     first, *_ = first_and_second_crawl
     rows = first.query("select * from articles")
@@ -143,7 +153,7 @@ def test_article_rows_carry_provenance_evidence_and_warc_pointer(first_and_secon
 def test_second_run_adds_nothing_and_fetches_no_archived_page(
     first_and_second_crawl, demo_sites, demo_catalog
 ):
-    first, snapshot, first_hits, second, second_hits = first_and_second_crawl
+    first, snapshot, first_hits, second, second_hits, _ = first_and_second_crawl
     after = {
         t: second.scalar(f"select count(*) from {t}")
         for t in ("articles", "mentions", "drops", "revisions")

@@ -15,6 +15,7 @@ import json
 import sqlite3
 
 import pytest
+from crawling import funnel_gaps
 from hostile_server import (
     BOMB_BYTES,
     BOMB_MEMBER_BYTES,
@@ -101,6 +102,13 @@ def test_crawl_finishes_cleanly(crawl):
     (run,) = crawl.query("select * from crawl_runs")
     assert run["finish_reason"] == "finished"
     print(f"hostile crawl: {crawl.process.seconds:.1f} s")
+
+
+def test_the_funnel_adds_up(crawl):
+    # Timeouts, redirect loops, oversized downloads, HTTP errors, a redirect to an
+    # archived article and unreadable pages: each is counted once in the run's funnel
+    # (tests/crawling.py: funnel_gaps).
+    assert funnel_gaps(crawl) == {}
 
 
 def test_memory_stays_bounded(crawl):
