@@ -176,3 +176,31 @@ def test_errors_a_caller_asks_not_to_log_stay_unlogged(archive_db, capsys, caplo
         "query failed on archive: no such column: nonsense | sql: select nonsense | params: None"
     ]
     assert "nonsense" not in capsys.readouterr().err
+
+
+def test_a_later_wrapper_of_execute_does_not_make_a_second_datasette_log_twice(
+    archive_db, monkeypatch, caplog
+):
+    # Datasette runs each plugin file again for every Datasette it builds, and three
+    # plugins wrap Database.execute. One found its mark on the method, which a wrapper
+    # put on later hid: it wrapped again, and the full suite saw a failed CSV logged
+    # twice. Here a wrapper that keeps nothing of the one it wraps stands for that.
+    from datasette.database import Database
+
+    build_datasette(archive_db)
+    wrapped = Database.execute
+
+    async def later_wrapper(self, *args, **kwargs):
+        return await wrapped(self, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "execute", later_wrapper)
+    client = SyncClient(build_datasette(archive_db))  # the plugin files run again
+    try:
+        assert Database.execute is later_wrapper
+        path, params, message = FAILING["bad_sql"]
+        with caplog.at_level(logging.WARNING, logger="newscrawl.datasette"):
+            assert client.get(url(path, params, ".csv")).status_code == 400
+    finally:
+        client.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "newscrawl.datasette"]
+    assert len(lines) == 1, lines

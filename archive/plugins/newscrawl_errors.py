@@ -76,8 +76,6 @@ def unwrapped(text: str) -> str:
 # How much of a failed query's SQL the warning shows, whitespace folded: enough to tell
 # which query it was (a canned query's first lines, a custom query whole when short).
 LOGGED_SQL_CHARS = 200
-# Set while the JSON of a failed CSV is asked for: the CSV's own attempt was logged.
-_asking_again = contextvars.ContextVar("newscrawl_asking_again", default=False)
 
 
 def failed_query_line(database: str, sql: str, params, error: Exception) -> str:
@@ -91,25 +89,34 @@ def failed_query_line(database: str, sql: str, params, error: Exception) -> str:
     return f"query failed on {database}: {unwrapped(str(error))} | sql: {text} | params: {shown}"
 
 
-def _install_query_log():
-    # Datasette executes this file again for every Datasette it builds: replace once.
-    if getattr(Database.execute, "_newscrawl", False):
-        return
-    execute = Database.execute
+def _install_query_log() -> contextvars.ContextVar:
+    """Wrap Database.execute once per process; returns the flag that is set while the
+    JSON of a failed CSV is asked for (the CSV's own attempt was logged).
 
-    async def logged_execute(self, sql, params=None, *args, log_sql_errors=True, **kwargs):
+    Datasette executes this file again for every Datasette it builds, each time in a
+    new namespace, and other plugins wrap the same method after this one
+    (newscrawl_fast_counts.py, newscrawl_sort_ties.py): the flag and the mark that it
+    is done are kept on the class, where every run finds them."""
+    flag = getattr(Database, "_newscrawl_asking_again", None)
+    if flag is not None:
+        return flag
+    flag = contextvars.ContextVar("newscrawl_asking_again", default=False)
+    original = Database.execute
+
+    async def execute(self, sql, params=None, *args, log_sql_errors=True, **kwargs):
         try:
-            return await execute(self, sql, params, *args, log_sql_errors=False, **kwargs)
+            return await original(self, sql, params, *args, log_sql_errors=False, **kwargs)
         except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
-            if log_sql_errors and not _asking_again.get():
+            if log_sql_errors and not flag.get():
                 log.warning(failed_query_line(self.name, sql, params, error))
             raise
 
-    logged_execute._newscrawl = True
-    Database.execute = logged_execute
+    Database.execute = execute
+    Database._newscrawl_asking_again = flag
+    return flag
 
 
-_install_query_log()
+_asking_again = _install_query_log()
 
 
 # -- CSV of a failed query ------------------------------------------------------------

@@ -62,8 +62,6 @@ def _install():
             sql = faster_count(sql) or sql
         return await original(self, sql, *args, **kwargs)
 
-    # Keep what another plugin hung on the method it wrapped (newscrawl_sort_ties.py).
-    execute.__dict__.update(original.__dict__)
     Database.execute = execute
     Database._newscrawl_fast_counts = True
 

@@ -73,9 +73,10 @@ def _install():
     holds ``(database, table, column, descending)`` of the sorted table page being served.
 
     Datasette executes this file again for every ``Datasette`` it builds (and keeps the
-    first module registered), so the wrapper and its variable are kept on the wrapped
-    method, not in this module."""
-    installed = getattr(Database.execute, "newscrawl_sorted_page", None)
+    first module registered), and other plugins wrap the same method: the variable, and
+    the mark that the wrapper is in place, are kept on the class, not in this module or
+    on the method another wrapper may hide."""
+    installed = getattr(Database, "_newscrawl_sorted_page", None)
     if installed is not None:
         return installed
     sorted_page_var = contextvars.ContextVar("newscrawl_sorted_page", default=None)
@@ -92,8 +93,8 @@ def _install():
                     sql = f"{sql[:at]}, {', '.join(escape_sqlite(pk) for pk in pks)}{sql[at:]}"
         return await original(self, sql, params, truncate, *args, **kwargs)
 
-    execute.newscrawl_sorted_page = sorted_page_var
     Database.execute = execute
+    Database._newscrawl_sorted_page = sorted_page_var
     return sorted_page_var
 
 
