@@ -68,6 +68,14 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
     return conn
 
 
+def check_archive_folder(path: Path) -> None:
+    """Raise :class:`NewscrawlError` (one line) unless the folder of the archive ``path``
+    exists: one that does not, or a file where it should be, is named."""
+    if not path.parent.is_dir():
+        problem = "is a file, not a folder" if path.parent.exists() else "does not exist"
+        raise NewscrawlError(f"{path}: folder {path.parent} {problem}")
+
+
 class Archive(ArchiveRows):
     """A newscrawl archive database.
 
@@ -77,9 +85,7 @@ class Archive(ArchiveRows):
 
     def __init__(self, path: str | os.PathLike, *, busy_timeout_ms: int = 30_000) -> None:
         self.path = Path(path)
-        if not self.path.parent.is_dir():
-            problem = "is a file, not a folder" if self.path.parent.exists() else "does not exist"
-            raise NewscrawlError(f"{self.path}: folder {self.path.parent} {problem}")
+        check_archive_folder(self.path)
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")

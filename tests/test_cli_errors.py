@@ -16,7 +16,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def crawl(tmp_path, sources, artists, *extra):
+def crawl(tmp_path, sources, artists, *extra, db=None):
     return run(
         "scrapy",
         "crawl",
@@ -26,7 +26,7 @@ def crawl(tmp_path, sources, artists, *extra):
         "-s",
         f"NEWSCRAWL_ARTISTS={artists}",
         "-s",
-        f"NEWSCRAWL_DB={tmp_path / 'a.db'}",
+        f"NEWSCRAWL_DB={db or tmp_path / 'a.db'}",
         *extra,
     )
 
@@ -146,19 +146,9 @@ def test_demo_site_names_the_config_path_it_cannot_write(tmp_path):
 def test_a_crawl_db_under_a_file_names_the_file(tmp_path, demo_config):
     """`cannot create its folder: File exists` did not say which file."""
     sources, artists = demo_config
-    in_the_way = tmp_path / "a.db"  # crawl() writes to tmp_path / "a.db"
+    in_the_way = tmp_path / "a.db"
     in_the_way.write_text("x")
-    proc = run(
-        "scrapy",
-        "crawl",
-        "news",
-        "-s",
-        f"NEWSCRAWL_SOURCES={sources}",
-        "-s",
-        f"NEWSCRAWL_ARTISTS={artists}",
-        "-s",
-        f"NEWSCRAWL_DB={in_the_way / 'x.db'}",
-    )
+    proc = crawl(tmp_path, sources, artists, db=in_the_way / "x.db")
     assert f"cannot create its folder: {in_the_way} is a file" in one_line_error(proc)
 
 

@@ -119,12 +119,11 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
     """
     from newscrawl.demo.config import ARTISTS_FILE
     from newscrawl.runner import run_crawl, show_progress
+    from newscrawl.store import check_archive_folder
     from newscrawl.summary import print_summary
 
     db = Path(db_path)
-    if not db.parent.is_dir():
-        problem = "is a file, not a folder" if db.parent.exists() else "does not exist"
-        raise NewscrawlError(f"{db}: folder {db.parent} {problem}")
+    check_archive_folder(db)
     if not no_serve:
         from newscrawl.serve import check_port_free
 

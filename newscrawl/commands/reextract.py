@@ -99,12 +99,11 @@ def reextract(
         newscrawl reextract --db rebuilt.db --warc-dir archive/warc --sources sources.yml
     """
     from newscrawl.runner import run_crawl, show_progress
+    from newscrawl.store import check_archive_folder
     from newscrawl.summary import print_summary
 
     db = Path(db_path)
-    if not db.parent.is_dir():
-        problem = "is a file, not a folder" if db.parent.exists() else "does not exist"
-        raise NewscrawlError(f"{db}: folder {db.parent} {problem}")
+    check_archive_folder(db)
     settings = {"NEWSCRAWL_DB": str(db), "NEWSCRAWL_PROGRESS_INTERVAL": 5.0, "LOG_LEVEL": "WARNING"}
     if not artists_path and (crawled := crawl_watchlist(db)):
         # Not the packaged list: re-tagging with it took away the mentions of everyone
