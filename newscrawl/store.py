@@ -76,6 +76,35 @@ def check_archive_folder(path: Path) -> None:
         raise NewscrawlError(f"{path}: folder {path.parent} {problem}")
 
 
+def refuse_foreign_database(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise :class:`NewscrawlError` (one line) when ``path`` is an SQLite database of
+    something else: tables, but no newscrawl migration recorded. Opening it as an
+    archive would switch it to WAL and add newscrawl's tables beside the owner's; a
+    mistyped ``--db`` must not change someone's database. An empty file, a new one and
+    a newscrawl archive (of any schema version) pass."""
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "select name from sqlite_master where type in ('table', 'view') order by name"
+        )
+        if not name.startswith("sqlite_")
+    ]
+    if not tables:
+        return
+    if "_sqlite_migrations" in tables:
+        ours = conn.execute(
+            "select 1 from _sqlite_migrations where migration_set = ? limit 1",
+            [schema.migrations.name],
+        ).fetchone()
+        if ours:
+            return
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    raise NewscrawlError(
+        f"{path}: an SQLite database that is not a newscrawl archive (it holds {shown});"
+        " newscrawl leaves it unchanged: give a new file name for the archive"
+    )
+
+
 class Archive(ArchiveRows):
     """A newscrawl archive database.
 
@@ -89,6 +118,11 @@ class Archive(ArchiveRows):
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            try:
+                refuse_foreign_database(conn, self.path)
+            except NewscrawlError:
+                conn.close()
+                raise
             self.db = Database(conn)
             self._use_wal(busy_timeout_ms / 1000)
             # NORMAL is durable across application crashes in WAL mode; only an OS crash

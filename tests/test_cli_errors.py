@@ -152,6 +152,31 @@ def test_a_crawl_db_under_a_file_names_the_file(tmp_path, demo_config):
     assert f"cannot create its folder: {in_the_way} is a file" in one_line_error(proc)
 
 
+def test_someone_elses_sqlite_database_is_refused_by_every_writer(tmp_path, demo_config):
+    """A mistyped --db naming another tool's SQLite file got newscrawl's tables added
+    and was switched to WAL, by the crawl and by each writing command."""
+    import sqlite3
+
+    theirs = tmp_path / "notes.db"
+    conn = sqlite3.connect(theirs)
+    conn.execute("create table notes (text)")
+    conn.commit()
+    conn.close()
+    before = theirs.read_bytes()
+    sources, artists = demo_config
+    warc = tmp_path / "warc"
+    warc.mkdir()
+    for proc in (
+        crawl(tmp_path, sources, artists, db=theirs),
+        run("newscrawl", "demo", "--no-serve", "--db", str(theirs)),
+        run("newscrawl", "reextract", "--db", str(theirs), "--warc-dir", str(warc)),
+    ):
+        line = one_line_error(proc)
+        assert f"{theirs}: an SQLite database that is not a newscrawl archive" in line
+    assert theirs.read_bytes() == before
+    assert not list(tmp_path.glob("notes.db-*"))  # no -wal or -shm: never opened for writing
+
+
 @pytest.mark.parametrize(
     "setting",
     [

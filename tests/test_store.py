@@ -277,6 +277,66 @@ def test_not_a_database(tmp_path):
         Archive(path)
 
 
+def someone_elses_database(path):
+    conn = sqlite3.connect(path)
+    conn.execute("create table notes (id integer primary key, text)")
+    conn.execute("insert into notes (text) values ('mine')")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+def test_someone_elses_database_is_refused_and_left_unchanged(tmp_path):
+    # Archive() applied newscrawl's schema to any SQLite file: a mistyped --db added
+    # twenty tables to someone's database and switched it to WAL.
+    from newscrawl.errors import NewscrawlError
+
+    path = tmp_path / "notes.db"
+    before = someone_elses_database(path)
+    with pytest.raises(
+        NewscrawlError,
+        match=r"notes\.db: an SQLite database that is not a newscrawl archive \(it holds notes\)",
+    ):
+        Archive(path)
+    assert path.read_bytes() == before
+    assert not (tmp_path / "notes.db-wal").exists()
+
+
+def test_a_database_of_another_migration_set_is_refused(tmp_path):
+    # sqlite-utils' migrations table alone does not make an archive: another tool's
+    # migrations live in it too.
+    from sqlite_utils import Database, Migrations
+
+    from newscrawl.errors import NewscrawlError
+
+    other = Migrations("someone-else")
+
+    @other()
+    def m001(db):
+        db["things"].create({"id": int}, pk="id")
+
+    path = tmp_path / "theirs.db"
+    other.apply(Database(path))
+    with pytest.raises(
+        NewscrawlError, match=r"not a newscrawl archive \(it holds _sqlite_migrations, things\)"
+    ):
+        Archive(path)
+
+
+def test_an_empty_file_and_an_archive_still_open(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with Archive(empty) as archive:
+        archive.sync_sources([Src("a")])
+        archive.sync_artists(
+            [Art("britney-spears", "Britney Spears"), Art("lady-gaga", "Lady Gaga")]
+        )
+        archive.write_batch([article()], run_id=None)
+    # Opening it again (a second crawl) finds its own migrations.
+    with Archive(empty) as archive:
+        assert archive.db["articles"].count == 1
+
+
 def test_a_renamed_canonical_url_updates_the_same_row(archive):
     # The publisher changed the page's rel=canonical (and edited it): one story, one row.
     archive.write_batch([article()], run_id=None)
