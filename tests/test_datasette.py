@@ -319,6 +319,44 @@ def test_metadata_follows_any_database_name(archive_db, tmp_path, stem):
         client.close()
 
 
+FOREIGN_KEY_CELL = re.compile(
+    r'<td class="col-(?:source_id|run_id|artist_id|article_id)[^"]*">.*?</td>', re.S
+)
+
+
+@pytest.mark.parametrize("path", ["articles", "mentions", "drops"])
+def test_foreign_key_links_of_a_dotted_database_name(archive_db, tmp_path, path):
+    # Datasette 0.65 linked source_id, run_id, artist_id and article_id cells to
+    # /news.2024/sources/popwire (the name not tilde-encoded): a 404 each.
+    dashed, dotted = tmp_path / "news-2024.db", tmp_path / "news.2024.db"
+    shutil.copy(archive_db, dashed)
+    shutil.copy(archive_db, dotted)
+    cells = {}
+    for stem, route in (("news-2024", "news-2024"), ("news.2024", "news~2E2024")):
+        client = SyncClient(build_datasette(tmp_path / f"{stem}.db"))
+        try:
+            page = client.get(f"/{route}/{path}")
+            assert page.status_code == 200
+            cells[stem] = FOREIGN_KEY_CELL.findall(page.text)
+            links = {
+                html.unescape(h)
+                for cell in cells[stem]
+                for h in re.findall(r'href="([^"]+)"', cell)
+            }
+            assert links and all(h.startswith(f"/{route}/") for h in links)
+            for link in links:
+                assert client.get(link).status_code == 200, link
+        finally:
+            client.close()
+
+    # The same cells as Datasette draws them (label, id, escaping), the route aside and
+    # the cell's type class (a plugin's cell keeps the expanded key's: type-dict).
+    def same(cell):
+        return re.sub(r" type-\w+", "", cell.replace("/news-2024/", "/news~2E2024/"))
+
+    assert [same(c) for c in cells["news.2024"]] == [same(c) for c in cells["news-2024"]]
+
+
 def test_configuration_directory_mode_serves_every_archive_in_it(archive_db, tmp_path):
     # `datasette archive/` (Datasette's own way) attaches every .db in the folder.
     folder = tmp_path / "archive"
