@@ -1,10 +1,12 @@
 """The table pages' rows, rendered by ``newscrawl_rows`` (archive/plugins/
 newscrawl_table_rows.py) instead of Datasette's per-cell Jinja loop, are the rows
-Datasette's own ``_table.html`` renders: same cells, same classes, same escaping."""
+Datasette's own ``_table.html`` renders: same cells, same classes, same escaping; and
+the query pages' rows (``newscrawl_query_rows``) are those of Datasette's ``query.html``."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -35,6 +37,7 @@ def clients(archive_db, tmp_path_factory):
     stock_dir = tmp_path_factory.mktemp("stock") / "archive"
     shutil.copytree(ARCHIVE_DIR, stock_dir)
     (stock_dir / "templates" / "_table.html").unlink()
+    (stock_dir / "templates" / "query.html").unlink()
     ours = SyncClient(build_datasette(archive_db))
     stock = SyncClient(build_datasette(archive_db, config_dir=stock_dir))
     yield ours, stock
@@ -84,6 +87,44 @@ def test_every_table_page_has_datasettes_own_rows(clients, archive_db):
         assert body_rows(mine.text) == expected, path
         compared += sum(len(row) for row in expected)
     assert compared > 500  # the fixture's tables are not empty
+
+
+QUERY_PAGES = [
+    "/archive/search_articles?q=spears",
+    "/archive/search_articles?q=%22lady+gaga%22+OR+duet",
+    "/archive/search_articles?q=",
+    "/archive/artist_articles?artist=Britney+Spears",
+    "/archive/articles_about_both?artist_a=Britney+Spears&artist_b=Lady+Gaga",
+    "/archive/monthly_coverage?artist=",
+    "/archive/publisher_share?artist=",
+    "/archive/article_revisions?article_id=1",
+    "/archive/run_drops?run_id=1",
+    "/archive/run_drop_reasons?run_id=1",
+    # Ad-hoc SQL: text to escape, a URL (Datasette links it), NULL, numbers, a blob.
+    "/archive?sql=select+id,+description,+url,+null+as+empty,+word_count,"
+    "+x%2700ff%27+as+bytes,+title+as+%22weird+name!%22+from+articles+order+by+id",
+]
+
+
+def test_every_query_page_has_datasettes_own_rows(clients):
+    ours, stock = clients
+    compared = 0
+    for path in QUERY_PAGES:
+        mine, theirs = ours.get(path), stock.get(path)
+        assert mine.status_code == theirs.status_code == 200, path
+        expected = body_rows(theirs.text)
+        assert body_rows(mine.text) == expected, path
+        compared += sum(len(row) for row in expected)
+        # Everything around the rows is Datasette's template (but the query's time).
+        mine_text, their_text = (
+            re.sub(r"took [\d.]+ms", "took ...", page.text) for page in (mine, theirs)
+        )
+        assert mine_text.split("<tbody>")[0] == their_text.split("<tbody>")[0], path
+        assert mine_text.split("</tbody>")[-1] == their_text.split("</tbody>")[-1], path
+    assert compared > 200
+    html = ours.get(QUERY_PAGES[-1]).text
+    assert "<tr><td class=" in html  # written by the plugin, back to back
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
 
 
 def test_markup_is_escaped_as_the_template_would(clients):
