@@ -21,11 +21,14 @@ from markupsafe import Markup
 
 
 async def _foreign_key_tables(datasette, database, table):
-    """{column: the table it points at} of ``table``, read from SQLite each time: one
-    ``PRAGMA foreign_key_list`` per cell is what Datasette itself runs per page."""
-    db = datasette.get_database(database)
-    keys = await db.foreign_keys_for_table(table)
-    return {key["column"]: key["other_table"] for key in keys}
+    """{column: the table it points at} of ``table``, read once per process (a page
+    has 50 rows): a table's foreign keys change only with the schema, which ``newscrawl
+    serve`` brings up to date before it starts."""
+    known = datasette.__dict__.setdefault("_newscrawl_foreign_keys", {})
+    if (database, table) not in known:
+        keys = await datasette.get_database(database).foreign_keys_for_table(table)
+        known[database, table] = {key["column"]: key["other_table"] for key in keys}
+    return known[database, table]
 
 
 @hookimpl
