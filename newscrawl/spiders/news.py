@@ -162,6 +162,7 @@ class NewsSpider(scrapy.Spider):
         self.candidates: dict[str, dict[str, Any]] = {}
         # URL → what this crawl decided for it (see consider()).
         self.decided: dict[str, str] = {}
+        # Source id → pages of its max_pages this crawl has requested.
         self.budget_used: dict[str, int] = {}
         # Discovery pages fetched a second time because the duplicate filter refused
         # them after their URL was requested as an article (see request_dropped()).
