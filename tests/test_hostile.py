@@ -32,7 +32,7 @@ from hostile_server import (
 )
 
 from newscrawl import settings as project_settings
-from newscrawl.spiders.news import MAX_SITEMAP_DEPTH
+from newscrawl.channel_pages import MAX_SITEMAP_DEPTH
 
 DOWNLOAD_TIMEOUT = 2
 # The back-off after a 503 without Retry-After (doubled per retry; the last answer holds

@@ -381,7 +381,7 @@ def test_the_url_s_own_row_comes_before_a_copy_naming_it_canonical(archive):
     # which the spider recognises as another site's copy (and fetches the original).
     found = archive.archived_page(original)
     assert found["url"] == "https://a.example/copy/"
-    from newscrawl.spiders.news import only_a_copy_of
+    from newscrawl.archive_lookups import only_a_copy_of
 
     assert only_a_copy_of(found, original)
     assert not only_a_copy_of(

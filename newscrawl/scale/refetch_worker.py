@@ -51,7 +51,7 @@ def prepare_refetch(request: Request, spider: Spider) -> Request | None:
         return None
     if not getattr(spider, "conditional", True) or not source.conditional_requests:
         request = without_validators(request, request.url)
-    request.meta.update(spider._slot_meta(source))
+    request.meta.update(spider.slot_meta(source))
     request.meta[_PREPARED] = True
     spider.session.count(source.id, "requested")
     spider.crawler.stats.inc_value("newscrawl/refetches")

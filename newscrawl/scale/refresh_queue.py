@@ -43,10 +43,10 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
+from newscrawl.article_responses import ARTICLE_STATUSES
 from newscrawl.conditional import make_conditional, validators_for
 from newscrawl.refresh import CONTENT_REASONS, RefreshPolicy, json_dict, parse_time
 from newscrawl.scale.redis_queue import RedisKeys, channel_dates, seen_fingerprint
-from newscrawl.spiders.news import ARTICLE_STATUSES
 from newscrawl.store import open_readonly, utcnow
 
 if TYPE_CHECKING:
