@@ -34,7 +34,10 @@ from hostile_server import (
 from newscrawl import settings as project_settings
 from newscrawl.channel_pages import MAX_SITEMAP_DEPTH
 
-DOWNLOAD_TIMEOUT = 2
+# Long enough for the 9 MiB page to arrive on a loaded machine (at 2 s it timed out and
+# was fetched again under the load of a parallel test run), far below the 20 s that
+# /news/hang and /news/slow-body stall (SLOW_SECONDS).
+DOWNLOAD_TIMEOUT = 5
 # The back-off after a 503 without Retry-After (doubled per retry; the last answer holds
 # the slot too): the default 2 s held this crawl 2 + 4 + 8 s for /news/always-503. Only
 # the number of retries is checked here; the waits are tested in test_retry_after.py.
