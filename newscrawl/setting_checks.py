@@ -17,6 +17,7 @@ NUMERIC_SETTINGS = {
     "NEWSCRAWL_WARC_MAX_SIZE": (int, 1, None),
     "NEWSCRAWL_BATCH_SIZE": (int, 1, None),
     "NEWSCRAWL_EXTRACT_WORKERS": (int, 0, None),
+    "NEWSCRAWL_EXTRACT_TIMEOUT": (float, 0, None),
     "NEWSCRAWL_MIN_WORDS": (int, 0, None),
     "NEWSCRAWL_PROGRESS_INTERVAL": (float, 0, None),
     "NEWSCRAWL_MAX_CRAWL_DELAY": (float, 0, None),

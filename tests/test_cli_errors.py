@@ -187,6 +187,8 @@ def test_someone_elses_sqlite_database_is_refused_by_every_writer(tmp_path, demo
         "NEWSCRAWL_PROGRESS_INTERVAL=x",
         "NEWSCRAWL_MIN_WORDS=x",
         "NEWSCRAWL_EXTRACT_WORKERS=two",
+        "NEWSCRAWL_EXTRACT_TIMEOUT=x",
+        "NEWSCRAWL_EXTRACT_TIMEOUT=-1",
         "NEWSCRAWL_WARC_GZIP_LEVEL=12",
         "NEWSCRAWL_WARC_MAX_SIZE=abc",
         "NEWSCRAWL_MAX_CRAWL_DELAY=inf",
