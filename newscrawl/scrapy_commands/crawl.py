@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -33,6 +34,24 @@ class Command(ScrapyCrawlCommand):
     def _create_crawler(self, spidercls: Any) -> Any:
         self.crawler = super()._create_crawler(spidercls)
         return self.crawler
+
+    def process_options(self, args: list[str], opts: Any) -> None:
+        super().process_options(args, opts)
+        # Scrapy opens LOG_FILE before any command code runs: a folder that is not there
+        # yet (the cron recipe's logs/ on its first run) was a FileNotFoundError traceback.
+        # Its folder is created, as NEWSCRAWL_DB's and JOBDIR's are.
+        log_file = self.settings.get("LOG_FILE")
+        if log_file:
+            folder = Path(log_file).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                print(
+                    f"Error: LOG_FILE {log_file}: cannot create its folder {folder}: "
+                    f"{error.strerror or error}",
+                    file=sys.stderr,
+                )
+                sys.exit(1)
 
     def run(self, args: list[str], opts: Any) -> None:
         spider_class = None
