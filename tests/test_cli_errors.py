@@ -192,6 +192,7 @@ def test_someone_elses_sqlite_database_is_refused_by_every_writer(tmp_path, demo
         "NEWSCRAWL_WARC_GZIP_LEVEL=12",
         "NEWSCRAWL_WARC_MAX_SIZE=abc",
         "NEWSCRAWL_MAX_CRAWL_DELAY=inf",
+        "NEWSCRAWL_WARC_PREFIX=news/crawl",
     ],
 )
 def test_bad_settings_are_one_line_errors(tmp_path, demo_config, setting):
