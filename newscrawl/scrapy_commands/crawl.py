@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.utils.asyncio import sleep
 
 from newscrawl.errors import NewscrawlError
 from newscrawl.jobdir import check_job_dir
+from newscrawl.runner import stop_when_running
 from newscrawl.session import check_writable
 
 logger = logging.getLogger(__name__)
@@ -80,28 +80,3 @@ class Command(ScrapyCrawlCommand):
         if session is not None and session.error:
             print(f"Error: {session.error}", file=sys.stderr)
             self.exitcode = 1
-
-
-def stop_when_running(crawler: Any) -> None:
-    """Make a graceful stop (Ctrl-C, SIGTERM, Scrapyd's cancel.json) that comes while the
-    spider is being opened wait for the engine to run, then stop it.
-
-    Scrapy 2.19's ``Crawler.stop_async()`` stops only a running engine: a signal during
-    the opening (the archive's run row is written, the extraction workers start: about
-    a second) stopped the reactor with the spider never closed, so the process exited 0
-    leaving its ``crawl_runs`` row unfinished (no finish reason, no counts: "crashed or
-    still running") and its JOBDIR not written back."""
-    stop = crawler.stop_async
-
-    async def stop_async() -> None:
-        engine = crawler._engine
-        while (
-            crawler.crawling
-            and engine is not None
-            and engine.spider is not None
-            and not engine.running
-        ):
-            await sleep(0.05)
-        await stop()
-
-    crawler.stop_async = stop_async
