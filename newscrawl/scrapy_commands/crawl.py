@@ -9,7 +9,11 @@ halfway (a full disk).
 
 With ``LOG_FILE`` (a cron job's log, a Scrapyd job's ``log_url``) the line also goes to
 the log, which is where an operator looks afterwards: stderr alone left a log ending
-at Scrapy's version banner, with no word of why nothing was crawled.
+at Scrapy's version banner, with no word of why nothing was crawled. The log's folder
+is created when missing.
+
+A graceful stop that comes while the spider opens waits for the engine to run, then
+closes the run (:func:`newscrawl.runner.stop_when_running`).
 """
 
 from __future__ import annotations
