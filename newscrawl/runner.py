@@ -52,6 +52,7 @@ def run_crawl(
         # written, is one line before the crawl starts, not tracebacks from its engine.
         check_archive_writable(project)
     crawler = process.create_crawler(spider)
+    stop_when_running(crawler)
     process.crawl(crawler, **spider_args)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -64,3 +65,30 @@ def run_crawl(
             f"the {spider} run stopped early ({stats['finish_reason']}); see the log above"
         )
     return stats
+
+
+def stop_when_running(crawler: Any) -> None:
+    """Make a graceful stop (Ctrl-C, SIGTERM, Scrapyd's cancel.json) that comes while the
+    spider is being opened wait for the engine to run, then stop it.
+
+    Scrapy 2.19's ``Crawler.stop_async()`` stops only a running engine: a signal during
+    the opening (the archive's run row is written, the extraction workers start: about
+    a second) stopped the reactor with the spider never closed, so the process exited 0
+    leaving its ``crawl_runs`` row unfinished (no finish reason, no counts: "crashed or
+    still running") and its JOBDIR not written back."""
+    from scrapy.utils.asyncio import sleep
+
+    stop = crawler.stop_async
+
+    async def stop_async() -> None:
+        engine = crawler._engine
+        while (
+            crawler.crawling
+            and engine is not None
+            and engine.spider is not None
+            and not engine.running
+        ):
+            await sleep(0.05)
+        await stop()
+
+    crawler.stop_async = stop_async

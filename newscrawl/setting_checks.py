@@ -1,4 +1,5 @@
-"""Checks of the ``NEWSCRAWL_*`` settings that are numbers or flags.
+"""Checks of the ``NEWSCRAWL_*`` settings that are numbers or flags (and of the WARC
+file-name prefix).
 
 A crawl given ``-s NEWSCRAWL_BATCH_SIZE=ten`` must stop at once with a line naming the
 setting, not fail later inside a pipeline: the spider calls :func:`check_settings`
@@ -17,6 +18,7 @@ NUMERIC_SETTINGS = {
     "NEWSCRAWL_WARC_MAX_SIZE": (int, 1, None),
     "NEWSCRAWL_BATCH_SIZE": (int, 1, None),
     "NEWSCRAWL_EXTRACT_WORKERS": (int, 0, None),
+    "NEWSCRAWL_EXTRACT_TIMEOUT": (float, 0, None),
     "NEWSCRAWL_MIN_WORDS": (int, 0, None),
     "NEWSCRAWL_PROGRESS_INTERVAL": (float, 0, None),
     "NEWSCRAWL_MAX_CRAWL_DELAY": (float, 0, None),
@@ -59,3 +61,12 @@ def check_settings(settings: Any) -> None:
             raise ConfigError(
                 f"expected {what}, {span}, got {value!r}", path="settings", field=name
             )
+    prefix = settings.get("NEWSCRAWL_WARC_PREFIX")
+    # Part of a file name in NEWSCRAWL_WARC_DIR: with a "/" the first WARC write failed
+    # mid-crawl ("No such file or directory"), naming the folder but not the setting.
+    if prefix and any(char in str(prefix) for char in "/\\\0"):
+        raise ConfigError(
+            f"expected the first part of a file name (no '/', '\\'), got {prefix!r}",
+            path="settings",
+            field="NEWSCRAWL_WARC_PREFIX",
+        )

@@ -187,15 +187,34 @@ def test_someone_elses_sqlite_database_is_refused_by_every_writer(tmp_path, demo
         "NEWSCRAWL_PROGRESS_INTERVAL=x",
         "NEWSCRAWL_MIN_WORDS=x",
         "NEWSCRAWL_EXTRACT_WORKERS=two",
+        "NEWSCRAWL_EXTRACT_TIMEOUT=x",
+        "NEWSCRAWL_EXTRACT_TIMEOUT=-1",
         "NEWSCRAWL_WARC_GZIP_LEVEL=12",
         "NEWSCRAWL_WARC_MAX_SIZE=abc",
         "NEWSCRAWL_MAX_CRAWL_DELAY=inf",
+        "NEWSCRAWL_WARC_PREFIX=news/crawl",
     ],
 )
 def test_bad_settings_are_one_line_errors(tmp_path, demo_config, setting):
     sources, artists = demo_config
     line = one_line_error(crawl(tmp_path, sources, artists, "-s", setting))
     assert setting.split("=")[0] in line
+
+
+def test_log_file_in_a_folder_not_there_yet(tmp_path, demo_config):
+    """The cron recipe of docs/scaling.md logs to logs/news-<time>.log: on its first run
+    logs/ was not there and Scrapy's FileHandler raised a FileNotFoundError traceback
+    before the crawl started. The folder is created; a file in its place is one line."""
+    sources, artists = demo_config
+    bad = tmp_path / "bad.yml"
+    bad.write_text(sources.read_text().replace("max_pages: 1000", "max_pages: lots", 1))
+    log = tmp_path / "logs" / "news.log"
+    line = one_line_error(crawl(tmp_path, bad, artists, "-s", f"LOG_FILE={log}"))
+    assert "field 'max_pages'" in log.read_text(), line
+    in_the_way = tmp_path / "file"
+    in_the_way.write_text("x")
+    line = one_line_error(crawl(tmp_path, bad, artists, "-s", f"LOG_FILE={in_the_way}/news.log"))
+    assert line.startswith(f"Error: LOG_FILE {in_the_way}/news.log: cannot create its folder")
 
 
 def test_config_errors_reach_the_crawls_log_file(tmp_path, demo_config):

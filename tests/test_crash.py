@@ -217,6 +217,29 @@ def test_sigterm_then_resume_from_jobdir_loses_and_doubles_nothing(scaled, tmp_p
     print(f"SIGTERM after {stopped['articles_new']} articles; resumed run {second.seconds:.1f} s")
 
 
+def test_a_stop_while_the_spider_opens_still_closes_the_run(scaled, tmp_path):
+    """Ctrl-C, SIGTERM or Scrapyd's cancel.json right after the run row is written (the
+    extraction workers still starting): Scrapy 2.19 stopped the reactor with the spider
+    never closed, so the process exited 0 leaving the run unfinished ("crashed or still
+    running") and its JOBDIR not written back. The stop now waits for the engine."""
+    db, jobdir = tmp_path / "archive.db", tmp_path / "job"
+    command = crawl_command(
+        db=db, sources=scaled.sources, artists=scaled.artists, settings={"JOBDIR": str(jobdir)}
+    )
+    crawl = CrawlProcess(command, log=tmp_path / "crawl.log").start()
+    deadline = time.monotonic() + 120
+    while "crawl run 1" not in crawl.output:
+        assert crawl.poll() is None and time.monotonic() < deadline, crawl.output[-3000:]
+        time.sleep(0.01)
+    crawl.signal(signal.SIGINT)
+    assert crawl.wait() == 0, crawl.output[-3000:]
+    assert "Spider closed (shutdown)" in crawl.output, crawl.output[-3000:]
+    (run,) = runs(db)
+    assert run["finish_reason"] == "shutdown" and run["finished_at"], run
+    assert (jobdir / "spider.state").exists()  # written back: the next run resumes it
+    check_consistent(db)
+
+
 @pytest.mark.parametrize("finished_between", [None, "urls", "sources"])
 def test_after_an_unfinished_run_listings_are_walked_past_known_territory(
     demo_sites, tmp_path, finished_between

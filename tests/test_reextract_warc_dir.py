@@ -68,3 +68,16 @@ def test_a_warc_folder_that_is_gone_is_a_one_line_error(tmp_path):
         f"Error: {db}: run 1 wrote its WARC files to {raw}, which is gone:"
         " name the folder to replay, --warc-dir DIR"
     )
+
+
+def test_the_default_warc_folder_is_named_too(tmp_path):
+    """A crawl that wrote to the default warc/ next to the archive: reextract named the
+    folder it replays only for the two other cases (docs/crawling.md: "It says which")."""
+    db = tmp_path / "archive.db"
+    with DemoSites(port=0) as sites:
+        sources = sites.write_sources(tmp_path / "sources.yml")
+        artists = sites.write_artists(tmp_path / "artists.yml")
+        scrapy_crawl(db=db, sources=sources, artists=artists)
+    proc = reextract(db, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"Replaying the WARC files in {tmp_path / 'warc'}, the default folder" in proc.stderr

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 import yaml
-from crawling import ROOT, serve_locally
+from crawling import ROOT, funnel_gaps, serve_locally
 from scrapy_redis import picklecompat
 from test_scale_redis import ENV, Worker, ingest, no_leftover_workers, rows  # noqa: F401
 
@@ -120,6 +120,16 @@ class Publisher:
                 pass
 
         return Handler
+
+
+class Archive:
+    """An archive file as tests/crawling.py's funnel_gaps() reads it."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def query(self, sql, params=()):
+        return rows(self.db, sql, params)
 
 
 def write_config(folder, host):
@@ -225,6 +235,10 @@ def test_due_articles_are_refetched_in_redis_mode(tmp_path, redis_url, redis_cli
         1,
     )
     assert second["requested"] == second["pages_fetched"] == 3
+    # A refetch is a candidate of the run that fetches it: discovered = requested +
+    # skipped (the 3 refetches; the sitemap's 3 URLs, in the "seen" set, skipped).
+    assert second["discovered"] == 6 and second["pages_skipped"] == 3
+    assert funnel_gaps(Archive(db)) == {}
 
     assert list(redis_client.scan_iter(match="news:refresh:*")) == []
     # Every refetch is in the archive: nothing is due until the next step (7d).

@@ -109,12 +109,15 @@ def ingest(
         progress=progress,
         refresh=refresh,
         refresh_every=refresh_every or 0,
+        # Said once the ingester holds Redis, the archive and the lock: an error before
+        # (no Redis, another ingester) is then the only line, not the second after it.
+        on_start=lambda: click.echo(
+            f"Ingesting {prefix}:items into {db} (Ctrl-C stops after the current batch)",
+            err=True,
+        ),
     )
     signal.signal(signal.SIGTERM, ingester.stop)
     signal.signal(signal.SIGINT, ingester.stop)
-    click.echo(
-        f"Ingesting {prefix}:items into {db} (Ctrl-C stops after the current batch)", err=True
-    )
     totals = ingester.run()
     click.echo(f"Ingested {totals.summary()}.", err=True)
 

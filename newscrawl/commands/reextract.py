@@ -140,6 +140,14 @@ def reextract(
             f"{db}: no such archive, and no WARC folder to rebuild it from"
             f" ({db.parent / 'warc'}/, the default): name one with --warc-dir DIR"
         )
+    if not warc_dir:
+        # The crawl wrote to the default folder (or the archive has no crawl yet): said
+        # too, as the other two cases are, so the folder replayed is never a guess.
+        click.echo(
+            f"Replaying the WARC files in {db.parent / 'warc'}, the default folder next to"
+            " the archive (--warc-dir to choose).",
+            err=True,
+        )
     show_progress()
     args = {"warc_dir": warc_dir} if warc_dir else {}
     stats = run_crawl("reextract", settings=settings, **args)

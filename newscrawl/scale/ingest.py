@@ -125,6 +125,7 @@ class Ingester:
         progress_interval: float = 5.0,
         refresh: Callable[[], Any] | None = None,
         refresh_every: float = 300.0,
+        on_start: Callable[[], Any] | None = None,
     ) -> None:
         if batch_size < 1:
             raise NewscrawlError(f"--batch must be at least 1, got {batch_size}")
@@ -139,6 +140,8 @@ class Ingester:
         # The periodic scheduling step of refetches (newscrawl.scale.refresh_queue).
         self.refresh = refresh
         self.refresh_every = refresh_every
+        # Called once Redis, the archive and the lock are ours, before the first batch.
+        self.on_start = on_start
         self.totals = IngestTotals()
         self.stopping = False
         self._runs = WorkerRuns()
@@ -165,6 +168,8 @@ class Ingester:
                 url=self.redis_url,
             )
             self._lock.acquire()
+            if self.on_start is not None:
+                self.on_start()
             try:
                 self._loop(server, archive)
             finally:

@@ -53,6 +53,10 @@ def prepare_refetch(request: Request, spider: Spider) -> Request | None:
         request = without_validators(request, request.url)
     request.meta.update(spider.slot_meta(source))
     request.meta[_PREPARED] = True
+    # A candidate of this run, as the channel's find of a due page is in a local crawl:
+    # counted as requested alone, the funnel had more requests than candidates (the
+    # URL, in the "seen" set, is also a skipped candidate when a channel lists it).
+    spider.session.count(source.id, "discovered")
     spider.session.count(source.id, "requested")
     spider.crawler.stats.inc_value("newscrawl/refetches")
     return request

@@ -9,19 +9,25 @@ halfway (a full disk).
 
 With ``LOG_FILE`` (a cron job's log, a Scrapyd job's ``log_url``) the line also goes to
 the log, which is where an operator looks afterwards: stderr alone left a log ending
-at Scrapy's version banner, with no word of why nothing was crawled.
+at Scrapy's version banner, with no word of why nothing was crawled. The log's folder
+is created when missing.
+
+A graceful stop that comes while the spider opens waits for the engine to run, then
+closes the run (:func:`newscrawl.runner.stop_when_running`).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from newscrawl.errors import NewscrawlError
 from newscrawl.jobdir import check_job_dir
+from newscrawl.runner import stop_when_running
 from newscrawl.session import check_writable
 
 logger = logging.getLogger(__name__)
@@ -32,7 +38,26 @@ class Command(ScrapyCrawlCommand):
 
     def _create_crawler(self, spidercls: Any) -> Any:
         self.crawler = super()._create_crawler(spidercls)
+        stop_when_running(self.crawler)
         return self.crawler
+
+    def process_options(self, args: list[str], opts: Any) -> None:
+        super().process_options(args, opts)
+        # Scrapy opens LOG_FILE before any command code runs: a folder that is not there
+        # yet (the cron recipe's logs/ on its first run) was a FileNotFoundError traceback.
+        # Its folder is created, as NEWSCRAWL_DB's and JOBDIR's are.
+        log_file = self.settings.get("LOG_FILE")
+        if log_file:
+            folder = Path(log_file).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                print(
+                    f"Error: LOG_FILE {log_file}: cannot create its folder {folder}: "
+                    f"{error.strerror or error}",
+                    file=sys.stderr,
+                )
+                sys.exit(1)
 
     def run(self, args: list[str], opts: Any) -> None:
         spider_class = None
