@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from newscrawl.errors import ConfigError
+from newscrawl.plain_yaml import reject_tags
 from newscrawl.urls import domain_allowed
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -212,45 +213,6 @@ class _Reader:
         return Source(**values, _pattern=pattern)
 
 
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-def _reject_tags(node: yaml.Node, path: str) -> None:
-    """Only plain YAML: a tag no safe loader builds (``!!python/object``...) is an error,
-    and so are a key given twice in one mapping (YAML keeps only the last: the earlier
-    value, maybe a whole 'sources:' list, would vanish) and a key that is not text.
-    Anchors, aliases and merge keys (``<<: *defaults``) are fine."""
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        if node.tag not in yaml.SafeLoader.yaml_constructors and node.tag != _MERGE:
-            raise ConfigError(
-                f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed (plain YAML only)",
-                path=path,
-                line=node.start_mark.line + 1,
-            )
-        if isinstance(node, yaml.MappingNode):  # reversed: the first one in the file is named
-            seen: set[str] = set()
-            for key, _value in node.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    raise ConfigError(
-                        "a mapping key must be plain text", path=path, line=key.start_mark.line + 1
-                    )
-                if key.tag == _MERGE:
-                    continue
-                if key.value in seen:
-                    raise ConfigError(
-                        f"key {key.value!r} appears twice in the same mapping",
-                        path=path,
-                        field=key.value,
-                        line=key.start_mark.line + 1,
-                    )
-                seen.add(key.value)
-            stack.extend(reversed([n for pair in node.value for n in pair]))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(reversed(node.value))
-
-
 def parse_sources(text: str, *, path: str = "<sources>") -> list[Source]:
     """Parse and validate the text of a sources.yml file."""
     try:
@@ -264,7 +226,7 @@ def parse_sources(text: str, *, path: str = "<sources>") -> list[Source]:
         raise ConfigError("not valid YAML: nested too deeply", path=path) from None
     if root is None:
         raise ConfigError("is empty; expected a 'sources:' list", path=path)
-    _reject_tags(root, path)
+    reject_tags(root, path)
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError("expected a mapping with a 'sources:' list", path=path, line=1)
     top = {k.value: (k, v) for k, v in root.value}

@@ -608,7 +608,7 @@ def test_a_newer_lastmod_in_a_channel_gets_the_page_refetched(
     ]
     assert [m["url"].split("/", 3)[3] for m in changed] == ["2026/edited/"], changed
     second = ingest(redis_url, db, "--idle-exit", "0.5")
-    assert second.returncode == 0 and "1 refetches queued for newer channel dates" in second.stderr
+    assert second.returncode == 0 and "1 refetch queued for newer channel dates" in second.stderr
     assert publisher.asked("/2026/edited/") == [] and publisher.asked("/2026/same/") == []
     Worker("third", redis_url, tmp_path, config).wait()  # fetches it
     assert ingest(redis_url, db, "--idle-exit", "0.5").returncode == 0

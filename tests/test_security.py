@@ -266,22 +266,24 @@ def test_sources_yml_tags_are_rejected(tmp_path, text, line):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "line"),
     [
-        "artists:\n  - name: {payload}\n",
-        "artists: {payload}\n",
-        "{payload}\n",
-        "artists:\n  - !!python/object/new:builtins.dict {{name: x}}\n",
+        ("artists:\n  - name: {payload}\n", 2),
+        ("artists: {payload}\n", 1),
+        ("{payload}\n", 1),
+        ("artists:\n  - !!python/object/new:builtins.dict {{name: x}}\n", 2),
     ],
 )
-def test_artists_yml_tags_are_rejected(tmp_path, text):
+def test_artists_yml_tags_are_rejected(tmp_path, text, line):
+    # The same message as sources.yml's; it was PyYAML's "invalid YAML: could not
+    # determine a constructor for the tag ...".
     marker = tmp_path / "pwned"
     path = tmp_path / "artists.yml"
     path.write_text(text.format(payload=_payload(marker)))
     with pytest.raises(ConfigError) as caught:
         load_watchlist(path)
-    assert str(caught.value).startswith(f"{path}:")
-    assert "python/object" in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:{line}: tag !!python/object/")
+    assert "is not allowed (plain YAML only)" in str(caught.value)
     assert not marker.exists()
 
 

@@ -17,6 +17,7 @@ from newscrawl.artists.artist import Artist
 from newscrawl.artists.normalize import fold_phrase
 from newscrawl.artists.validation import collect_lines, validate
 from newscrawl.errors import ConfigError
+from newscrawl.plain_yaml import reject_tags
 
 if TYPE_CHECKING:
     from newscrawl.artists.matcher import Matcher
@@ -110,6 +111,9 @@ def load_watchlist(path: str | Path | None = None) -> Watchlist:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            # Before building anything, with the message sources.yml gives.
+            reject_tags(node, name)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -72,6 +72,13 @@ UNAPPLICABLE = (TypeError, KeyError, ValueError, AttributeError, sqlite3.Integri
 LIMIT_REASONS = frozenset({"before_since", "not_selected", "budget"})
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 batch``, ``2 batches``: the summary is read by people."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"
+
+
 @dataclass
 class IngestTotals:
     """What one :meth:`Ingester.run` did."""
@@ -85,12 +92,13 @@ class IngestTotals:
     def summary(self) -> str:
         o = self.outcomes
         return (
-            f"{self.messages} messages in {self.batches} batches: {o['new']} new,"
-            f" {o['updated']} updated, {o['unchanged']} unchanged articles,"
-            f" {o['drop']} drops ({o['duplicate']} duplicates), {o['run_start']} runs started,"
-            f" {o['run_finish']} finished; {self.replayed} replayed, {self.dead} unreadable"
+            f"{counted(self.messages, 'message')} in {counted(self.batches, 'batch')}:"
+            f" {o['new']} new, {o['updated']} updated, {o['unchanged']} unchanged articles,"
+            f" {counted(o['drop'], 'drop')} ({counted(o['duplicate'], 'duplicate')}),"
+            f" {counted(o['run_start'], 'run')} started, {o['run_finish']} finished;"
+            f" {self.replayed} replayed, {self.dead} unreadable"
             + (
-                f"; {o['refetch_queued']} refetches queued for newer channel dates"
+                f"; {counted(o['refetch_queued'], 'refetch')} queued for newer channel dates"
                 if o["refetch_queued"]
                 else ""
             )
