@@ -244,6 +244,8 @@ def funnel(db_path: str | Path, *, runs: int = 10) -> list[dict]:
             found = unfinished.get(run["id"])
             throttled = _run_throttling(run)
             run = {k: v for k, v in run.items() if k not in ("stats", "settings")}
+            # JSON text in the table, an object in the JSON (not a string to parse again).
+            run["args"] = json.loads(run["args"]) if run.get("args") else {}
             result.append(
                 {
                     **run,

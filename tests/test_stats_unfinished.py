@@ -123,6 +123,8 @@ def test_json_adds_the_archive_counts_and_keeps_the_fields(db):
     for run in runs:  # the fields stats --json always had
         assert {"id", "spider", "started_at", "finished_at", "finish_reason"} <= run.keys()
         assert {"articles_new", "articles_updated", "dropped", "sources", "drops"} <= run.keys()
+    # The spider's arguments as an object, not JSON text inside the JSON.
+    assert [r["args"] for r in runs] == [{"sources": "all"}, {"sources": "all"}]
     assert unfinished["finished_at"] is None and unfinished["articles_new"] is None
     assert unfinished["sources"] == []
     assert unfinished["counters_written"] is False
