@@ -583,6 +583,14 @@ def test_ingest_errors_are_one_line(tmp_path, redis_url):
     assert line.startswith("Error: cannot reach Redis at redis://127.0.0.1:1/0"), line
     result = ingest(redis_url, tmp_path / "missing" / "a.db", "--idle-exit", "0")
     assert result.returncode == 1 and "does not exist" in result.stderr
+    # A ladder without --refresh-every was accepted and ignored.
+    result = ingest(redis_url, tmp_path / "a.db", "--idle-exit", "0", "--refresh-ages", "1x")
+    (line,) = result.stderr.strip().splitlines()
+    assert line == "Error: --refresh-ages applies only with --refresh-every SECONDS", line
+    result = ingest(redis_url, tmp_path / "a.db", "--refresh-every", "60", "--refresh-ages", "1x")
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: ") and "--refresh-ages" in line and "1x" in line, line
+    assert not (tmp_path / "a.db").exists()
 
 
 def test_limited_runs_in_redis_mode_end_like_a_local_crawl(

@@ -477,6 +477,22 @@ def test_refresh_of_a_file_that_is_no_archive_is_a_one_line_error(tmp_path, redi
         assert str(db) in line and says in line, line
 
 
+def test_an_empty_queue_key_is_refused(tmp_path, redis_url, redis_client):
+    """`--queue ""` pushed the refetches to a key no worker reads."""
+    from newscrawl.store import Archive as Store
+
+    db = tmp_path / "archive.db"
+    with Store(db):
+        pass
+    before = sorted(redis_client.keys("*"))
+    for key in ("", "  "):
+        process = refresh(redis_url, db, "--queue", key)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 2, err
+        assert "--queue" in err and "SCHEDULER_QUEUE_KEY" in err, err
+    assert sorted(redis_client.keys("*")) == before
+
+
 def test_the_age_prefilter_in_sql_misses_no_due_page(tmp_path):
     """`due_pages` lets SQLite pick the articles an age step may make due instead of
     reading every row into Python; the pages it finds must be exactly those the policy

@@ -85,6 +85,16 @@ def ingest(
         newscrawl ingest --redis redis://queue.lan:6379/0 --db /srv/archive.db --idle-exit 60
         newscrawl ingest --redis redis://queue.lan:6379/0 --db /srv/archive.db --refresh-every 600
     """
+    if refresh_every is None and (
+        click.get_current_context().get_parameter_source("refresh_ages")
+        is not click.core.ParameterSource.DEFAULT
+    ):
+        # It was accepted and ignored: no refetch would ever be queued by this ingester.
+        raise NewscrawlError("--refresh-ages applies only with --refresh-every SECONDS")
+    if refresh_every is not None:
+        from newscrawl.refresh import policy_from_option
+
+        policy_from_option(refresh_ages, "--refresh-ages")  # a bad ladder, before Redis
     require_scale("newscrawl ingest")
     from newscrawl.scale.ingest import Ingester
 

@@ -92,6 +92,9 @@ def refresh(
     from newscrawl.scale.refresh_queue import schedule_refreshes
 
     policy = policy_from_option(ages, "--ages")
+    if queue_key is not None and not queue_key.strip():
+        # An empty key pushed the refetches where no worker reads.
+        raise click.BadParameter("give the workers' SCHEDULER_QUEUE_KEY", param_hint="--queue")
     sources = None
     if source_ids is not None:
         sources = [part.strip() for part in source_ids.split(",") if part.strip()]
