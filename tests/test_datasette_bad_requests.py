@@ -114,6 +114,12 @@ def assert_refused(client, capfd, page, params, named, extension):
     if extension == ".json":
         error = response.json()["error"]
         assert named in error and "\n" not in error, error
+    elif extension == ".csv":
+        # As the CSV of a failed query: one line of text, not an HTML page that a
+        # script would save as the export.
+        assert response.headers["content-type"].startswith("text/plain"), response.text[:300]
+        assert response.text.startswith("Error: ") and named in response.text
+        assert response.text.count("\n") == 1, response.text
     else:
         assert "<title>Invalid parameter</title>" in response.text
     assert "Traceback" not in capfd.readouterr().err
@@ -160,6 +166,21 @@ def test_a_csv_export_past_the_time_limit_is_a_400(client, capfd):
         assert response.status_code == 400, (extension, response.text[:300])
         assert "took too long" in response.text
     assert "Traceback" not in capfd.readouterr().err
+    response = client.get(url("/archive", {"sql": HEAVY_SQL, "_timelimit": "1"}, ".csv"))
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text.startswith("Error: SQL query took too long.")
+
+
+def test_a_csv_export_of_a_bad_where_is_one_line_of_text(client):
+    # Datasette's own 400 (its table page checks _where by running it): an HTML page
+    # was the answer to a .csv; the JSON and HTML forms stay Datasette's.
+    params = {"_where": "no_such_column = 1"}
+    csv = client.get(url(TABLE, params, ".csv"))
+    assert csv.status_code == 400 and csv.headers["content-type"].startswith("text/plain")
+    error = client.get(url(TABLE, params, ".json")).json()["error"]
+    assert csv.text == f"Error: {error}\n"
+    page = client.get(url(TABLE, params, ""))
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
 
 
 def test_a_missing_table_stays_a_404_whatever_its_parameters(client):

@@ -23,7 +23,10 @@ raises the errors it does detect with its default status, 500:
 
 The check runs only once a request has failed, so no page pays for it: when a parameter
 of the failed request is malformed, the answer is Datasette's own error page (or JSON)
-with status 400 and one line naming the parameter, and nothing is logged. Every other
+with status 400 and one line naming the parameter, and nothing is logged. A CSV export
+refused this way, or by Datasette's own 400 (a table's ``_where`` that is not SQL), is
+answered as the CSV of a failed query is (newscrawl_errors.py): ``400``, text/plain,
+``Error: <message>``, where Datasette sent its HTML error page. Every other
 failure is left to Datasette exactly as before, so a real bug still shows as a 500.
 
 Self-contained (standard library and Datasette only) so that ``datasette publish ...
@@ -39,6 +42,7 @@ from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.handle_exception import handle_exception as datasette_error_answer
 from datasette.utils import await_me_maybe, tilde_decode, urlsafe_components
+from datasette.utils.asgi import Response
 from datasette.views.base import DatasetteError
 
 # SQLite's largest integer: a larger OFFSET is "datatype mismatch", a larger bound of
@@ -185,6 +189,18 @@ async def request_problem(datasette, request, exception) -> DatasetteError | Non
     return None
 
 
+def wants_csv(request) -> bool:
+    """A CSV export (``.csv`` or ``?_format=csv``)."""
+    return request.url_vars.get("format") == "csv" or request.args.get("_format") == "csv"
+
+
+def csv_error(message: str) -> Response:
+    """A refused CSV export as the CSV of a failed query is answered
+    (newscrawl_errors.py): ``400``, text/plain, ``Error: <message>``; not an HTML page
+    that a script would save as the export."""
+    return Response.text(f"Error: {message}\n", status=400)
+
+
 @hookimpl(hookwrapper=True)
 def handle_exception(datasette, request, exception):
     # A wrapper, not a plain hook: Datasette awaits every handler's answer and keeps the
@@ -195,7 +211,11 @@ def handle_exception(datasette, request, exception):
 
     async def answer():
         problem = await request_problem(datasette, request, exception)
-        if problem is not None:
+        if problem is None and isinstance(exception, DatasetteError) and exception.status == 400:
+            problem = exception  # Datasette's own 400 (a table's bad _where, ...)
+        if problem is not None and wants_csv(request) and not problem.message_is_html:
+            return csv_error(problem.message)
+        if problem is not None and problem is not exception:
             return await await_me_maybe(datasette_error_answer(datasette, request, problem))
         for other in answers:
             response = await await_me_maybe(other)
