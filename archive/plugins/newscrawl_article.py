@@ -227,6 +227,11 @@ def marks_only(value):
     return Markup(escaped + MARK_CLOSE * max(0, unclosed))
 
 
+def known_archive(datasette, database) -> bool:
+    """True when :func:`is_archive` has already found ``database`` to be an archive."""
+    return database in datasette.__dict__.get("_newscrawl_archives", ())
+
+
 async def is_archive(datasette, database):
     """True when ``database`` is attached and has the newscrawl tables."""
     known = datasette.__dict__.setdefault("_newscrawl_archives", set())
@@ -367,7 +372,7 @@ def render_cell(row, value, column, table, database, datasette):
         href = escape(article_path(datasette, database, article_id))
         return Markup(f'<a href="{href}">{escape(value)}</a>')
 
-    if database in datasette.__dict__.get("_newscrawl_archives", ()):
+    if known_archive(datasette, database):
         return link()  # known to be an archive: no coroutine to await per cell
 
     async def checked_link():

@@ -211,11 +211,16 @@ def handle_exception(datasette, request, exception):
 
     async def answer():
         problem = await request_problem(datasette, request, exception)
-        if problem is None and isinstance(exception, DatasetteError) and exception.status == 400:
-            problem = exception  # Datasette's own 400 (a table's bad _where, ...)
-        if problem is not None and wants_csv(request) and not problem.message_is_html:
-            return csv_error(problem.message)
-        if problem is not None and problem is not exception:
+        if wants_csv(request):
+            # Ours, or Datasette's own 400 (a table's bad _where, ...).
+            refused = problem or (
+                exception
+                if isinstance(exception, DatasetteError) and exception.status == 400
+                else None
+            )
+            if refused is not None and not refused.message_is_html:
+                return csv_error(refused.message)
+        if problem is not None:
             return await await_me_maybe(datasette_error_answer(datasette, request, problem))
         for other in answers:
             response = await await_me_maybe(other)

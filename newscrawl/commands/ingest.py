@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from newscrawl.errors import NewscrawlError
 from newscrawl.extras import require_scale
+
+if TYPE_CHECKING:
+    from newscrawl.refresh import RefreshPolicy
 
 
 @click.command()
@@ -91,10 +95,11 @@ def ingest(
     ):
         # It was accepted and ignored: no refetch would ever be queued by this ingester.
         raise NewscrawlError("--refresh-ages applies only with --refresh-every SECONDS")
+    policy = None
     if refresh_every is not None:
         from newscrawl.refresh import policy_from_option
 
-        policy_from_option(refresh_ages, "--refresh-ages")  # a bad ladder, before Redis
+        policy = policy_from_option(refresh_ages, "--refresh-ages")  # before Redis
     require_scale("newscrawl ingest")
     from newscrawl.scale.ingest import Ingester
 
@@ -108,8 +113,8 @@ def ingest(
         click.echo(f"  {totals.summary()}", err=True)
 
     refresh = None
-    if refresh_every is not None:
-        refresh = scheduled_refresh(redis_url, db, prefix=prefix, ages=refresh_ages)
+    if policy is not None:
+        refresh = scheduled_refresh(redis_url, db, prefix=prefix, policy=policy)
     ingester = Ingester(
         redis_url,
         db,
@@ -132,13 +137,11 @@ def ingest(
     click.echo(f"Ingested {totals.summary()}.", err=True)
 
 
-def scheduled_refresh(redis_url: str, db: Path, *, prefix: str, ages: str):
+def scheduled_refresh(redis_url: str, db: Path, *, prefix: str, policy: RefreshPolicy):
     """The scheduling step of ``--refresh-every``: one ``newscrawl refresh``."""
-    from newscrawl.refresh import policy_from_option
     from newscrawl.scale.redis_queue import RedisKeys, connect
     from newscrawl.scale.refresh_queue import schedule_refreshes
 
-    policy = policy_from_option(ages, "--refresh-ages")
     server = connect(redis_url)
     keys = RedisKeys(prefix)
     return lambda: schedule_refreshes(server, db, keys=keys, policy=policy)
