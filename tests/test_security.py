@@ -159,13 +159,18 @@ def test_no_server_errors_logged(server):
     # handler failed on some 404s and answered 500 (archive/plugins/newscrawl_errors.py).
     for path in ("/a/b/c/d", "/archive/articles/1/extra", "/-/charts/archive/x.svg"):
         assert server.get(path).status == 404, path
-    # After every test of this module: each refused query (answered 400) is one warning
-    # line (archive/plugins/newscrawl_errors.py), not Datasette's "ERROR: conn=..., sql =
-    # ..." with the whole SQL; a server error would have logged a traceback, and uvicorn
-    # an "ERROR: Exception in ASGI application".
+    # A refused query of this test's own (the module's other tests refuse more, but this
+    # one must not depend on running after them on the same worker).
+    refused_sql = "select * from no_such_table_here"
+    assert server.get("/archive.json?" + urlencode({"sql": refused_sql})).status == 400
+    # Each refused query (answered 400) is one warning line
+    # (archive/plugins/newscrawl_errors.py), not Datasette's "ERROR: conn=..., sql = ..."
+    # with the whole SQL; a server error would have logged a traceback, and uvicorn an
+    # "ERROR: Exception in ASGI application".
     output = server.output
     lines = output.splitlines()
     refused = [line for line in lines if " WARNING newscrawl.datasette: query failed on " in line]
+    assert any("no_such_table_here" in line for line in refused), output[-3000:]
     other = [line for line in lines if "ERROR" in line]
     assert refused and other == [] and "Traceback" not in output, output[-3000:]
 
