@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newscrawl.artists import Watchlist, fold, fold_phrase, load_watchlist
+from newscrawl.artists.normalize import case_shape
 
 DEFAULT = load_watchlist()
 DEFAULT_MATCHER = DEFAULT.matcher()
@@ -190,3 +191,13 @@ def test_counts_do_not_depend_on_the_field(case, field):
     texts[field] = plain
     found = SMALL_MATCHER.tag(texts["title"], texts["description"], texts["body"])
     assert {m.artist_id: m.count for m in found} == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=("Cs",)), max_size=80))
+def test_case_shape_is_the_upper_and_lower_letters_in_order(text):
+    # case_shape is a str.translate table filled lazily (normalize.py): it must read
+    # each code point as str.isupper()/str.islower() do, and drop everything else.
+    expected = "".join("U" if c.isupper() else "l" for c in text if c.isupper() or c.islower())
+    assert case_shape(text) == expected
+    assert case_shape(text) == expected  # and again, from the filled table
