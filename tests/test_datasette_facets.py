@@ -804,3 +804,17 @@ def test_every_tables_default_facets_are_shown_once(client):
     data = get_json(client, "/archive/co_mentions?_facet=artist_a&_facet=artist_b")
     assert set(data["facet_results"]) == set(plain["facet_results"]) == {"artist_a", "artist_b"}
     assert counts_of(data) == counts_of(plain)
+
+
+def test_suggested_facets_leave_out_the_default_facets_columns(archive_db, tmp_path):
+    # With suggest_facets on, Datasette suggested ?_facet=source_id, ?_facet=artists,
+    # ?_facet_array=artists, ?_facet=published_month: links to the facets shown already.
+    config = config_copy(tmp_path, suggest_facets=True, facet_suggest_time_limit_ms=1000)
+    client = SyncClient(build_datasette(archive_db, config_dir=config))
+    try:
+        suggested = get_json(client, "/archive/articles")["suggested_facets"]
+    finally:
+        client.close()
+    names = {s["name"] for s in suggested}
+    assert names and not names & set(DEFAULT_FACETS), names
+    assert {"tags", "word_count"} <= names  # the other columns are still suggested

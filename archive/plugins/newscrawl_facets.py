@@ -19,7 +19,7 @@ every row. This plugin replaces both:
   ``?_facet=published_month``) is that default facet, shown and counted once: every facet
   type's configurations leave such a request out (``Facet.get_configs``, wrapped), and
   the table page names the default facets' columns for the column menu, which then does
-  not offer them to "Facet by this";
+  not offer them to "Facet by this", and Datasette's facet suggestions leave them out;
 * ``?_artist=<slug, name or alias>`` keeps the articles that mention that artist, in
   any case (``newscrawl_fold()``, registered by newscrawl_search.py; repeat it for
   articles about all of several artists). The facet's links add and remove it; a
@@ -53,7 +53,7 @@ import urllib.parse
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.facets import ColumnFacet, Facet, load_facet_configs
+from datasette.facets import ArrayFacet, ColumnFacet, DateFacet, Facet, load_facet_configs
 from datasette.filters import FilterArguments, Filters
 from datasette.plugins import pm
 from datasette.utils import (
@@ -527,9 +527,23 @@ def one_facet_per_default_column(get_configs):
     return wrapped
 
 
+def no_default_column_suggested(suggest):
+    # With suggest_facets on, Datasette suggested ?_facet=source_id, ?_facet_array=artists,
+    # ...: a link to the default facet that the page already shows.
+    async def wrapped(self):
+        defaults = default_facet_columns(self.metadata)
+        return [s for s in await suggest(self) if s.get("name") not in defaults]
+
+    wrapped.newscrawl_one_facet_per_column = True
+    return wrapped
+
+
 # Once per process: Datasette executes this file again for every Datasette it builds.
 if not getattr(Facet.get_configs, "newscrawl_one_facet_per_column", False):
     Facet.get_configs = one_facet_per_default_column(Facet.get_configs)
+for _suggesting in (ColumnFacet, ArrayFacet, DateFacet):
+    if not getattr(_suggesting.suggest, "newscrawl_one_facet_per_column", False):
+        _suggesting.suggest = no_default_column_suggested(_suggesting.suggest)
 
 
 class StartsEarly(Facet):
