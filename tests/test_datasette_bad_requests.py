@@ -183,6 +183,48 @@ def test_a_csv_export_of_a_bad_where_is_one_line_of_text(client):
     assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
 
 
+MISSING = [
+    "/archive/nosuch",  # a table (or canned query) that does not exist
+    "/nosuchdb/articles",  # a database that does not exist
+    "/archive/articles/999999999",  # a row that does not exist
+    "/nosuchdb",  # a database's query page
+    "/archive/nosuch?_stream=1&_timelimit=abc",
+]
+
+
+@pytest.mark.parametrize("page", MISSING)
+def test_a_csv_of_something_missing_is_a_404_of_one_line_of_text(client, capfd, page):
+    # Datasette's HTML 404 page was the answer to the .csv, which a script saves as the
+    # export; the JSON and HTML forms stay Datasette's own.
+    base, _, query = page.partition("?")
+    suffix = f"?{query}" if query else ""
+    as_json = client.get(f"{base}.json{suffix}")
+    assert as_json.status_code == 404
+    error = as_json.json()["error"]
+    for csv_url in (
+        f"{base}.csv{suffix}",
+        f"{base}?{'&'.join(p for p in (query, '_format=csv') if p)}",
+    ):
+        csv = client.get(csv_url)
+        assert csv.status_code == 404, csv_url
+        assert csv.headers["content-type"].startswith("text/plain"), (csv_url, csv.text[:200])
+        assert csv.text == f"Error: {error}\n"
+    html = client.get(page)
+    assert html.status_code == 404 and html.headers["content-type"].startswith("text/html")
+    assert "<title>Error 404</title>" in html.text
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_csv_url_no_route_matches_is_a_404_of_one_line_of_text(client):
+    csv = client.get("/archive/articles/1/nosuch.csv")
+    assert (csv.status_code, csv.text) == (404, "Error: Not found\n")
+    assert csv.headers["content-type"].startswith("text/plain")
+    assert client.get("/archive/articles/1/nosuch").headers["content-type"].startswith("text/html")
+    # and a row or table that exists still exports
+    row = client.get("/archive/articles/1.csv")
+    assert row.status_code == 200 and row.text.startswith("id,")
+
+
 def test_a_missing_table_stays_a_404_whatever_its_parameters(client):
     assert client.get("/archive/articles.json?_timelimit=abc").status_code == 400
     assert client.get("/archive/nope.json?_timelimit=abc").status_code == 404

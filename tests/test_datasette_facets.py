@@ -677,3 +677,144 @@ def test_a_views_later_pages_answer_with_the_same_facets(client, path):
         # ... and links that start at the first page (an offset would skip its rows)
         assert facet_summary(second.json()) == facet_summary(first)
         assert second.json()["rows"] and second.json()["rows"] != first["rows"]
+
+
+# -- one facet per column ----------------------------------------------------------------
+
+# A facet asked for by URL on a column the articles table already facets by default:
+# Datasette's own types ("Facet by this" in a column's menu adds _facet=<column>), ours
+# by name, and a JSON configuration.
+ASKED_AGAIN = [
+    "_facet=source_id",
+    "_facet_array=artists",
+    "_facet=published_month",
+    "_facet=artists",
+    "_facet_date=published_month",
+    "_facet_publisher=source_id",
+    "_facet_artist=artists",
+    "_facet_month=published_month",
+    "_facet_month=source_id",
+    '_facet={"column":"source_id"}',
+    "_facet=source_id&_facet_array=artists&_facet=published_month",
+]
+ASKED_WITH = ["", "_search=duet", "_artist=lady-gaga", "source_id=popwire"]
+DEFAULT_FACETS = {"artists": "artist", "published_month": "month", "source_id": "publisher"}
+
+
+def without_pairs(url: str, asked: str) -> list[tuple[str, str]]:
+    """The query of ``url``, sorted, without the pairs of ``asked`` and _size=max."""
+    drop = set(parse_qsl(asked))
+    return [pair for pair in query_pairs(url) if pair not in drop]
+
+
+@pytest.mark.parametrize("filters", ASKED_WITH)
+@pytest.mark.parametrize("asked", ASKED_AGAIN)
+def test_a_facet_asked_for_on_a_default_facets_column_is_the_default_one(
+    client, executed, asked, filters
+):
+    # It came as a second facet, source_id_2 or artists_2 (or an artists column facet of
+    # whole JSON arrays), with the same counts computed a second time.
+    plain_query = "&".join(p for p in (filters, "_facet_size=max") if p)
+    plain = get_json(client, f"/archive/articles?{plain_query}")
+    plain_sql = sorted(executed)
+    executed.clear()
+    data = get_json(client, f"/archive/articles?{asked}&{plain_query}")
+    assert {n: f["type"] for n, f in data["facet_results"].items()} == DEFAULT_FACETS
+    assert sorted(executed) == plain_sql, "every facet counted once, as without the request"
+    for name, facet in data["facet_results"].items():
+        default = plain["facet_results"][name]
+        assert not facet["hideable"] and facet["truncated"] == default["truncated"]
+        assert len(facet["results"]) == len(default["results"])
+        for value, expected in zip(facet["results"], default["results"], strict=True):
+            for key in ("value", "label", "count", "selected"):
+                assert value[key] == expected[key], (name, key)
+            # the same link, the request kept along (it changes nothing)
+            assert without_pairs(value["toggle_url"], asked) == query_pairs(expected["toggle_url"])
+        # The facet's own link leaves out every request it answers.
+        assert not [
+            (key, value)
+            for key, value in parse_qsl(urlsplit(facet["toggle_url"]).query)
+            if key.startswith("_facet") and key != "_facet_size" and name in value
+        ], facet["toggle_url"]
+
+
+@pytest.mark.parametrize("asked", ["_facet=source_id", "_facet_array=artists"])
+@pytest.mark.parametrize("filters", ASKED_WITH)
+def test_the_html_page_shows_each_default_facet_once(client, asked, filters):
+    plain = client.get(f"/archive/articles?{filters}")
+    page = client.get(f"/archive/articles?{asked}&{filters}")
+    assert page.status_code == 200
+    columns = re.findall(
+        r'<div class="facet-info facet-[^"]*" id="[^"]*" data-column="([^"]*)"', page.text
+    )
+    assert columns == ["artists", "published_month", "source_id"]
+    assert re.findall(r"<strong>([^<]*)<span", page.text) == re.findall(
+        r"<strong>([^<]*)<span", plain.text
+    )
+    assert "These facets timed out" not in page.text
+    # and the column menu is not to offer those columns to "Facet by this" (test_browser)
+    markers = re.findall(r'newscrawl-default-facet" data-column="([^"]*)" hidden>', page.text)
+    assert markers == ["artists", "published_month", "source_id"]
+
+
+@pytest.mark.parametrize("asked", ["_facet=source_id", "_facet_array=artists&_facet=artists"])
+@pytest.mark.parametrize("filters", ASKED_WITH)
+def test_a_csv_export_with_a_facet_request_lists_the_same_rows(client, asked, filters):
+    plain = client.get(f"/archive/articles.csv?{filters}&_col=title&_size=max")
+    asked_csv = client.get(f"/archive/articles.csv?{asked}&{filters}&_col=title&_size=max")
+    assert asked_csv.status_code == plain.status_code == 200
+    assert asked_csv.text == plain.text and len(plain.text.splitlines()) > 1
+
+
+def test_a_selected_value_and_the_facet_link_of_an_asked_for_default_facet(client, conn):
+    data = get_json(client, "/archive/articles?_facet=source_id&source_id=popwire")
+    facet = data["facet_results"]["source_id"]
+    (popwire,) = facet["results"]
+    assert popwire["selected"] and popwire["value"] == "popwire"
+    # its ✖ removes the publisher, the facet's own link the request it answers
+    assert query_pairs(popwire["toggle_url"]) == [("_facet", "source_id")]
+    assert query_pairs(facet["toggle_url"]) == [("source_id", "popwire")]
+    # Datasette's array facet's link (artists__arraycontains=) shows as selected too
+    data = get_json(
+        client, "/archive/articles?_facet_array=artists&artists__arraycontains=Lady+Gaga"
+    )
+    assert set(data["facet_results"]) == set(DEFAULT_FACETS)
+    gaga = artist_facet(data)["lady-gaga"]
+    assert gaga["selected"]
+    back = follow(client, gaga["toggle_url"])
+    assert len(back["rows"]) == conn.execute("select count(*) from articles").fetchone()[0]
+
+
+def test_a_facet_asked_for_on_another_column_is_still_added(client):
+    data = get_json(client, "/archive/articles?_facet=language&_facet_array=tags")
+    assert {n: f["type"] for n, f in data["facet_results"].items()} == {
+        **DEFAULT_FACETS,
+        "language": "column",
+        "tags": "array",
+    }
+    assert data["facet_results"]["language"]["hideable"]
+    assert query_pairs(data["facet_results"]["language"]["toggle_url"]) == [
+        ("_facet_array", "tags")
+    ]
+
+
+def test_every_tables_default_facets_are_shown_once(client):
+    # Not the articles table alone: a view's default column facets, asked for by URL.
+    plain = get_json(client, "/archive/co_mentions")
+    data = get_json(client, "/archive/co_mentions?_facet=artist_a&_facet=artist_b")
+    assert set(data["facet_results"]) == set(plain["facet_results"]) == {"artist_a", "artist_b"}
+    assert counts_of(data) == counts_of(plain)
+
+
+def test_suggested_facets_leave_out_the_default_facets_columns(archive_db, tmp_path):
+    # With suggest_facets on, Datasette suggested ?_facet=source_id, ?_facet=artists,
+    # ?_facet_array=artists, ?_facet=published_month: links to the facets shown already.
+    config = config_copy(tmp_path, suggest_facets=True, facet_suggest_time_limit_ms=1000)
+    client = SyncClient(build_datasette(archive_db, config_dir=config))
+    try:
+        suggested = get_json(client, "/archive/articles")["suggested_facets"]
+    finally:
+        client.close()
+    names = {s["name"] for s in suggested}
+    assert names and not names & set(DEFAULT_FACETS), names
+    assert {"tags", "word_count"} <= names  # the other columns are still suggested

@@ -339,3 +339,23 @@ def test_the_link_keeps_the_prefix_of_a_proxy_that_serves_datasette_under_base_u
     link = urlsplit(urljoin(shown_at, nodefer_link(page)))
     assert link.path == "/news/archive/articles"
     assert link.query == "_search=duet&source_id=popwire&_nodefer=1"
+
+
+@pytest.mark.parametrize(
+    "added", ["_facet=source_id", "_facet_array=artists", "_facet=published_month&_facet=artists"]
+)
+def test_a_request_for_a_default_facet_defers_as_the_page_without_it(clients, added):
+    # "Facet by this" on source_id adds _facet=source_id: Datasette counted a second
+    # publisher facet in the page, so ours were counted beside it, never deferred.
+    path = f"/archive/articles?_search=duet&{added}"
+    deferred, plain = html(clients[0], path), html(clients[0], "/archive/articles?_search=duet")
+    assert PLACEHOLDER in deferred
+    markers = re.findall(r'newscrawl-facet-to-come" data-column="([^"]+)"', deferred)
+    assert markers == ["artists", "published_month", "source_id"]
+    assert "Counting artists, published_month, source_id over" in deferred
+    assert row_ids(deferred) == row_ids(plain) and row_ids(plain)
+    fetched = html(clients[0], path, INLINE)
+    assert facet_counts(fetched) == facet_counts(
+        html(clients["stock"], "/archive/articles?_search=duet")
+    )
+    assert facet_block(fetched).count('class="facet-info facet-') == 3

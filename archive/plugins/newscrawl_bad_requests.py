@@ -26,8 +26,12 @@ of the failed request is malformed, the answer is Datasette's own error page (or
 with status 400 and one line naming the parameter, and nothing is logged. A CSV export
 refused this way, or by Datasette's own 400 (a table's ``_where`` that is not SQL), is
 answered as the CSV of a failed query is (newscrawl_errors.py): ``400``, text/plain,
-``Error: <message>``, where Datasette sent its HTML error page. Every other
-failure is left to Datasette exactly as before, so a real bug still shows as a 500.
+``Error: <message>``, where Datasette sent its HTML error page. So is the CSV of a
+table, database or row that does not exist (``/archive/nosuch.csv``,
+``/nosuchdb/articles.csv``, ``/archive/articles/999999999.csv``), with its ``404``:
+``Error: Table not found``, the message its JSON form gives. Every other failure, and
+the HTML and JSON forms of a 404, are left to Datasette exactly as before, so a real bug
+still shows as a 500.
 
 Self-contained (standard library and Datasette only) so that ``datasette publish ...
 --plugins-dir archive/plugins`` works without installing newscrawl.
@@ -190,15 +194,33 @@ async def request_problem(datasette, request, exception) -> DatasetteError | Non
 
 
 def wants_csv(request) -> bool:
-    """A CSV export (``.csv`` or ``?_format=csv``)."""
-    return request.url_vars.get("format") == "csv" or request.args.get("_format") == "csv"
+    """A CSV export (``.csv`` or ``?_format=csv``). The path's ending counts too, as
+    Datasette's error pages answer a path ending ``.json`` with JSON: a URL no route
+    matches has no ``format``."""
+    return (
+        request.url_vars.get("format") == "csv"
+        or request.args.get("_format") == "csv"
+        or request.path.endswith(".csv")
+    )
 
 
-def csv_error(message: str) -> Response:
+def csv_error(message: str, status: int = 400) -> Response:
     """A refused CSV export as the CSV of a failed query is answered
-    (newscrawl_errors.py): ``400``, text/plain, ``Error: <message>``; not an HTML page
-    that a script would save as the export."""
-    return Response.text(f"Error: {message}\n", status=400)
+    (newscrawl_errors.py): ``400`` (or ``status``), text/plain, ``Error: <message>``;
+    not an HTML page that a script would save as the export."""
+    return Response.text(f"Error: {message}\n", status=status)
+
+
+def not_found_message(exception) -> str:
+    """The one line of a 404's message, as its JSON form has it ("Table not found",
+    "Database not found", "Record not found"); "Not found" for a URL no route matches
+    (Datasette's message there is "404") or a message written as HTML."""
+    if isinstance(exception, DatasetteError):
+        message = "" if exception.message_is_html else exception.message
+    else:
+        message = exception.args[0] if exception.args else ""
+    message = " ".join(str(message).split())
+    return message if message and message != "404" else "Not found"
 
 
 @hookimpl(hookwrapper=True)
@@ -210,6 +232,9 @@ def handle_exception(datasette, request, exception):
     answers = outcome.get_result()
 
     async def answer():
+        if wants_csv(request) and getattr(exception, "status", None) == 404:
+            # A missing table, database or row: its HTML 404 page was saved as the export.
+            return csv_error(not_found_message(exception), status=404)
         problem = await request_problem(datasette, request, exception)
         if wants_csv(request):
             # Ours, or Datasette's own 400 (a table's bad _where, ...).

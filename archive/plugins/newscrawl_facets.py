@@ -14,6 +14,12 @@ every row. This plugin replaces both:
   articles (``?_artist=`` alone) they, and the artist facet, read ``coverage_monthly``
   and ``co_mention_counts`` instead of counting that artist's articles one by one, and
   so do they (not the artist facet) on that artist's page of one publisher or month;
+* a facet that a URL asks for on a column a default facet already shows
+  (``?_facet=source_id``, which a column's "Facet by this" builds; ``?_facet_array=artists``;
+  ``?_facet=published_month``) is that default facet, shown and counted once: every facet
+  type's configurations leave such a request out (``Facet.get_configs``, wrapped), and
+  the table page names the default facets' columns for the column menu, which then does
+  not offer them to "Facet by this", and Datasette's facet suggestions leave them out;
 * ``?_artist=<slug, name or alias>`` keeps the articles that mention that artist, in
   any case (``newscrawl_fold()``, registered by newscrawl_search.py; repeat it for
   articles about all of several artists). The facet's links add and remove it; a
@@ -41,12 +47,13 @@ Self-contained (standard library and Datasette only) so that ``datasette publish
 """
 
 import asyncio
+import json
 import logging
 import urllib.parse
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.facets import ColumnFacet, Facet, load_facet_configs
+from datasette.facets import ArrayFacet, ColumnFacet, DateFacet, Facet, load_facet_configs
 from datasette.filters import FilterArguments, Filters
 from datasette.plugins import pm
 from datasette.utils import (
@@ -440,6 +447,105 @@ def facet_name(config: dict) -> str:
     return config.get("column") or config["simple"]
 
 
+# -- one facet per column: a facet asked for by URL on a column a default facet shows ----
+#
+# The articles table opens with its publisher, artist and month facets (metadata.yml). A
+# URL that asks for a facet on one of those columns again (?_facet=source_id, which the
+# column menu's "Facet by this" builds; ?_facet_array=artists; ?_facet=published_month;
+# ?_facet_publisher=source_id) added a second facet, source_id_2, artists_2, ..., counted
+# a second time. Such a request is taken as met by the default facet: Datasette's own
+# facet types and these leave it out of their configurations (Facet.get_configs, wrapped
+# below), so the column has one facet, the default one, with its own counts and links.
+
+FACET_SIZE_ARG = "_facet_size"
+
+
+def requested_column(key: str, value: str) -> str | None:
+    """The column that the query argument ``key=value`` asks a facet for, or None when it
+    asks for none (``_facet_size``, any other argument, a JSON value without a column)."""
+    if not key.startswith("_facet") or key == FACET_SIZE_ARG:
+        return None
+    if key != "_facet" and not key.startswith("_facet_"):
+        return None
+    if value.startswith("{"):
+        try:
+            config = json.loads(value)
+        except ValueError:
+            return None
+        return config.get("column") if isinstance(config, dict) else None
+    return value
+
+
+def default_facet_columns(metadata) -> set[str]:
+    """The columns the table's default facets (its metadata's ``facets:``) show."""
+    columns = set()
+    for config in (metadata or {}).get("facets") or []:
+        if isinstance(config, dict) and len(config) == 1:
+            (config,) = config.values()  # {type: column} or {type: {"column": ...}}
+        if isinstance(config, dict):
+            config = config.get("column") or config.get("simple")
+        if isinstance(config, str):
+            columns.add(config)
+    return columns
+
+
+def without_absorbed(configs, metadata):
+    """``configs`` (Facet.get_configs) without those a URL asked for on a column that a
+    default facet already shows: that column's facet is the default one."""
+    if not any(c["source"] == "request" for c in configs):
+        return configs
+    defaults = default_facet_columns(metadata)
+    return [
+        c
+        for c in configs
+        if c["source"] != "request"
+        or not isinstance(c["config"], dict)
+        or (c["config"].get("column") or c["config"].get("simple")) not in defaults
+    ]
+
+
+def facet_toggle_path(facet, name: str) -> str:
+    """The facet's own link (its ✖ when it is hideable): the page without the URL's
+    requests for this facet (``_facet_<type>=name``), and, for a default facet, without
+    every request for its column that it answers (``?_facet=source_id``, ...)."""
+    absorbs = name in default_facet_columns(facet.metadata)
+    own = f"_facet_{facet.type}"
+    pairs = [
+        (key, value)
+        for key, value in urllib.parse.parse_qsl(facet.request.query_string, keep_blank_values=True)
+        if requested_column(key, value) != name or not (absorbs or key == own)
+    ]
+    query = urllib.parse.urlencode(pairs)
+    return facet.ds.urls.path(facet.request.path + (f"?{query}" if query else ""))
+
+
+def one_facet_per_default_column(get_configs):
+    def wrapped(self):
+        return without_absorbed(get_configs(self), self.metadata)
+
+    wrapped.newscrawl_one_facet_per_column = True
+    return wrapped
+
+
+def no_default_column_suggested(suggest):
+    # With suggest_facets on, Datasette suggested ?_facet=source_id, ?_facet_array=artists,
+    # ...: a link to the default facet that the page already shows.
+    async def wrapped(self):
+        defaults = default_facet_columns(self.metadata)
+        return [s for s in await suggest(self) if s.get("name") not in defaults]
+
+    wrapped.newscrawl_one_facet_per_column = True
+    return wrapped
+
+
+# Once per process: Datasette executes this file again for every Datasette it builds.
+if not getattr(Facet.get_configs, "newscrawl_one_facet_per_column", False):
+    Facet.get_configs = one_facet_per_default_column(Facet.get_configs)
+for _suggesting in (ColumnFacet, ArrayFacet, DateFacet):
+    if not getattr(_suggesting.suggest, "newscrawl_one_facet_per_column", False):
+        _suggesting.suggest = no_default_column_suggested(_suggesting.suggest)
+
+
 class StartsEarly(Facet):
     """A facet whose queries start as soon as Datasette creates it.
 
@@ -467,7 +573,8 @@ class StartsEarly(Facet):
         self._task.add_done_callback(lambda task: task.cancelled() or task.exception())
 
     def get_configs(self):
-        # Once per facet name: ?_facet_artist=artists on top of the default facet.
+        # Once per facet name: ?_facet_month=word_count twice. A request on top of the
+        # default facet (?_facet_artist=artists) is already left out (without_absorbed).
         configs, names = [], set()
         for source_and_config in super().get_configs():
             config = source_and_config["config"]
@@ -507,7 +614,10 @@ class StartsEarly(Facet):
         registered = {kind.type for kinds in pm.hook.register_facet_classes() for kind in kinds}
         ours = {kind.type for kind in register_facet_classes()}
         configs = load_facet_configs(self.request, self.metadata)
-        return any(configs.get(kind) for kind in registered - ours)
+        # One asked for on a column a default facet shows is not there (without_absorbed).
+        return any(
+            without_absorbed(configs.get(kind) or [], self.metadata) for kind in registered - ours
+        )
 
     def defer(self):
         """Leave the counts to the page's script: no results, the facet named for the
@@ -598,9 +708,7 @@ class CoverageColumnFacet(StartsEarly, ColumnFacet):
             results, timed_out = await ColumnFacet.facet_results(self)
         for result in results:
             # ColumnFacet's link that hides the facet names ?_facet=, not ?_facet_<type>=.
-            result["toggle_url"] = self.ds.urls.path(
-                path_with_removed_args(self.request, {f"_facet_{self.type}": result["name"]})
-            )
+            result["toggle_url"] = facet_toggle_path(self, result["name"])
         return results, timed_out
 
     async def precomputed_results(self, sql, params):
@@ -786,9 +894,7 @@ class ArtistFacet(StartsEarly):
                     "name": name,
                     "type": self.type,
                     "hideable": source_and_config["source"] != "metadata",
-                    "toggle_url": self.ds.urls.path(
-                        path_with_removed_args(self.request, {"_facet_artist": name})
-                    ),
+                    "toggle_url": facet_toggle_path(self, name),
                     "results": values,
                     "truncated": len(rows.rows) > facet_size,
                 }
@@ -879,6 +985,16 @@ def startup(datasette):
                 )
 
     return check
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, datasette):
+    """``newscrawl_default_facet_columns`` for _table.html: the columns the table's default
+    facets show, which its column menu is not to offer to "Facet by this"."""
+    if view_name != "table" or not table:
+        return None
+    columns = default_facet_columns(datasette.table_metadata(database, table))
+    return {"newscrawl_default_facet_columns": sorted(columns)}
 
 
 @hookimpl
