@@ -542,3 +542,117 @@ def test_the_title_key_drops_end_punctuation_as_its_regex_definition(parts):
     for curly, straight in _QUOTES:
         expected = expected.replace(curly, straight)
     assert key(text) == re.sub(r"[\s.…:;,!?]+$", "", expected)
+
+
+def _visible_by_regex(text: str) -> int:
+    import re
+
+    return len(text) - sum(len(space) for space in re.findall(r"\s+", text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_SPACE_PIECES) | st.text(max_size=8), max_size=10),
+    st.integers(min_value=0, max_value=40),
+)
+def test_visible_characters_count_as_their_regex_definition(parts, limit):
+    from newscrawl.extract.document import _visible, _visible_past
+
+    text = "".join(parts)
+    assert _visible(text) == _visible_by_regex(text)
+    exact = sum(_visible_by_regex(part) for part in parts)
+    counted = _visible_past(parts, limit)
+    assert counted == exact if exact <= limit else counted > limit
+
+
+def _reference_text_lines(doc, xpath: str, limit: int) -> list[tuple[int, str]]:
+    """Document.text_lines as first written: every part's visible characters counted
+    with the regex, the line cut once they pass MAX_LINE_CHARS."""
+    from newscrawl.extract.blocks import BLOCK_TAGS
+    from newscrawl.extract.document import MAX_LINE_CHARS
+    from newscrawl.extract.normalize import fold
+
+    found = []
+    query = f"//body//text()[not(ancestor::script or ancestor::style)][{xpath}]"
+    for node in doc.tree.xpath(query)[:limit]:
+        element = node.getparent()
+        if element is None:
+            continue
+        parts = [str(node)]
+        size = _visible_by_regex(parts[0])
+        following = element.itersiblings() if node.is_tail else iter(element)
+        for sibling in following:
+            if not isinstance(sibling.tag, str) or sibling.tag == "br" or sibling.tag in BLOCK_TAGS:
+                break
+            parts.append(sibling.text_content())
+            parts.append(sibling.tail or "")
+            size += _visible_by_regex(parts[-2]) + _visible_by_regex(parts[-1])
+            if size > MAX_LINE_CHARS:
+                parts.append(" …")
+                break
+        anchor = element.getparent() if node.is_tail else element
+        line = fold("".join(parts))
+        if line:
+            found.append((doc.order.get(anchor if anchor is not None else element, -1), line))
+    return found
+
+
+_LINE_QUERIES = [
+    ("string-length(normalize-space()) <= 160", 3000),
+    ("contains(., 'By ')", 10),
+    ("true()", 20),
+]
+# Inline runs around the 400 visible characters a line is cut after, with whitespace
+# that is long but invisible (a bound on the length must not cut where the count would not).
+_LINE_PIECES = st.sampled_from(
+    [
+        "<span>",
+        "</span>",
+        "<b>",
+        "</b>",
+        "<a href='/x'>",
+        "</a>",
+        "<br>",
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<script>var x = 1;</script>",
+        "By Jane Doe",
+        " ",
+        "\n" * 300,
+        "\xa0\u2003" * 150,
+        "x" * 150,
+        "word " * 40,
+        "y" * 399,
+        "3 hours ago",
+    ]
+) | st.text(max_size=6)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINE_PIECES, max_size=40))
+def test_text_lines_read_as_their_reference_on_generated_pages(pieces):
+    from newscrawl.extract.document import Document
+
+    page = "<html><body><div>" + "".join(pieces) + "</div></body></html>"
+    try:
+        doc = Document.from_text(page, URL)
+    except ExtractError:
+        return
+    for query, limit in _LINE_QUERIES:
+        assert doc.text_lines(query, limit=limit) == _reference_text_lines(doc, query, limit)
+
+
+def test_text_lines_read_as_their_reference_on_every_corpus_page(corpus_pages):
+    from newscrawl.extract.decode import decode_html
+    from newscrawl.extract.document import Document
+
+    cut = 0
+    for path in corpus_pages:
+        doc = Document.from_text(decode_html(path.read_bytes(), None)[0], URL)
+        for query, limit in _LINE_QUERIES:
+            lines = doc.text_lines(query, limit=limit)
+            assert lines == _reference_text_lines(doc, query, limit), path.name
+            cut += sum(line.endswith(" …") for _, line in lines)
+    assert cut > 10
